@@ -1,0 +1,150 @@
+package dev.configmanager.config;
+
+import dev.configmanager.config.ExtensionSettings.UnknownServicePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Reads {@code conf/config.xml}. A missing or broken file, or a bad value, never stops the broker: each problem is
+ * logged once at WARN naming the key, the bad value and the default used instead.
+ */
+public final class SettingsReader {
+
+    static final String ROOT = "config-manager";
+    private static final Logger log = LoggerFactory.getLogger(SettingsReader.class);
+
+    private SettingsReader() {
+    }
+
+    public static ExtensionSettings read(final Path file) {
+        final var defaults = ExtensionSettings.defaults();
+        if (!Files.isRegularFile(file)) {
+            log.warn("config-manager: no configuration at {}, using defaults", file);
+            return defaults;
+        }
+        final Element root;
+        try {
+            final var factory = DocumentBuilderFactory.newInstance();
+            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            factory.setExpandEntityReferences(false);
+            root = factory.newDocumentBuilder().parse(file.toFile()).getDocumentElement();
+        } catch (final Exception e) {
+            log.warn("config-manager: {} could not be read ({}), using defaults", file, e.getMessage());
+            return defaults;
+        }
+        if (!ROOT.equals(root.getTagName())) {
+            log.warn("config-manager: {} has root <{}> instead of <{}>, using defaults", file, root.getTagName(), ROOT);
+            return defaults;
+        }
+        final var r = new Values(root);
+        final var topics = readTopics(r, defaults.topics());
+        return new ExtensionSettings(
+                topics,
+                r.integer("limits/max-payload-bytes", defaults.maxPayloadBytes(), 1,
+                        ExtensionSettings.MAX_PAYLOAD_BYTES_CEILING),
+                r.integer("limits/max-depth", defaults.maxDepth(), 1, 128),
+                Duration.ofSeconds(r.integer("requests/dedup-window-seconds",
+                        (int) defaults.dedupWindow().toSeconds(), 0, 86_400)),
+                r.integer("requests/dedup-max-entries", defaults.dedupMaxEntries(), 0, 10_000_000),
+                Duration.ofSeconds(r.integer("requests/timeout-seconds",
+                        (int) defaults.requestTimeout().toSeconds(), 1, 600)),
+                r.text("schemas/folder", defaults.schemaFolder(), s -> s.isBlank() ? null : s),
+                r.text("schemas/unknown-service-policy", defaults.unknownServicePolicy(), SettingsReader::policy),
+                r.text("database/path", defaults.databasePath(), s -> s.isBlank() ? null : s),
+                r.integer("database/audit-max-rows", defaults.auditMaxRows(), 1_000, Integer.MAX_VALUE));
+    }
+
+    private static TopicLayout readTopics(final Values r, final TopicLayout defaults) {
+        final var candidate = new TopicLayout(
+                r.text("topics/request-prefix", defaults.requestPrefix(), SettingsReader::prefix),
+                r.text("topics/updated-prefix", defaults.updatedPrefix(), SettingsReader::prefix),
+                r.text("topics/result-prefix", defaults.resultPrefix(), SettingsReader::prefix));
+        for (final String owned : new String[]{candidate.updatedPrefix(), candidate.resultPrefix()}) {
+            if (candidate.parseRequest(owned + "/x").isPresent() || owned.equals(candidate.requestPrefix())) {
+                log.warn("config-manager: topic prefix '{}' overlaps the request topics under '{}', using the default "
+                        + "topic layout {}", owned, candidate.requestPrefix(), defaults);
+                return defaults;
+            }
+        }
+        return candidate;
+    }
+
+    private static String prefix(final String value) {
+        final boolean valid = !value.isEmpty() && !value.startsWith("/") && !value.endsWith("/")
+                && !value.contains("+") && !value.contains("#") && !value.contains("//") && value.indexOf('\0') < 0;
+        return valid ? value : null;
+    }
+
+    private static UnknownServicePolicy policy(final String value) {
+        try {
+            return UnknownServicePolicy.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (final IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Looks up {@code a/b} paths of child elements; converters return {@code null} for a value they refuse. */
+    private static final class Values {
+        private final Element root;
+
+        Values(final Element root) {
+            this.root = root;
+        }
+
+        <T> T text(final String path, final T fallback, final Function<String, T> convert) {
+            final Optional<String> raw = find(path);
+            if (raw.isEmpty()) {
+                return fallback;
+            }
+            final T value = convert.apply(raw.get());
+            if (value == null) {
+                log.warn("config-manager: invalid value '{}' for <{}>, using default '{}'", raw.get(), path, fallback);
+                return fallback;
+            }
+            return value;
+        }
+
+        int integer(final String path, final int fallback, final int min, final int max) {
+            return text(path, fallback, s -> {
+                try {
+                    final long v = Long.parseLong(s);
+                    return v >= min && v <= max ? (int) v : null;
+                } catch (final NumberFormatException e) {
+                    return null;
+                }
+            });
+        }
+
+        private Optional<String> find(final String path) {
+            Element current = root;
+            for (final String name : path.split("/")) {
+                current = child(current, name);
+                if (current == null) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.of(current.getTextContent().trim());
+        }
+
+        private static Element child(final Element parent, final String name) {
+            for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n instanceof Element e && e.getTagName().equals(name)) {
+                    return e;
+                }
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.configmanager.mqtt;
+
+import com.codahale.metrics.Counter;
+import com.hivemq.extension.sdk.api.async.Async;
+import com.hivemq.extension.sdk.api.async.TimeoutFallback;
+import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
+import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
+import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
+import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
+import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
+import dev.configmanager.config.TopicLayout;
+import dev.configmanager.config.TopicLayout.RequestTopic;
+import dev.configmanager.pipeline.ConfigPipeline;
+import dev.configmanager.pipeline.ConfigPipeline.Answer;
+import dev.configmanager.wire.ConfigResult.Rejected;
+import dev.configmanager.wire.Envelope;
+import dev.configmanager.wire.ErrorCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Takes config requests out of the message flow before any subscriber sees them, hands them to the pipeline, and
+ * answers the requester. Also refuses client publishes to the topics only the extension may write.
+ * <p>
+ * Shared by all clients and stateless. The broker thread only reads the packet and registers a callback: the work
+ * runs on the pipeline's threads and the PUBACK is sent when the result is known (SDK async output).
+ */
+public final class ConfigRequestInterceptor implements PublishInboundInterceptor {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfigRequestInterceptor.class);
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+    private final TopicLayout topics;
+    private final ConfigPipeline pipeline;
+    private final ConfigTopicPublisher publisher;
+    private final Duration timeout;
+    private final Counter denied;
+
+    public ConfigRequestInterceptor(final TopicLayout topics, final ConfigPipeline pipeline,
+                                    final ConfigTopicPublisher publisher, final Duration timeout,
+                                    final Counter denied) {
+        this.topics = topics;
+        this.pipeline = pipeline;
+        this.publisher = publisher;
+        this.timeout = timeout;
+        this.denied = denied;
+    }
+
+    @Override
+    public void onInboundPublish(final PublishInboundInput input, final PublishInboundOutput output) {
+        final String clientId = input.getClientInformation().getClientId();
+        final PublishPacket packet = input.getPublishPacket();
+        final String topic = packet.getTopic();
+        try {
+            final Optional<RequestTopic> request = topics.parseRequest(topic);
+            if (request.isPresent()) {
+                handle(request.get(), packet, clientId, output);
+            } else if (topics.isExtensionOwned(topic)) {
+                denied.inc();
+                log.warn("config-manager: denied publish by client '{}' to '{}': only config-manager publishes there",
+                        clientId, topic);
+                output.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "only config-manager publishes to "
+                        + topic);
+            }
+        } catch (final RuntimeException e) {
+            log.error("config-manager: handling a publish by '{}' to '{}' failed", clientId, topic, e);
+        }
+    }
+
+    private void handle(final RequestTopic request, final PublishPacket packet, final String clientId,
+                        final PublishInboundOutput output) {
+        final Async<PublishInboundOutput> async = output.async(timeout, TimeoutFallback.FAILURE,
+                AckReasonCode.UNSPECIFIED_ERROR, "store_unavailable: the request timed out");
+        final Optional<String> responseTopic = packet.getResponseTopic();
+        final Optional<ByteBuffer> correlationData = packet.getCorrelationData();
+        pipeline.submitMqtt(request, packet.getPayload().orElse(EMPTY), clientId)
+                .whenComplete((answer, error) -> {
+                    PubackReason puback = new PubackReason(AckReasonCode.UNSPECIFIED_ERROR, "internal");
+                    try {
+                        final Answer a = error == null ? answer : new Answer(Envelope.newId(),
+                                Rejected.of(request.service(), ErrorCode.INTERNAL, "internal error"));
+                        if (error != null) {
+                            log.error("config-manager: request by '{}' on {} failed", clientId, request, error);
+                        }
+                        log.debug("config-manager: request {} by '{}' on {}: {}", a.requestId(), clientId, request,
+                                a.result());
+                        publisher.publishResult(a, request.service(), responseTopic, correlationData);
+                        puback = PubackReason.of(a.result());
+                    } catch (final RuntimeException e) {
+                        log.error("config-manager: answering a request by '{}' on {} failed", clientId, request, e);
+                    } finally {
+                        finish(output, async, puback);
+                    }
+                });
+    }
+
+    /** The request itself is never delivered: it is always stopped here, with the PUBACK that matches the result. */
+    private static void finish(final PublishInboundOutput output, final Async<PublishInboundOutput> async,
+                               final PubackReason puback) {
+        try {
+            output.preventPublishDelivery(puback.code(), puback.reasonString());
+        } catch (final RuntimeException e) {
+            // the SDK already timed the request out, which also drops the publish
+            log.debug("config-manager: publish outcome could not be set: {}", e.toString());
+        } finally {
+            async.resume();
+        }
+    }
+}

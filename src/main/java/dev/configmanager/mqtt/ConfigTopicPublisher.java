@@ -1,0 +1,133 @@
+package dev.configmanager.mqtt;
+
+import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
+import com.hivemq.extension.sdk.api.services.publish.Publish;
+import com.hivemq.extension.sdk.api.services.publish.PublishService;
+import com.hivemq.extension.sdk.api.packets.general.Qos;
+import dev.configmanager.config.TopicLayout;
+import dev.configmanager.pipeline.ConfigPipeline.Answer;
+import dev.configmanager.pipeline.ConfigPublication;
+import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.wire.ConfigUpdated;
+import dev.configmanager.wire.EpochSeconds;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Everything the extension publishes about configs: the retained {@code config/updated/<service>} and the results
+ * sent to requesters. Publishes for one service are chained, so the retained message always ends on the newest
+ * version even when versions follow each other faster than the broker stores them.
+ */
+public final class ConfigTopicPublisher implements ConfigPublication {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfigTopicPublisher.class);
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+    private final PublishService publishService;
+    private final Supplier<PublishBuilder> builders;
+    private final TopicLayout topics;
+    private final String epoch;
+    private final Clock clock;
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
+    /** The newest version published per service; an older one arriving late (start-up sync) is skipped. */
+    private final ConcurrentHashMap<String, Long> newest = new ConcurrentHashMap<>();
+
+    public ConfigTopicPublisher(final PublishService publishService, final Supplier<PublishBuilder> builders,
+                                final TopicLayout topics, final String epoch, final Clock clock) {
+        this.publishService = publishService;
+        this.builders = builders;
+        this.topics = topics;
+        this.epoch = epoch;
+        this.clock = clock;
+    }
+
+    @Override
+    public CompletableFuture<Void> publish(final ConfigVersion version) {
+        return chained(version.service(), () -> {
+            if (newest.getOrDefault(version.service(), 0L) > version.version()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            newest.put(version.service(), version.version());
+            return version.isDeleted() ? clearNow(version.service()) : publishService.publish(updated(version));
+        });
+    }
+
+    /**
+     * Removes a retained config that the database does not know, unless a version of that service has been
+     * published since the caller looked.
+     */
+    public CompletableFuture<Void> clearUnknown(final String service) {
+        return chained(service, () -> newest.containsKey(service) ? CompletableFuture.completedFuture(null)
+                : clearNow(service));
+    }
+
+    /** Sends a result to the request's MQTT 5 response topic, or to {@code config/result/<service>}. */
+    public void publishResult(final Answer answer, final String service, final Optional<String> responseTopic,
+                              final Optional<ByteBuffer> correlationData) {
+        final byte[] payload = answer.result().toEnvelope(answer.requestId(), EpochSeconds.of(clock.instant()))
+                .toBytes();
+        Publish publish;
+        try {
+            final PublishBuilder b = builders.get().qos(Qos.AT_LEAST_ONCE).retain(false)
+                    .topic(responseTopic.orElse(topics.resultTopic(service))).payload(ByteBuffer.wrap(payload));
+            correlationData.ifPresent(c -> b.correlationData(c.asReadOnlyBuffer()));
+            publish = b.build();
+        } catch (final IllegalArgumentException e) {
+            // a response topic the broker refuses to publish to: fall back to the service's result topic
+            publish = builders.get().qos(Qos.AT_LEAST_ONCE).retain(false).topic(topics.resultTopic(service))
+                    .payload(ByteBuffer.wrap(payload)).build();
+        }
+        publishService.publish(publish).whenComplete((ok, error) -> {
+            if (error != null) {
+                log.warn("config-manager: result of request {} could not be published: {}", answer.requestId(),
+                        error.toString());
+            }
+        });
+    }
+
+    private Publish updated(final ConfigVersion v) {
+        final var body = new ConfigUpdated(v.service(), v.config(), v.version(), epoch, v.checksum(),
+                clock.instant(), null);
+        final PublishBuilder b = builders.get()
+                .topic(topics.updatedTopic(v.service()))
+                .qos(Qos.AT_LEAST_ONCE)
+                .retain(true)
+                .payload(ByteBuffer.wrap(body.toBytes()))
+                .contentType("application/json")
+                .userProperty("version", Long.toString(v.version()))
+                .userProperty("checksum", v.checksum())
+                .userProperty("updated-by", v.updatedBy());
+        if (v.requestId() != null) {
+            b.userProperty("request-id", v.requestId());
+        }
+        return b.build();
+    }
+
+    private CompletableFuture<Void> clearNow(final String service) {
+        return publishService.publish(builders.get().topic(topics.updatedTopic(service)).qos(Qos.AT_LEAST_ONCE)
+                .retain(true).payload(EMPTY.duplicate()).build());
+    }
+
+    private CompletableFuture<Void> chained(final String service, final Supplier<CompletableFuture<Void>> step) {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        final CompletableFuture<Void> previous = tails.put(service, done);
+        final CompletableFuture<Void> start = previous == null ? CompletableFuture.completedFuture(null)
+                : previous.handle((ok, error) -> null);
+        start.thenCompose(ignored -> step.get()).whenComplete((ok, error) -> {
+            tails.remove(service, done);
+            if (error != null) {
+                done.completeExceptionally(error);
+            } else {
+                done.complete(null);
+            }
+        });
+        return done;
+    }
+}

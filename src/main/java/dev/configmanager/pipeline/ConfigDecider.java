@@ -1,0 +1,155 @@
+package dev.configmanager.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.configmanager.config.ExtensionSettings;
+import dev.configmanager.config.ExtensionSettings.UnknownServicePolicy;
+import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.store.ConfigVersion.Change;
+import dev.configmanager.store.StoreUnavailableException;
+import dev.configmanager.wire.CanonicalJson;
+import dev.configmanager.wire.ConfigResult;
+import dev.configmanager.wire.ConfigResult.Accepted;
+import dev.configmanager.wire.ConfigResult.Rejected;
+import dev.configmanager.wire.ErrorCode;
+import dev.configmanager.wire.Json;
+import dev.configmanager.wire.Violation;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Decides what a well-formed request does to a service's current state: conflict, not found, schema violation,
+ * no-op, or a new version. It reads but never writes; the pipeline commits what it decides.
+ */
+final class ConfigDecider {
+
+    /** Looks up an old version for rollback. */
+    interface History {
+        Optional<ConfigVersion> version(String service, long version) throws StoreUnavailableException;
+    }
+
+    /**
+     * @param newVersion the version to store, {@code null} when nothing is written (rejection or no-op)
+     */
+    record Decision(ConfigResult result, ConfigVersion newVersion) {
+        static Decision rejected(final Rejected r) {
+            return new Decision(r, null);
+        }
+    }
+
+    private final SchemaRegistry schemas;
+    private final int maxPayloadBytes;
+    private final int maxDepth;
+    private final UnknownServicePolicy unknownServicePolicy;
+
+    ConfigDecider(final SchemaRegistry schemas, final ExtensionSettings settings) {
+        this.schemas = schemas;
+        this.maxPayloadBytes = settings.maxPayloadBytes();
+        this.maxDepth = settings.maxDepth();
+        this.unknownServicePolicy = settings.unknownServicePolicy();
+    }
+
+    Decision decide(final ConfigRequest r, final Optional<ConfigVersion> latest, final History history,
+                    final Instant now) throws StoreUnavailableException {
+        final String service = r.service();
+        final Long currentVersion = latest.filter(v -> !v.isDeleted()).map(ConfigVersion::version).orElse(null);
+        if (unknownServicePolicy == UnknownServicePolicy.REJECT && !schemas.hasSchema(service)) {
+            return reject(service, ErrorCode.UNKNOWN_SERVICE, "'" + service + "' has no schema and the extension "
+                    + "rejects services without one", currentVersion);
+        }
+        if (r.expectedVersion() != null && r.expectedVersion() != (currentVersion == null ? 0 : currentVersion)) {
+            return reject(service, ErrorCode.VERSION_CONFLICT, "expected version " + r.expectedVersion()
+                    + " but the current version is " + (currentVersion == null ? "none (no config)" : currentVersion),
+                    currentVersion);
+        }
+        final long nextVersion = latest.map(ConfigVersion::version).orElse(0L) + 1;
+        final JsonNode config;
+        final Change change;
+        switch (r.action()) {
+            case SET -> {
+                config = r.document();
+                change = Change.SET;
+            }
+            case PATCH -> {
+                if (currentVersion == null) {
+                    return reject(service, ErrorCode.NOT_FOUND, "'" + service + "' has no config to patch; use set",
+                            null);
+                }
+                config = JsonMergePatch.apply(parse(latest.get()), r.document());
+                change = Change.PATCH;
+            }
+            case ROLLBACK -> {
+                final Optional<ConfigVersion> target = history.version(service, r.toVersion());
+                if (target.isEmpty()) {
+                    return reject(service, ErrorCode.NOT_FOUND, "'" + service + "' has no version " + r.toVersion(),
+                            currentVersion);
+                }
+                if (target.get().isDeleted()) {
+                    return reject(service, ErrorCode.NOT_FOUND, "version " + r.toVersion() + " of '" + service
+                            + "' is a deletion; there is no config to roll back to", currentVersion);
+                }
+                config = parse(target.get());
+                change = Change.ROLLBACK;
+            }
+            case DELETE -> {
+                if (currentVersion == null) {
+                    return reject(service, ErrorCode.NOT_FOUND, "'" + service + "' has no config to delete", null);
+                }
+                return new Decision(new Accepted(service, nextVersion, null, false),
+                        newVersion(r, nextVersion, Change.DELETE, null, null, now));
+            }
+            default -> throw new IllegalStateException("unknown action " + r.action());
+        }
+        return decideContent(r, latest, currentVersion, nextVersion, config, change, now);
+    }
+
+    private Decision decideContent(final ConfigRequest r, final Optional<ConfigVersion> latest,
+                                   final Long currentVersion, final long nextVersion, final JsonNode config,
+                                   final Change change, final Instant now) {
+        final String service = r.service();
+        if (JsonLimits.depth(config) > maxDepth) {
+            return reject(service, ErrorCode.TOO_DEEP, "the resulting config nests deeper than " + maxDepth
+                    + " levels", currentVersion);
+        }
+        final String canonical = CanonicalJson.write(config);
+        final int size = canonical.getBytes(StandardCharsets.UTF_8).length;
+        if (size > maxPayloadBytes) {
+            return reject(service, ErrorCode.TOO_LARGE, "the resulting config is " + size + " bytes; the limit is "
+                    + maxPayloadBytes, currentVersion);
+        }
+        final List<Violation> violations = schemas.validate(service, config);
+        if (!violations.isEmpty()) {
+            return Decision.rejected(new Rejected(service, ErrorCode.SCHEMA_VIOLATION, violations.size()
+                    + " schema violation(s) in the config of '" + service + "'", violations, currentVersion));
+        }
+        final String checksum = CanonicalJson.sha256Hex(canonical);
+        if (currentVersion != null && checksum.equals(latest.get().checksum())) {
+            return new Decision(new Accepted(service, currentVersion, checksum, true), null);
+        }
+        return new Decision(new Accepted(service, nextVersion, checksum, false),
+                newVersion(r, nextVersion, change, canonical, checksum, now));
+    }
+
+    private static ConfigVersion newVersion(final ConfigRequest r, final long version, final Change change,
+                                            final String canonical, final String checksum, final Instant now) {
+        return new ConfigVersion(r.service(), version, change, canonical, checksum, now, r.requester(),
+                r.requestId(), r.origin());
+    }
+
+    private static JsonNode parse(final ConfigVersion stored) {
+        try {
+            return Json.parse(stored.config());
+        } catch (final IOException e) {
+            throw new IllegalStateException("stored config of " + stored.service() + " v" + stored.version()
+                    + " is not JSON", e);
+        }
+    }
+
+    private static Decision reject(final String service, final ErrorCode code, final String message,
+                                   final Long currentVersion) {
+        return Decision.rejected(Rejected.of(service, code, message).withCurrentVersion(currentVersion));
+    }
+}

@@ -1,0 +1,338 @@
+package dev.configmanager.pipeline;
+
+import com.codahale.metrics.MetricRegistry;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.configmanager.config.ExtensionSettings;
+import dev.configmanager.config.TopicLayout.RequestTopic;
+import dev.configmanager.pipeline.ConfigDecider.Decision;
+import dev.configmanager.pipeline.RequestParser.Parsed;
+import dev.configmanager.store.AuditRecord;
+import dev.configmanager.store.ConfigStore;
+import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.store.ConfigVersion.Origin;
+import dev.configmanager.store.StoreUnavailableException;
+import dev.configmanager.wire.ConfigResult;
+import dev.configmanager.wire.ConfigResult.Accepted;
+import dev.configmanager.wire.ConfigResult.Rejected;
+import dev.configmanager.wire.Envelope;
+import dev.configmanager.wire.ErrorCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one path every config change takes, whatever its origin: parse, deduplicate, decide against the current state,
+ * commit durably, publish, answer.
+ * <p>
+ * Parsing runs on a small pool; deciding and committing run on a single writer thread that takes whatever requests
+ * are waiting and commits them together with one disk sync (group commit). One writer means decisions never race:
+ * two requests with the same {@code expected_version} cannot both win. Nothing here runs on a broker thread.
+ */
+public final class ConfigPipeline implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfigPipeline.class);
+    private static final int QUEUE_CAPACITY = 10_000;
+    private static final int MAX_BATCH = 256;
+    private static final long HOT_SET_MAX_CHARS = 64L * 1024 * 1024;
+
+    /** The answer to a request, with the id its result envelope carries. */
+    public record Answer(String requestId, ConfigResult result) {
+    }
+
+    /** A request waiting for the writer, or a rejection waiting only to be audited. */
+    private record Pending(ConfigRequest request, Rejected early, AuditRecord earlyAudit,
+                           CompletableFuture<ConfigResult> answer) {
+    }
+
+    private final ConfigStore store;
+    private final ConfigDecider decider;
+    private final RequestParser parser;
+    private final DedupWindow dedup;
+    private final ConfigPublication publication;
+    private final PipelineMetrics metrics;
+    private final Clock clock;
+    private final ThreadPoolExecutor parsers;
+    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final Cache<String, Optional<ConfigVersion>> latest;
+    private final Thread writer;
+    private volatile boolean running = true;
+
+    public ConfigPipeline(final ExtensionSettings settings, final ConfigStore store, final SchemaRegistry schemas,
+                          final ConfigPublication publication, final MetricRegistry metricRegistry,
+                          final Clock clock) {
+        this.store = store;
+        this.decider = new ConfigDecider(schemas, settings);
+        this.parser = new RequestParser(settings.maxPayloadBytes(), settings.maxDepth());
+        this.dedup = new DedupWindow(settings.dedupWindow(), settings.dedupMaxEntries());
+        this.publication = publication;
+        this.metrics = new PipelineMetrics(metricRegistry);
+        this.clock = clock;
+        this.latest = Caffeine.newBuilder()
+                .maximumWeight(HOT_SET_MAX_CHARS)
+                .weigher((String service, Optional<ConfigVersion> v) ->
+                        64 + v.map(c -> c.config() == null ? 0 : c.config().length()).orElse(0))
+                .build();
+        this.parsers = Threads.boundedPool("config-manager-parse", 2, QUEUE_CAPACITY);
+        this.writer = Threads.start("config-manager-writer", this::writeLoop);
+    }
+
+    /** A request as it arrived over MQTT. The payload is read on the pipeline's own threads. */
+    public CompletableFuture<Answer> submitMqtt(final RequestTopic topic, final ByteBuffer payload,
+                                                final String clientId) {
+        final CompletableFuture<Answer> answer = new CompletableFuture<>();
+        final ByteBuffer copy = copyWithinLimit(payload);
+        try {
+            parsers.execute(() -> {
+                try {
+                    final Parsed parsed = parser.parse(topic, copy, "mqtt:" + clientId, Origin.MQTT);
+                    relay(parsed instanceof Parsed.Ok ok ? submit(ok.request())
+                            : rejectEarly((Parsed.Failed) parsed, topic.action().topicLevel(), "mqtt:" + clientId,
+                            Origin.MQTT), answer);
+                } catch (final RuntimeException e) {
+                    log.error("config-manager: parsing a request on {} failed unexpectedly", topic, e);
+                    answer.complete(new Answer(Envelope.newId(), Rejected.of(topic.service(), ErrorCode.INTERNAL,
+                            "internal error while reading the request")));
+                }
+            });
+        } catch (final RejectedExecutionException e) {
+            answer.complete(new Answer(Envelope.newId(), overloaded(topic.service())));
+        }
+        return answer;
+    }
+
+    /** A well-formed request from any front end. */
+    public CompletableFuture<Answer> submit(final ConfigRequest request) {
+        final boolean clientId = request.requestId() != null;
+        final String requestId = clientId ? request.requestId() : Envelope.newId();
+        final ConfigRequest withId = clientId ? request : new ConfigRequest(request.action(), request.service(),
+                request.document(), request.toVersion(), request.expectedVersion(), requestId, request.requester(),
+                request.origin());
+        final CompletableFuture<ConfigResult> result = new CompletableFuture<>();
+        if (clientId) {
+            final Optional<CompletableFuture<ConfigResult>> first = dedup.claim(request.service(), requestId, result);
+            if (first.isPresent()) {
+                metrics.duplicate();
+                log.debug("config-manager: request {} for {} is a duplicate; answering with its first answer",
+                        requestId, request.service());
+                return first.get().thenApply(r -> new Answer(requestId, r));
+            }
+        }
+        enqueue(new Pending(withId, null, null, result));
+        return result.thenApply(r -> new Answer(requestId, r));
+    }
+
+    private CompletableFuture<Answer> rejectEarly(final Parsed.Failed failed, final String action,
+                                                  final String requester, final Origin origin) {
+        final String requestId = failed.requestId() != null ? failed.requestId() : Envelope.newId();
+        final Rejected r = failed.rejection();
+        final CompletableFuture<ConfigResult> result = new CompletableFuture<>();
+        enqueue(new Pending(null, r, new AuditRecord(clock.instant(), r.service(), action, origin, requester,
+                requestId, "rejected", null, r.code().wire(), r.message()), result));
+        return result.thenApply(x -> new Answer(requestId, x));
+    }
+
+    private void enqueue(final Pending pending) {
+        if (!running) {
+            pending.answer().complete(Rejected.of(service(pending), ErrorCode.STORE_UNAVAILABLE,
+                    "config-manager is stopping"));
+        } else if (!queue.offer(pending)) {
+            pending.answer().complete(overloaded(service(pending)));
+        }
+    }
+
+    private void writeLoop() {
+        final List<Pending> batch = new ArrayList<>(MAX_BATCH);
+        while (running || !queue.isEmpty()) {
+            try {
+                final Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                processBatch(batch);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (final RuntimeException e) {
+                log.error("config-manager: the writer failed on a batch of {} request(s)", batch.size(), e);
+                batch.forEach(p -> p.answer().complete(Rejected.of(service(p), ErrorCode.INTERNAL,
+                        "internal error while applying the request")));
+            } finally {
+                batch.clear();
+            }
+        }
+        Pending left;
+        while ((left = queue.poll()) != null) {
+            left.answer().complete(Rejected.of(service(left), ErrorCode.STORE_UNAVAILABLE,
+                    "config-manager is stopping"));
+        }
+    }
+
+    private void processBatch(final List<Pending> batch) {
+        final Map<String, Optional<ConfigVersion>> view = new HashMap<>();
+        final List<ConfigVersion> versions = new ArrayList<>();
+        final List<AuditRecord> audit = new ArrayList<>();
+        final List<ConfigResult> results = new ArrayList<>(batch.size());
+        final List<ConfigVersion> published = new ArrayList<>(batch.size());
+        boolean storeFailed = false;
+        for (final Pending p : batch) {
+            ConfigVersion written = null;
+            ConfigResult result;
+            if (p.early() != null) {
+                result = p.early();
+                audit.add(p.earlyAudit());
+            } else {
+                try {
+                    final ConfigRequest r = p.request();
+                    final Optional<ConfigVersion> current = current(view, r.service());
+                    final Decision d = decider.decide(r, current, store::version, clock.instant());
+                    result = d.result();
+                    written = d.newVersion();
+                    if (written != null) {
+                        versions.add(written);
+                        view.put(r.service(), Optional.of(written));
+                    }
+                    audit.add(audit(r, result));
+                } catch (final StoreUnavailableException e) {
+                    storeFailed = true;
+                    result = Rejected.of(p.request().service(), ErrorCode.STORE_UNAVAILABLE, e.getMessage());
+                } catch (final RuntimeException e) {
+                    log.error("config-manager: request {} for {} failed unexpectedly", p.request().requestId(),
+                            p.request().service(), e);
+                    result = Rejected.of(p.request().service(), ErrorCode.INTERNAL,
+                            "internal error while applying the request");
+                }
+            }
+            results.add(result);
+            published.add(written);
+        }
+        if (!storeFailed) {
+            try {
+                final long started = System.nanoTime();
+                store.commit(versions, audit);
+                metrics.committed(batch.size(), System.nanoTime() - started);
+                versions.forEach(v -> latest.put(v.service(), Optional.of(v)));
+            } catch (final StoreUnavailableException e) {
+                storeFailed = true;
+                log.error("config-manager: {} request(s) rejected with store_unavailable: {}", batch.size(),
+                        e.getMessage());
+            }
+        }
+        if (storeFailed) {
+            // Decisions in this batch may rest on versions that were never stored: answer none of them as decided.
+            view.keySet().forEach(latest::invalidate);
+            for (int i = 0; i < batch.size(); i++) {
+                if (batch.get(i).early() == null) {
+                    results.set(i, Rejected.of(service(batch.get(i)), ErrorCode.STORE_UNAVAILABLE,
+                            "the config database is unavailable; nothing was stored"));
+                    published.set(i, null);
+                }
+            }
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            answer(batch.get(i), results.get(i), published.get(i));
+        }
+    }
+
+    private void answer(final Pending p, final ConfigResult result, final ConfigVersion written) {
+        metrics.result(result);
+        if (written == null) {
+            p.answer().complete(result);
+            return;
+        }
+        CompletableFuture<Void> visible;
+        try {
+            visible = publication.publish(written);
+        } catch (final RuntimeException e) {
+            visible = CompletableFuture.failedFuture(e);
+        }
+        visible.whenComplete((ok, error) -> {
+            if (error != null) {
+                log.error("config-manager: {} v{} is stored but publishing it failed; it is published again at the "
+                        + "next start", written.service(), written.version(), error);
+            }
+            p.answer().complete(result);
+        });
+    }
+
+    private Optional<ConfigVersion> current(final Map<String, Optional<ConfigVersion>> view, final String service)
+            throws StoreUnavailableException {
+        final Optional<ConfigVersion> pending = view.get(service);
+        if (pending != null) {
+            return pending;
+        }
+        Optional<ConfigVersion> cached = latest.getIfPresent(service);
+        if (cached == null) {
+            cached = store.current(service);
+            latest.put(service, cached);
+        }
+        view.put(service, cached);
+        return cached;
+    }
+
+    private AuditRecord audit(final ConfigRequest r, final ConfigResult result) {
+        final String action = r.action().topicLevel();
+        if (result instanceof Accepted a) {
+            return new AuditRecord(clock.instant(), r.service(), action, r.origin(), r.requester(), r.requestId(),
+                    a.noop() ? "noop" : "accepted", a.version(), null, null);
+        }
+        final Rejected j = (Rejected) result;
+        return new AuditRecord(clock.instant(), r.service(), action, r.origin(), r.requester(), r.requestId(),
+                "rejected", null, j.code().wire(), j.message());
+    }
+
+    private static String service(final Pending p) {
+        return p.request() != null ? p.request().service() : p.early().service();
+    }
+
+    private ByteBuffer copyWithinLimit(final ByteBuffer payload) {
+        if (payload.remaining() > parser.maxPayloadBytes()) {
+            return payload.asReadOnlyBuffer(); // rejected on size alone, never read
+        }
+        final byte[] bytes = new byte[payload.remaining()];
+        payload.duplicate().get(bytes);
+        return ByteBuffer.wrap(bytes);
+    }
+
+    private static Rejected overloaded(final String service) {
+        return Rejected.of(service, ErrorCode.STORE_UNAVAILABLE, "config-manager is overloaded; retry later");
+    }
+
+    private static void relay(final CompletableFuture<Answer> from, final CompletableFuture<Answer> to) {
+        from.whenComplete((a, e) -> {
+            if (e != null) {
+                to.completeExceptionally(e);
+            } else {
+                to.complete(a);
+            }
+        });
+    }
+
+    /** Stops taking requests, finishes those already queued, and stops the threads. The store stays open. */
+    @Override
+    public void close() {
+        running = false;
+        parsers.shutdown();
+        try {
+            parsers.awaitTermination(5, TimeUnit.SECONDS);
+            writer.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

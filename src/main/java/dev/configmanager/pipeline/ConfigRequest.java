@@ -1,0 +1,18 @@
+package dev.configmanager.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.configmanager.config.TopicLayout.Action;
+import dev.configmanager.store.ConfigVersion.Origin;
+
+/**
+ * A well-formed config request, from MQTT or the console: the one shape the pipeline decides on.
+ *
+ * @param document        the new config (set) or the merge patch (patch); {@code null} for rollback and delete
+ * @param toVersion       the version to roll back to; {@code 0} unless rollback
+ * @param expectedVersion optimistic concurrency: {@code 0} means "must not exist", {@code null} means "any"
+ * @param requestId       the requester's id for this request, {@code null} if it gave none
+ * @param requester       who asks, e.g. {@code mqtt:<client-id>}
+ */
+public record ConfigRequest(Action action, String service, JsonNode document, long toVersion, Long expectedVersion,
+                            String requestId, String requester, Origin origin) {
+}

@@ -1,0 +1,312 @@
+package dev.configmanager.pipeline;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.configmanager.config.TopicLayout.Action;
+import dev.configmanager.config.TopicLayout.RequestTopic;
+import dev.configmanager.store.ConfigVersion.Origin;
+import dev.configmanager.wire.ConfigResult.Rejected;
+import dev.configmanager.wire.ErrorCode;
+import dev.configmanager.wire.Json;
+import dev.configmanager.wire.Violation;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a raw request (topic + payload bytes) into a {@link ConfigRequest}, or a rejection that says exactly what is
+ * wrong. Cheap checks come first, so work never grows with a hostile input before the limits have been applied: size,
+ * then UTF-8, then depth by a linear scan, and only then the JSON parser.
+ */
+public final class RequestParser {
+
+    public static final Pattern SERVICE_NAME = Pattern.compile("^[a-z][a-z0-9-]{0,63}$");
+    static final int MAX_REQUEST_ID_LENGTH = 128;
+    private static final Set<String> ENVELOPE_KEYS = Set.of("id", "type", "ts", "source", "data");
+
+    private final int maxPayloadBytes;
+    private final int maxDepth;
+
+    public RequestParser(final int maxPayloadBytes, final int maxDepth) {
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.maxDepth = maxDepth;
+    }
+
+    /** Either a request, or a rejection with whatever request id could be read before the problem. */
+    public sealed interface Parsed {
+        record Ok(ConfigRequest request) implements Parsed {
+        }
+
+        record Failed(Rejected rejection, String requestId) implements Parsed {
+        }
+    }
+
+    private static final class Reject extends Exception {
+        final Rejected rejection;
+
+        Reject(final Rejected rejection) {
+            super(rejection.message(), null, false, false);
+            this.rejection = rejection;
+        }
+    }
+
+    int maxPayloadBytes() {
+        return maxPayloadBytes;
+    }
+
+    public static boolean isValidServiceName(final String service) {
+        return SERVICE_NAME.matcher(service).matches();
+    }
+
+    public Parsed parse(final RequestTopic topic, final ByteBuffer payload, final String requester,
+                        final Origin origin) {
+        final String service = topic.service();
+        String requestId = null;
+        try {
+            if (!isValidServiceName(service)) {
+                throw reject(service, ErrorCode.INVALID_SERVICE_NAME, "service name '" + printable(service)
+                        + "' must match " + SERVICE_NAME.pattern());
+            }
+            if (payload.remaining() > maxPayloadBytes) {
+                throw reject(service, ErrorCode.TOO_LARGE, "payload is " + payload.remaining()
+                        + " bytes; the limit is " + maxPayloadBytes);
+            }
+            final String text = decodeUtf8(service, payload);
+            final JsonNode root = text.isBlank() && topic.action() == Action.DELETE ? Json.object() : parseJson(service,
+                    text);
+            if (!root.isObject()) {
+                throw reject(service, ErrorCode.INVALID_REQUEST, "the request must be a JSON object, not "
+                        + root.getNodeType().name().toLowerCase());
+            }
+            final JsonNode body;
+            if (root.has("data")) {
+                requestId = envelopeId(service, root);
+                body = root.get("data");
+                if (!body.isObject()) {
+                    throw reject(service, ErrorCode.INVALID_REQUEST, "the envelope's data must be a JSON object",
+                            "/data");
+                }
+            } else {
+                body = root;
+                requestId = bareRequestId(service, root);
+            }
+            return new Parsed.Ok(body(topic.action(), service, body, requestId, requester, origin));
+        } catch (final Reject r) {
+            return new Parsed.Failed(r.rejection, requestId);
+        }
+    }
+
+    /** Validates a request body that arrived without an envelope, e.g. from the console. */
+    public Parsed parseBody(final Action action, final String service, final JsonNode body, final String requestId,
+                            final String requester, final Origin origin) {
+        try {
+            if (!isValidServiceName(service)) {
+                throw reject(service, ErrorCode.INVALID_SERVICE_NAME, "service name '" + printable(service)
+                        + "' must match " + SERVICE_NAME.pattern());
+            }
+            return new Parsed.Ok(body(action, service, body, requestId, requester, origin));
+        } catch (final Reject r) {
+            return new Parsed.Failed(r.rejection, requestId);
+        }
+    }
+
+    private ConfigRequest body(final Action action, final String service, final JsonNode body, final String requestId,
+                               final String requester, final Origin origin) throws Reject {
+        final Set<String> allowed = switch (action) {
+            case SET -> Set.of("config", "expected_version", "request_id");
+            case PATCH -> Set.of("patch", "expected_version", "request_id");
+            case ROLLBACK -> Set.of("to_version", "expected_version", "request_id");
+            case DELETE -> Set.of("expected_version", "request_id");
+        };
+        final List<Violation> unknown = new ArrayList<>();
+        body.fieldNames().forEachRemaining(name -> {
+            if (!allowed.contains(name)) {
+                unknown.add(new Violation("/" + escapePointer(name), "unknown field for " + action.topicLevel()
+                        + "; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed))));
+            }
+        });
+        if (!unknown.isEmpty()) {
+            throw new Reject(new Rejected(service, ErrorCode.INVALID_REQUEST, "the request has unknown fields",
+                    unknown, null));
+        }
+        final Long expected = body.has("expected_version")
+                ? nonNegativeLong(service, body.get("expected_version"), "/expected_version", 0) : null;
+        JsonNode document = null;
+        long toVersion = 0;
+        switch (action) {
+            case SET -> document = requiredObject(service, body, "config");
+            case PATCH -> document = requiredObject(service, body, "patch");
+            case ROLLBACK -> {
+                if (!body.has("to_version")) {
+                    throw reject(service, ErrorCode.INVALID_REQUEST, "rollback needs to_version", "/to_version");
+                }
+                toVersion = nonNegativeLong(service, body.get("to_version"), "/to_version", 1);
+            }
+            case DELETE -> {
+                // nothing besides the optional fields
+            }
+        }
+        if (document != null) {
+            final List<Violation> numbers = new ArrayList<>();
+            checkNumbers(document, "", numbers);
+            if (!numbers.isEmpty()) {
+                throw new Reject(new Rejected(service, ErrorCode.INVALID_REQUEST,
+                        "numbers must be finite and integers must fit in 64 bits", numbers, null));
+            }
+        }
+        return new ConfigRequest(action, service, document, toVersion, expected, requestId, requester, origin);
+    }
+
+    private String decodeUtf8(final String service, final ByteBuffer payload) throws Reject {
+        try {
+            final CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(payload.duplicate());
+            return chars.toString();
+        } catch (final CharacterCodingException e) {
+            throw reject(service, ErrorCode.INVALID_JSON, "the payload is not valid UTF-8");
+        }
+    }
+
+    private JsonNode parseJson(final String service, final String text) throws Reject {
+        if (text.isBlank()) {
+            throw reject(service, ErrorCode.INVALID_JSON, "the payload is empty");
+        }
+        final int depth = JsonLimits.depth(text);
+        if (depth > maxDepth) {
+            throw reject(service, ErrorCode.TOO_DEEP, "the payload nests " + depth + " levels; the limit is "
+                    + maxDepth);
+        }
+        try {
+            return Json.parse(text);
+        } catch (final JsonProcessingException e) {
+            final var loc = e.getLocation();
+            final String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            throw reject(service, ErrorCode.INVALID_JSON, "the payload is not valid JSON" + where + ": "
+                    + printable(e.getOriginalMessage()));
+        } catch (final java.io.IOException e) {
+            throw reject(service, ErrorCode.INVALID_JSON, "the payload is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static String envelopeId(final String service, final JsonNode root) throws Reject {
+        final List<Violation> problems = new ArrayList<>();
+        root.fieldNames().forEachRemaining(name -> {
+            if (!ENVELOPE_KEYS.contains(name)) {
+                problems.add(new Violation("/" + escapePointer(name), "not an envelope field; an envelope has "
+                        + "exactly id, type, ts, source and data"));
+            }
+        });
+        final JsonNode id = root.get("id");
+        if (id == null || !id.isTextual() || id.textValue().isEmpty()
+                || id.textValue().length() > MAX_REQUEST_ID_LENGTH) {
+            problems.add(new Violation("/id", "the envelope id must be a string of 1 to " + MAX_REQUEST_ID_LENGTH
+                    + " characters"));
+        }
+        checkType(root, "type", JsonNode::isTextual, "a string", problems);
+        checkType(root, "source", JsonNode::isTextual, "a string", problems);
+        checkType(root, "ts", JsonNode::isNumber, "a number", problems);
+        if (!problems.isEmpty()) {
+            throw new Reject(new Rejected(service, ErrorCode.INVALID_REQUEST, "the envelope is malformed", problems,
+                    null));
+        }
+        return id.textValue();
+    }
+
+    private static String bareRequestId(final String service, final JsonNode root) throws Reject {
+        final JsonNode id = root.get("request_id");
+        if (id == null) {
+            return null;
+        }
+        if (!id.isTextual() || id.textValue().isEmpty() || id.textValue().length() > MAX_REQUEST_ID_LENGTH) {
+            throw reject(service, ErrorCode.INVALID_REQUEST, "request_id must be a string of 1 to "
+                    + MAX_REQUEST_ID_LENGTH + " characters", "/request_id");
+        }
+        return id.textValue();
+    }
+
+    private static void checkType(final JsonNode root, final String field,
+                                  final java.util.function.Predicate<JsonNode> ok, final String what,
+                                  final List<Violation> problems) {
+        final JsonNode value = root.get(field);
+        if (value != null && !ok.test(value)) {
+            problems.add(new Violation("/" + field, field + " must be " + what));
+        }
+    }
+
+    private static JsonNode requiredObject(final String service, final JsonNode body, final String field)
+            throws Reject {
+        final JsonNode value = body.get(field);
+        if (value == null || !value.isObject()) {
+            throw reject(service, ErrorCode.INVALID_REQUEST, field + " must be a JSON object", "/" + field);
+        }
+        return value;
+    }
+
+    private static long nonNegativeLong(final String service, final JsonNode value, final String path, final long min)
+            throws Reject {
+        if (value.isIntegralNumber() && value.canConvertToLong() && value.longValue() >= min) {
+            return value.longValue();
+        }
+        throw reject(service, ErrorCode.INVALID_REQUEST, path.substring(1) + " must be an integer >= " + min, path);
+    }
+
+    private static void checkNumbers(final JsonNode node, final String path, final List<Violation> problems) {
+        if (node.isNumber()) {
+            final boolean ok = node.isIntegralNumber() ? node.canConvertToLong() : Double.isFinite(node.doubleValue());
+            if (!ok) {
+                problems.add(new Violation(path, "number out of range"));
+            }
+        } else if (node.isObject()) {
+            final Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+            while (it.hasNext()) {
+                final var e = it.next();
+                checkNumbers(e.getValue(), path + "/" + escapePointer(e.getKey()), problems);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                checkNumbers(node.get(i), path + "/" + i, problems);
+            }
+        }
+    }
+
+    static String escapePointer(final String key) {
+        return key.replace("~", "~0").replace("/", "~1");
+    }
+
+    /** Client text echoed in a message: clipped, with control characters made visible. */
+    static String printable(final String s) {
+        if (s == null) {
+            return "";
+        }
+        final String clipped = s.length() > 80 ? s.substring(0, 80) + "..." : s;
+        final var sb = new StringBuilder(clipped.length());
+        clipped.codePoints().forEach(cp -> {
+            if (Character.isISOControl(cp)) {
+                sb.append(String.format("\\u%04x", cp));
+            } else {
+                sb.appendCodePoint(cp);
+            }
+        });
+        return sb.toString();
+    }
+
+    private static Reject reject(final String service, final ErrorCode code, final String message) {
+        return new Reject(Rejected.of(service, code, message));
+    }
+
+    private static Reject reject(final String service, final ErrorCode code, final String message,
+                                 final String path) {
+        return new Reject(new Rejected(service, code, message, List.of(new Violation(path, message)), null));
+    }
+}

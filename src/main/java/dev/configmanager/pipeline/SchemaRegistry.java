@@ -1,0 +1,156 @@
+package dev.configmanager.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.AbsoluteIri;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.PathType;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import com.networknt.schema.resource.InputStreamSource;
+import com.networknt.schema.resource.SchemaLoader;
+import dev.configmanager.wire.Json;
+import dev.configmanager.wire.Violation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Per-service JSON Schemas (draft 2020-12), compiled once. Schemas may only reference each other and the standard
+ * meta-schemas: a {@code $ref} to a network address is refused, because validation must never reach out of the broker.
+ */
+public final class SchemaRegistry {
+
+    private static final Logger log = LoggerFactory.getLogger(SchemaRegistry.class);
+    private static final String META_SCHEMA = "https://json-schema.org/draft/2020-12/schema";
+
+    private final Map<String, Compiled> schemas;
+
+    /** A service's schema, or the reason it cannot be used. */
+    private record Compiled(JsonSchema schema, String problem) {
+    }
+
+    private SchemaRegistry(final Map<String, Compiled> schemas) {
+        this.schemas = Map.copyOf(schemas);
+    }
+
+    public static SchemaRegistry empty() {
+        return new SchemaRegistry(Map.of());
+    }
+
+    /** Loads every {@code <service>.json} in {@code folder}; a missing folder means no schemas. */
+    public static SchemaRegistry load(final Path folder) {
+        final JsonSchemaFactory factory = newFactory();
+        final SchemaValidatorsConfig config = newConfig();
+        final Map<String, Compiled> schemas = new HashMap<>();
+        if (!Files.isDirectory(folder)) {
+            log.info("config-manager: no schema folder at {}; every service is validated by size and depth only",
+                    folder);
+            return new SchemaRegistry(schemas);
+        }
+        final JsonSchema meta = factory.getSchema(SchemaLocation.of(META_SCHEMA), config);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*.json")) {
+            final List<Path> sorted = new ArrayList<>();
+            files.forEach(sorted::add);
+            sorted.sort(Comparator.naturalOrder());
+            for (final Path file : sorted) {
+                final String name = file.getFileName().toString();
+                final String service = name.substring(0, name.length() - ".json".length());
+                if (!RequestParser.isValidServiceName(service)) {
+                    log.warn("config-manager: ignoring schema {}: '{}' is not a valid service name", file, service);
+                    continue;
+                }
+                final Compiled compiled = compile(factory, config, meta, file);
+                if (compiled.problem() != null) {
+                    log.error("config-manager: schema {} is unusable, so every write to '{}' is rejected until it is "
+                            + "fixed: {}", file, service, compiled.problem());
+                }
+                schemas.put(service, compiled);
+            }
+        } catch (final IOException e) {
+            log.error("config-manager: cannot list schema folder {}: {}", folder, e.getMessage());
+        }
+        log.info("config-manager: loaded {} schema(s) from {}", schemas.size(), folder);
+        return new SchemaRegistry(schemas);
+    }
+
+    public boolean hasSchema(final String service) {
+        return schemas.containsKey(service);
+    }
+
+    /** Every violation of the service's schema; empty when the config is valid or the service has no schema. */
+    public List<Violation> validate(final String service, final JsonNode config) {
+        final Compiled compiled = schemas.get(service);
+        if (compiled == null) {
+            return List.of();
+        }
+        if (compiled.problem() != null) {
+            return List.of(new Violation("", "the schema of '" + service + "' is unusable: " + compiled.problem()));
+        }
+        return violations(compiled.schema().validate(config));
+    }
+
+    private static Compiled compile(final JsonSchemaFactory factory, final SchemaValidatorsConfig config,
+                                    final JsonSchema meta, final Path file) {
+        try {
+            final JsonNode node = Json.MAPPER.readTree(Files.readAllBytes(file));
+            final List<Violation> metaViolations = violations(meta.validate(node));
+            if (!metaViolations.isEmpty()) {
+                return new Compiled(null, "not a valid draft 2020-12 schema: " + metaViolations);
+            }
+            final JsonSchema schema = factory.getSchema(node, config);
+            schema.initializeValidators();
+            return new Compiled(schema, null);
+        } catch (final Exception e) {
+            return new Compiled(null, e.getMessage());
+        }
+    }
+
+    private static List<Violation> violations(final java.util.Set<ValidationMessage> messages) {
+        final List<Violation> list = new ArrayList<>(messages.size());
+        for (final ValidationMessage m : messages) {
+            list.add(new Violation(m.getInstanceLocation().toString(), m.getError()));
+        }
+        list.sort(Comparator.comparing(Violation::path).thenComparing(Violation::message));
+        return list;
+    }
+
+    private static JsonSchemaFactory newFactory() {
+        return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
+                builder -> builder.schemaLoaders(loaders -> loaders.add(new LocalOnlyLoader())));
+    }
+
+    private static SchemaValidatorsConfig newConfig() {
+        return SchemaValidatorsConfig.builder()
+                .pathType(PathType.JSON_POINTER)
+                .formatAssertionsEnabled(true)
+                .locale(Locale.ENGLISH)
+                .build();
+    }
+
+    /** Lets the bundled meta-schemas load from the classpath and refuses everything else. */
+    private static final class LocalOnlyLoader implements SchemaLoader {
+        @Override
+        public InputStreamSource getSchema(final AbsoluteIri iri) {
+            final String s = iri.toString();
+            if (s.startsWith("classpath:")) {
+                return null; // the default classpath loader serves it
+            }
+            throw new com.networknt.schema.InvalidSchemaException(ValidationMessage.builder()
+                    .message("loading schema ''{1}'' is not allowed: config-manager schemas may not reference remote "
+                            + "documents").arguments(s).build());
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package dev.configmanager.store;
+
+import java.time.Instant;
+
+/**
+ * One line of the audit log: every accepted and rejected write request. Never holds the request's payload.
+ *
+ * @param outcome   {@code accepted}, {@code noop} or {@code rejected}
+ * @param version   the version written (or current, for a no-op), {@code null} for rejections
+ * @param errorCode the wire error code for rejections
+ */
+public record AuditRecord(Instant at, String service, String action, ConfigVersion.Origin origin, String requester,
+                          String requestId, String outcome, Long version, String errorCode, String message) {
+}

@@ -1,0 +1,34 @@
+package dev.configmanager.store;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The durable truth: current config per service, every version, and the audit log. Kept narrow on purpose so that a
+ * shared SQL database can stand in for the embedded one (SPEC §8).
+ */
+public interface ConfigStore extends AutoCloseable {
+
+    /** A UUID fixed for the life of this database. */
+    String epoch();
+
+    /** The latest version of a service (possibly a deletion), or empty when it never had a config. */
+    Optional<ConfigVersion> current(String service) throws StoreUnavailableException;
+
+    /** The latest version of every service that ever had a config, deletions included. */
+    List<ConfigVersion> allCurrent() throws StoreUnavailableException;
+
+    Optional<ConfigVersion> version(String service, long version) throws StoreUnavailableException;
+
+    /** Newest first. */
+    List<ConfigVersion> history(String service, int limit) throws StoreUnavailableException;
+
+    /**
+     * Stores new versions and audit records atomically and durably: when this returns, they are synced to disk. One
+     * call is one sync, however many writes it carries (group commit).
+     */
+    void commit(List<ConfigVersion> versions, List<AuditRecord> audit) throws StoreUnavailableException;
+
+    @Override
+    void close();
+}

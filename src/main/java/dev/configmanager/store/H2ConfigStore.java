@@ -1,0 +1,287 @@
+package dev.configmanager.store;
+
+import org.h2.Driver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * The embedded H2 file database. One connection, used under this object's lock: the pipeline writes from a single
+ * thread, so a lock costs nothing and keeps transactions simple.
+ * <p>
+ * When a call fails the connection is dropped and the call reports {@link StoreUnavailableException}; the next call
+ * after {@link #REOPEN_BACKOFF_MS} tries to open the file again, so a store that comes back is used again without a
+ * broker restart.
+ */
+public final class H2ConfigStore implements ConfigStore {
+
+    private static final Logger log = LoggerFactory.getLogger(H2ConfigStore.class);
+    private static final long REOPEN_BACKOFF_MS = 1_000;
+    private static final String COLUMNS =
+            "service, version, change_kind, config, checksum, updated_at, updated_by, request_id, origin";
+
+    private final Path file;
+    private final int auditMaxRows;
+    private final String epoch;
+    private Connection connection;
+    private long lastFailureMillis;
+    private int auditInsertsSincePrune;
+
+    private H2ConfigStore(final Path file, final int auditMaxRows, final Connection connection, final String epoch) {
+        this.file = file;
+        this.auditMaxRows = auditMaxRows;
+        this.connection = connection;
+        this.epoch = epoch;
+    }
+
+    /**
+     * Opens (creating if needed) the database at {@code file} ({@code .mv.db} is appended by H2) and migrates it.
+     */
+    public static H2ConfigStore open(final Path file, final int auditMaxRows) throws StoreUnavailableException {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            final Connection connection = connect(file);
+            Migrations.apply(connection);
+            final String epoch = readEpoch(connection);
+            return new H2ConfigStore(file, auditMaxRows, connection, epoch);
+        } catch (final Exception e) {
+            throw new StoreUnavailableException("cannot open the config database " + file + ".mv.db: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The JDBC URL of the store at {@code file}; tests use it to look at the same database. */
+    public static String url(final Path file) {
+        // The broker owns shutdown: H2 must not close the database from its own JVM shutdown hook first.
+        return "jdbc:h2:file:" + file.toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE";
+    }
+
+    private static Connection connect(final Path file) throws SQLException {
+        // An explicit driver: DriverManager's discovery depends on the thread context class loader.
+        final Connection c = new Driver().connect(url(file), new Properties());
+        c.setAutoCommit(false);
+        return c;
+    }
+
+    private static String readEpoch(final Connection c) throws SQLException {
+        try (var s = c.prepareStatement("SELECT meta_value FROM cm_meta WHERE meta_key = ?")) {
+            s.setString(1, Migrations.EPOCH_KEY);
+            try (var rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("the database has no config epoch");
+                }
+                return rs.getString(1);
+            }
+        }
+    }
+
+    @Override
+    public String epoch() {
+        return epoch;
+    }
+
+    @Override
+    public synchronized Optional<ConfigVersion> current(final String service) throws StoreUnavailableException {
+        return query("SELECT " + COLUMNS + " FROM cm_current WHERE service = ?", s -> s.setString(1, service))
+                .stream().findFirst();
+    }
+
+    @Override
+    public synchronized List<ConfigVersion> allCurrent() throws StoreUnavailableException {
+        return query("SELECT " + COLUMNS + " FROM cm_current ORDER BY service", s -> {
+        });
+    }
+
+    @Override
+    public synchronized Optional<ConfigVersion> version(final String service, final long version)
+            throws StoreUnavailableException {
+        return query("SELECT " + COLUMNS + " FROM cm_history WHERE service = ? AND version = ?", s -> {
+            s.setString(1, service);
+            s.setLong(2, version);
+        }).stream().findFirst();
+    }
+
+    @Override
+    public synchronized List<ConfigVersion> history(final String service, final int limit)
+            throws StoreUnavailableException {
+        return query("SELECT " + COLUMNS + " FROM cm_history WHERE service = ? ORDER BY version DESC LIMIT ?", s -> {
+            s.setString(1, service);
+            s.setInt(2, limit);
+        });
+    }
+
+    @Override
+    public synchronized void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
+            throws StoreUnavailableException {
+        final Connection c = connection();
+        try {
+            if (!versions.isEmpty()) {
+                try (var history = c.prepareStatement("INSERT INTO cm_history (" + COLUMNS
+                        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                     var current = c.prepareStatement("MERGE INTO cm_current (" + COLUMNS
+                             + ") KEY (service) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    for (final ConfigVersion v : versions) {
+                        bind(history, v);
+                        history.addBatch();
+                        bind(current, v);
+                        current.addBatch();
+                    }
+                    history.executeBatch();
+                    current.executeBatch();
+                }
+            }
+            if (!audit.isEmpty()) {
+                insertAudit(c, audit);
+            }
+            c.commit();
+            try (var s = c.createStatement()) {
+                // Flushes the committed transactions and forces them to disk: one fsync for the whole group.
+                s.execute("CHECKPOINT SYNC");
+            }
+        } catch (final SQLException e) {
+            throw fail("commit " + versions.size() + " version(s)", e);
+        }
+    }
+
+    private void insertAudit(final Connection c, final List<AuditRecord> audit) throws SQLException {
+        try (var s = c.prepareStatement("INSERT INTO cm_audit (at, service, action, origin, requester, request_id, "
+                + "outcome, version, error_code, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (final AuditRecord a : audit) {
+                s.setTimestamp(1, Timestamp.from(a.at()));
+                s.setString(2, clip(a.service(), 64));
+                s.setString(3, a.action());
+                s.setString(4, a.origin().name());
+                s.setString(5, clip(a.requester(), 256));
+                s.setString(6, clip(a.requestId(), 128));
+                s.setString(7, a.outcome());
+                if (a.version() == null) {
+                    s.setNull(8, Types.BIGINT);
+                } else {
+                    s.setLong(8, a.version());
+                }
+                s.setString(9, a.errorCode());
+                s.setString(10, clip(a.message(), 1024));
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+        auditInsertsSincePrune += audit.size();
+        if (auditInsertsSincePrune >= 1_000) {
+            auditInsertsSincePrune = 0;
+            try (var s = c.prepareStatement("DELETE FROM cm_audit WHERE id <= (SELECT MAX(id) FROM cm_audit) - ?")) {
+                s.setLong(1, auditMaxRows);
+                s.executeUpdate();
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (final SQLException e) {
+                log.warn("config-manager: closing the config database failed: {}", e.getMessage());
+            }
+            connection = null;
+        }
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement s) throws SQLException;
+    }
+
+    private List<ConfigVersion> query(final String sql, final Binder binder) throws StoreUnavailableException {
+        final Connection c = connection();
+        try (var s = c.prepareStatement(sql)) {
+            binder.bind(s);
+            final List<ConfigVersion> rows = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(read(rs));
+                }
+            }
+            c.commit();
+            return rows;
+        } catch (final SQLException e) {
+            throw fail("read", e);
+        }
+    }
+
+    private Connection connection() throws StoreUnavailableException {
+        if (connection != null) {
+            return connection;
+        }
+        final long now = System.currentTimeMillis();
+        if (now - lastFailureMillis < REOPEN_BACKOFF_MS) {
+            throw new StoreUnavailableException("the config database is unavailable; retrying shortly", null);
+        }
+        try {
+            connection = connect(file);
+            log.info("config-manager: config database {} is available again", file);
+            return connection;
+        } catch (final SQLException e) {
+            lastFailureMillis = now;
+            throw new StoreUnavailableException("the config database cannot be opened: " + e.getMessage(), e);
+        }
+    }
+
+    private StoreUnavailableException fail(final String what, final SQLException e) {
+        log.error("config-manager: config database failed during {}: {}", what, e.getMessage());
+        final Connection broken = connection;
+        connection = null;
+        lastFailureMillis = System.currentTimeMillis();
+        if (broken != null) {
+            try {
+                broken.rollback();
+            } catch (final SQLException ignored) {
+                // the connection is already gone; the transaction died with it
+            }
+            try {
+                broken.close();
+            } catch (final SQLException ignored) {
+                // nothing more to release
+            }
+        }
+        return new StoreUnavailableException("the config database failed: " + e.getMessage(), e);
+    }
+
+    private static void bind(final PreparedStatement s, final ConfigVersion v) throws SQLException {
+        s.setString(1, v.service());
+        s.setLong(2, v.version());
+        s.setString(3, v.change().name());
+        s.setString(4, v.config());
+        s.setString(5, v.checksum());
+        s.setTimestamp(6, Timestamp.from(v.updatedAt()));
+        s.setString(7, clip(v.updatedBy(), 256));
+        s.setString(8, v.requestId());
+        s.setString(9, v.origin().name());
+    }
+
+    private static ConfigVersion read(final ResultSet rs) throws SQLException {
+        return new ConfigVersion(rs.getString(1), rs.getLong(2), ConfigVersion.Change.valueOf(rs.getString(3)),
+                rs.getString(4), rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getString(8),
+                ConfigVersion.Origin.valueOf(rs.getString(9)));
+    }
+
+    private static String clip(final String s, final int max) {
+        if (s == null || s.length() <= max) {
+            return s;
+        }
+        final int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+        return s.substring(0, end);
+    }
+}

@@ -1,0 +1,53 @@
+package dev.configmanager.store;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Stands in for a database that could not be opened at start: every call fails with the reason. */
+public final class UnavailableStore implements ConfigStore {
+
+    private final String reason;
+
+    public UnavailableStore(final String reason) {
+        this.reason = reason;
+    }
+
+    @Override
+    public String epoch() {
+        return "unavailable";
+    }
+
+    @Override
+    public Optional<ConfigVersion> current(final String service) throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
+    public List<ConfigVersion> allCurrent() throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
+    public Optional<ConfigVersion> version(final String service, final long version) throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
+    public List<ConfigVersion> history(final String service, final int limit) throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
+    public void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
+            throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private StoreUnavailableException unavailable() {
+        return new StoreUnavailableException("the config database is unavailable: " + reason, null);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.configmanager.wire;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.math.BigDecimal;
+import java.util.List;
+
+/** What a config request came to: accepted (possibly as a no-op) or rejected with a code. */
+public sealed interface ConfigResult {
+
+    String service();
+
+    /** The payload of the result envelope's {@code data}. */
+    ObjectNode data();
+
+    String envelopeType();
+
+    record Accepted(String service, long version, String checksum, boolean noop) implements ConfigResult {
+
+        @Override
+        public ObjectNode data() {
+            final ObjectNode data = Json.object();
+            data.put("service", service);
+            data.put("version", version);
+            data.put("checksum", checksum);
+            data.put("noop", noop);
+            return data;
+        }
+
+        @Override
+        public String envelopeType() {
+            return "config.accepted";
+        }
+    }
+
+    /**
+     * @param currentVersion the service's current version, {@code null} when it has no config
+     */
+    record Rejected(String service, ErrorCode code, String message, List<Violation> details, Long currentVersion)
+            implements ConfigResult {
+
+        public Rejected {
+            details = List.copyOf(details);
+        }
+
+        public static Rejected of(final String service, final ErrorCode code, final String message) {
+            return new Rejected(service, code, message, List.of(), null);
+        }
+
+        public Rejected withCurrentVersion(final Long version) {
+            return new Rejected(service, code, message, details, version);
+        }
+
+        @Override
+        public ObjectNode data() {
+            final ObjectNode data = Json.object();
+            data.put("service", service);
+            final ObjectNode error = data.putObject("error");
+            error.put("code", code.wire());
+            error.put("message", message);
+            final var array = error.putArray("details");
+            for (final Violation v : details) {
+                array.addObject().put("path", v.path()).put("message", v.message());
+            }
+            if (currentVersion == null) {
+                data.putNull("current_version");
+            } else {
+                data.put("current_version", currentVersion);
+            }
+            return data;
+        }
+
+        @Override
+        public String envelopeType() {
+            return "config.rejected";
+        }
+    }
+
+    /** The result as the envelope sent to the requester; {@code id} is the request id. */
+    default Envelope toEnvelope(final String requestId, final BigDecimal ts) {
+        return new Envelope(requestId, envelopeType(), ts, Envelope.SOURCE, data());
+    }
+}

@@ -1,0 +1,91 @@
+package dev.configmanager;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import dev.configmanager.support.BrokerHome;
+import dev.configmanager.support.ExtensionZip;
+import dev.configmanager.support.Requester;
+import dev.configmanager.support.RetainedReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The built zip, unzipped into {@code extensions/} and loaded by HiveMQ's real extension loader (isolated class
+ * loader, service file, DISABLED handling). The extension's classes are not on this test's classpath.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class PackagedExtensionIT {
+
+    @TempDir
+    static Path dir;
+    static BrokerHome home;
+    static EmbeddedHiveMQ hivemq;
+    static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        home = new BrokerHome(dir, "127.0.0.1", port, false);
+        ExtensionZip.unzipInto(home.extensions);
+        hivemq = home.withLoadedExtensions();
+        hivemq.start().get(120, TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        hivemq.stop().get(60, TimeUnit.SECONDS);
+        hivemq.close();
+    }
+
+    @Test
+    void zipHoldsTheShadedJarTheDescriptorAndTheDefaultConfig() throws Exception {
+        final Path folder = home.extensions.resolve("config-manager");
+        assertTrue(Files.isRegularFile(folder.resolve("hivemq-extension.xml")));
+        assertTrue(Files.isRegularFile(folder.resolve("conf/config.xml")));
+        assertTrue(Files.isRegularFile(folder.resolve("conf/schemas/tts-worker.json")));
+        final Path jar;
+        try (Stream<Path> files = Files.list(folder)) {
+            jar = files.filter(p -> p.toString().endsWith(".jar")).findFirst().orElseThrow();
+        }
+        try (JarFile j = new JarFile(jar.toFile())) {
+            assertTrue(j.getEntry("org/h2/Driver.class") != null, "H2 is bundled");
+            assertTrue(j.getEntry("com/networknt/schema/JsonSchema.class") != null, "the validator is bundled");
+            assertTrue(j.stream().noneMatch(e -> e.getName().startsWith("org/slf4j/")
+                    || e.getName().startsWith("ch/qos/logback/")
+                    || e.getName().startsWith("com/codahale/metrics/")
+                    || e.getName().startsWith("com/hivemq/extension/sdk/")), "SDK and logging are never bundled");
+        }
+    }
+
+    @Test
+    void loadedExtensionIsEnabledAndAnswersARequest() throws Exception {
+        assertFalse(Files.exists(home.extensions.resolve("config-manager/DISABLED")));
+        assertTrue(Files.exists(home.data.resolve("config-manager/config-manager.mv.db")),
+                "the database lives in the broker's data folder");
+        try (Requester requester = new Requester(port, "packaged-it")) {
+            final Requester.Reply reply = requester.send("set", "tts-worker", "{\"config\": {\"volume_percent\": 70}}");
+            assertTrue(reply.accepted(), reply.envelope().toString());
+            final Requester.Reply invalid = requester.send("set", "tts-worker",
+                    "{\"config\": {\"volume_percent\": 700}}");
+            assertEquals("schema_violation", invalid.errorCode(), "the shipped schemas are in use");
+        }
+        final JsonNode updated = RetainedReader.receiveJson(port, "config/updated/tts-worker");
+        assertEquals(70, updated.get("config").get("volume_percent").asInt());
+    }
+}

@@ -1,0 +1,49 @@
+package dev.configmanager.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.publish.RetainedPublish;
+
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/** Reads retained messages the way a service does: a fresh subscriber that joins late. */
+public final class RetainedReader {
+
+    private RetainedReader() {
+    }
+
+    /** The retained message on {@code topic}, as received by a new MQTT 5 subscriber. */
+    public static Mqtt5Publish receive(final int port, final String topic) throws InterruptedException {
+        final var client = Mqtt5Client.builder().identifier("reader-" + UUID.randomUUID()).serverHost("127.0.0.1")
+                .serverPort(port).buildBlocking();
+        client.connect();
+        try (var publishes = client.publishes(MqttGlobalPublishFilter.ALL)) {
+            client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline) {
+                final Optional<Mqtt5Publish> p = publishes.receive(1, TimeUnit.SECONDS);
+                if (p.isPresent() && p.get().isRetain()) {
+                    return p.get();
+                }
+            }
+            throw new AssertionError("no retained message on " + topic);
+        } finally {
+            client.disconnect();
+        }
+    }
+
+    public static JsonNode receiveJson(final int port, final String topic) throws InterruptedException {
+        return Requester.parse(receive(port, topic).getPayloadAsBytes());
+    }
+
+    /** Whether the broker holds a retained message on {@code topic} (asked of the embedded broker directly). */
+    public static Optional<RetainedPublish> stored(final String topic) throws Exception {
+        return Services.retainedMessageStore().getRetainedMessage(topic).get(10, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.configmanager.support;
+
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import dev.configmanager.ConfigManagerMain;
+import dev.configmanager.store.H2ConfigStore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * An embedded HiveMQ CE broker with config-manager, on a free loopback port, with its own extension home
+ * (conf/config.xml, the shipped schemas) and an H2 file that outlives the broker, so a test can restart on the same
+ * database with a fresh broker home.
+ */
+public final class TestBroker implements AutoCloseable {
+
+    private static final Path SHIPPED_SCHEMAS = Path.of("src/hivemq-extension/conf/schemas");
+
+    public final Path root;
+    public final Path extensionHome;
+    public final Path database;
+    private BrokerHome home;
+    private EmbeddedHiveMQ hivemq;
+    private int port;
+    private int generation;
+
+    private TestBroker(final Path root, final String extraSettings) throws IOException {
+        this.root = root;
+        this.extensionHome = Files.createDirectories(root.resolve("extension"));
+        this.database = root.resolve("db/config-manager");
+        final Path schemas = Files.createDirectories(extensionHome.resolve("conf/schemas"));
+        try (Stream<Path> files = Files.list(SHIPPED_SCHEMAS)) {
+            for (final Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, schemas.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(extensionHome.resolve("conf/config.xml"), """
+                <config-manager>
+                    <database><path>%s</path></database>
+                    %s
+                </config-manager>
+                """.formatted(database.toAbsolutePath(), extraSettings));
+    }
+
+    public static TestBroker start(final Path root) throws Exception {
+        return start(root, "");
+    }
+
+    /** @param extraSettings XML elements added inside {@code <config-manager>} */
+    public static TestBroker start(final Path root, final String extraSettings) throws Exception {
+        final TestBroker broker = new TestBroker(root, extraSettings);
+        broker.startFresh();
+        return broker;
+    }
+
+    /** Starts a broker with a new, empty home (no retained messages) on the same extension config and database. */
+    public void startFresh() throws Exception {
+        port = freePort();
+        home = new BrokerHome(Files.createDirectories(root.resolve("broker-" + (++generation))), "127.0.0.1", port,
+                false);
+        hivemq = home.embedded(new ConfigManagerMain(extensionHome));
+        hivemq.start().get(120, TimeUnit.SECONDS);
+    }
+
+    public void stop() throws Exception {
+        if (hivemq != null) {
+            hivemq.stop().get(60, TimeUnit.SECONDS);
+            hivemq.close();
+            hivemq = null;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** A second connection to the extension's H2 database (same JVM, so the same open database). */
+    public Connection openDatabase() throws SQLException {
+        return DriverManager.getConnection(H2ConfigStore.url(database));
+    }
+
+    /** Where a failing embedded extension would leave its DISABLED marker. */
+    public static Path disabledMarker() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "DISABLED");
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
