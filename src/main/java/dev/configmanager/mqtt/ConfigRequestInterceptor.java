@@ -6,6 +6,7 @@ import com.hivemq.extension.sdk.api.async.TimeoutFallback;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
+import com.hivemq.extension.sdk.api.packets.general.MqttVersion;
 import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
 import dev.configmanager.config.TopicLayout;
@@ -55,16 +56,22 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
         final String clientId = input.getClientInformation().getClientId();
         final PublishPacket packet = input.getPublishPacket();
         final String topic = packet.getTopic();
+        // MQTT 3 has no PUBACK reason codes; HiveMQ answers an error code there by closing the connection.
+        final boolean mqtt5 = input.getConnectionInformation().getMqttVersion() == MqttVersion.V_5;
         try {
             final Optional<RequestTopic> request = topics.parseRequest(topic);
             if (request.isPresent()) {
-                handle(request.get(), packet, clientId, output);
+                handle(request.get(), packet, clientId, mqtt5, output);
             } else if (topics.isExtensionOwned(topic)) {
                 denied.inc();
                 log.warn("config-manager: denied publish by client '{}' to '{}': only config-manager publishes there",
                         clientId, topic);
-                output.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "only config-manager publishes to "
-                        + topic);
+                if (mqtt5) {
+                    output.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "only config-manager publishes to "
+                            + topic);
+                } else {
+                    output.preventPublishDelivery();
+                }
             }
         } catch (final RuntimeException e) {
             log.error("config-manager: handling a publish by '{}' to '{}' failed", clientId, topic, e);
@@ -72,9 +79,11 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
     }
 
     private void handle(final RequestTopic request, final PublishPacket packet, final String clientId,
-                        final PublishInboundOutput output) {
-        final Async<PublishInboundOutput> async = output.async(timeout, TimeoutFallback.FAILURE,
-                AckReasonCode.UNSPECIFIED_ERROR, "store_unavailable: the request timed out");
+                        final boolean mqtt5, final PublishInboundOutput output) {
+        final Async<PublishInboundOutput> async = mqtt5
+                ? output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.UNSPECIFIED_ERROR,
+                "store_unavailable: the request timed out")
+                : output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.SUCCESS, null);
         final Optional<String> responseTopic = packet.getResponseTopic();
         final Optional<ByteBuffer> correlationData = packet.getCorrelationData();
         pipeline.submitMqtt(request, packet.getPayload().orElse(EMPTY), clientId)
@@ -89,7 +98,7 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
                         log.debug("config-manager: request {} by '{}' on {}: {}", a.requestId(), clientId, request,
                                 a.result());
                         publisher.publishResult(a, request.service(), responseTopic, correlationData);
-                        puback = PubackReason.of(a.result());
+                        puback = mqtt5 ? PubackReason.of(a.result()) : PubackReason.SUCCESS;
                     } catch (final RuntimeException e) {
                         log.error("config-manager: answering a request by '{}' on {} failed", clientId, request, e);
                     } finally {

@@ -7,6 +7,7 @@ import dev.configmanager.wire.ErrorCode;
 /** The MQTT 5 PUBACK that matches a result (SPEC §2.3); MQTT 3 clients only see a plain PUBACK. */
 record PubackReason(AckReasonCode code, String reasonString) {
 
+    static final PubackReason SUCCESS = new PubackReason(AckReasonCode.SUCCESS, null);
     private static final int MAX_REASON_LENGTH = 256;
 
     static PubackReason of(final ConfigResult result) {
@@ -15,7 +16,7 @@ record PubackReason(AckReasonCode code, String reasonString) {
             return new PubackReason(code(r.code()),
                     reason.length() > MAX_REASON_LENGTH ? reason.substring(0, MAX_REASON_LENGTH) : reason);
         }
-        return new PubackReason(AckReasonCode.SUCCESS, null);
+        return SUCCESS;
     }
 
     static AckReasonCode code(final ErrorCode code) {

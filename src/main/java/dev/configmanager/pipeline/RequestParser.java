@@ -156,11 +156,11 @@ public final class RequestParser {
             }
         }
         if (document != null) {
-            final List<Violation> numbers = new ArrayList<>();
-            checkNumbers(document, "", numbers);
-            if (!numbers.isEmpty()) {
+            final List<Violation> values = new ArrayList<>();
+            checkValues(document, "", values);
+            if (!values.isEmpty()) {
                 throw new Reject(new Rejected(service, ErrorCode.INVALID_REQUEST,
-                        "numbers must be finite and integers must fit in 64 bits", numbers, null));
+                        "the document has values that cannot be stored faithfully", values, null));
             }
         }
         return new ConfigRequest(action, service, document, toVersion, expected, requestId, requester, origin);
@@ -261,23 +261,51 @@ public final class RequestParser {
         throw reject(service, ErrorCode.INVALID_REQUEST, path.substring(1) + " must be an integer >= " + min, path);
     }
 
-    private static void checkNumbers(final JsonNode node, final String path, final List<Violation> problems) {
+    /**
+     * Numbers every consumer reads the same way (64-bit integers, finite doubles) and text that is valid Unicode (a
+     * surrogate escaped on its own, without its pair, would not survive UTF-8).
+     */
+    private static void checkValues(final JsonNode node, final String path, final List<Violation> problems) {
         if (node.isNumber()) {
             final boolean ok = node.isIntegralNumber() ? node.canConvertToLong() : Double.isFinite(node.doubleValue());
             if (!ok) {
-                problems.add(new Violation(path, "number out of range"));
+                problems.add(new Violation(path, "number out of range: integers must fit in 64 bits, other numbers "
+                        + "must be finite doubles"));
+            }
+        } else if (node.isTextual()) {
+            if (hasUnpairedSurrogate(node.textValue())) {
+                problems.add(new Violation(path, "string contains an unpaired surrogate"));
             }
         } else if (node.isObject()) {
             final Iterator<Map.Entry<String, JsonNode>> it = node.fields();
             while (it.hasNext()) {
                 final var e = it.next();
-                checkNumbers(e.getValue(), path + "/" + escapePointer(e.getKey()), problems);
+                final String child = path + "/" + escapePointer(e.getKey());
+                if (hasUnpairedSurrogate(e.getKey())) {
+                    problems.add(new Violation(child, "key contains an unpaired surrogate"));
+                }
+                checkValues(e.getValue(), child, problems);
             }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
-                checkNumbers(node.get(i), path + "/" + i, problems);
+                checkValues(node.get(i), path + "/" + i, problems);
             }
         }
+    }
+
+    private static boolean hasUnpairedSurrogate(final String s) {
+        for (int i = 0; i < s.length(); i++) {
+            final char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return true;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String escapePointer(final String key) {

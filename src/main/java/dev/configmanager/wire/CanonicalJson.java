@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -98,7 +100,15 @@ public final class CanonicalJson {
         if (value == 0) {
             return (1 / value < 0) ? "-0.0" : "0.0";
         }
-        final var shortest = new BigDecimal(DoubleToDecimal.toString(value));
+        var shortest = new BigDecimal(DoubleToDecimal.toString(value)).stripTrailingZeros();
+        if (shortest.precision() == 2) {
+            // Schubfach never renders fewer than two digits; Python's repr does when one digit round-trips
+            // (only subnormals such as 5e-324 differ).
+            final var one = shortest.round(new MathContext(1, RoundingMode.HALF_EVEN));
+            if (one.doubleValue() == value) {
+                shortest = one;
+            }
+        }
         final String digits = shortest.unscaledValue().abs().toString().replaceFirst("0+$", "");
         final int exponent = shortest.precision() - shortest.scale() - 1; // position of the first digit
         final var sb = new StringBuilder(24);

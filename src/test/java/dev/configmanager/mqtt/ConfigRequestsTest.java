@@ -259,6 +259,42 @@ class ConfigRequestsTest {
                 .asLong());
     }
 
+    @Test
+    void everyRequestIsAuditedAndEveryVersionRecordsWhoWhenAndWhy() throws Exception {
+        final Reply accepted = requester.send("set", "svc-audit", "{\"config\": {\"a\": 1}, \"request_id\": \"aud-1\"}");
+        requester.send("set", "svc-audit", "{\"config\": {\"a\": 2}, \"expected_version\": 9, \"request_id\": \"aud-2\"}");
+        requester.send("set", "svc-audit", "{\"config\": 3, \"request_id\": \"aud-3\"}");
+        try (var db = broker.openDatabase();
+             var audit = db.createStatement().executeQuery("SELECT request_id, outcome, error_code, version, requester"
+                     + ", origin FROM cm_audit WHERE service = 'svc-audit' ORDER BY id")) {
+            final List<String> rows = new ArrayList<>();
+            while (audit.next()) {
+                rows.add(audit.getString(1) + " " + audit.getString(2) + " " + audit.getString(3) + " "
+                        + audit.getObject(4) + " " + audit.getString(5) + " " + audit.getString(6));
+            }
+            assertEquals(List.of("aud-1 accepted null 1 mqtt:admin-tool MQTT",
+                    "aud-2 rejected version_conflict null mqtt:admin-tool MQTT",
+                    "aud-3 rejected invalid_request null mqtt:admin-tool MQTT"), rows);
+        }
+        try (var db = broker.openDatabase();
+             var history = db.createStatement().executeQuery("SELECT version, change_kind, updated_by, request_id, "
+                     + "origin, updated_at, checksum FROM cm_history WHERE service = 'svc-audit'")) {
+            assertTrue(history.next());
+            assertEquals(1, history.getLong(1));
+            assertEquals("SET", history.getString(2));
+            assertEquals("mqtt:admin-tool", history.getString(3));
+            assertEquals("aud-1", history.getString(4));
+            assertEquals("MQTT", history.getString(5));
+            assertNotNull(history.getTimestamp(6));
+            assertEquals(accepted.data().get("checksum").asText(), history.getString(7));
+            assertFalse(history.next());
+        }
+        final var metrics = com.hivemq.extension.sdk.api.services.Services.metricRegistry();
+        assertTrue(metrics.counter("dev.configmanager.requests.accepted").getCount() > 0);
+        assertTrue(metrics.counter("dev.configmanager.requests.rejected.version_conflict").getCount() > 0);
+        assertTrue(metrics.timer("dev.configmanager.store.commit").getCount() > 0);
+    }
+
     private static void assertRejected(final String topicSuffix, final String payload, final String code,
                                        final Mqtt5PubAckReasonCode puback) throws Exception {
         assertRejected(topicSuffix, payload.getBytes(StandardCharsets.UTF_8), code, puback);

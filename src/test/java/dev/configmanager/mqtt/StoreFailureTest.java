@@ -1,0 +1,79 @@
+package dev.configmanager.mqtt;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import dev.configmanager.support.Requester;
+import dev.configmanager.support.Requester.Reply;
+import dev.configmanager.support.RetainedReader;
+import dev.configmanager.support.TestBroker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A database that fails under the extension: requests are refused, the broker and the extension carry on. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class StoreFailureTest {
+
+    @TempDir
+    static Path dir;
+    static TestBroker broker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = TestBroker.start(dir);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        broker.close();
+    }
+
+    @Test
+    void requestFailingInsideTheStoreIsRejectedAndTheBrokerKeepsServing() throws Exception {
+        try (Requester r = new Requester(broker.port(), "ops")) {
+            assertTrue(r.send("set", "svc-store", "{\"config\": {\"a\": 1}}").accepted());
+
+            try (Connection db = broker.openDatabase()) {
+                db.createStatement().execute("SHUTDOWN"); // closes the database under the extension
+            }
+            final Reply failed = r.send("set", "svc-store", "{\"config\": {\"a\": 2}}");
+            assertEquals("store_unavailable", failed.errorCode(), failed.envelope().toString());
+            assertEquals(Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR, failed.puback());
+            assertEquals(1, RetainedReader.receiveJson(broker.port(), "config/updated/svc-store").get("version")
+                    .asLong(), "the retained config is untouched");
+
+            // Ordinary traffic still flows and the extension was not switched off.
+            final var publishes = r.client().publishes(MqttGlobalPublishFilter.ALL);
+            r.client().subscribeWith().topicFilter("plain/topic").qos(MqttQos.AT_LEAST_ONCE).send();
+            r.client().publishWith().topic("plain/topic").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload("hello".getBytes(StandardCharsets.UTF_8)).send();
+            assertEquals("hello", new String(publishes.receive(10, TimeUnit.SECONDS).orElseThrow()
+                    .getPayloadAsBytes(), StandardCharsets.UTF_8));
+            publishes.close();
+            assertFalse(Files.exists(TestBroker.disabledMarker()), "no DISABLED marker");
+
+            // The store reopens the database on a later request: writes work again without a restart.
+            Reply recovered = failed;
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!recovered.accepted() && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+                recovered = r.send("set", "svc-store", "{\"config\": {\"a\": 2}, \"expected_version\": 1}");
+            }
+            assertTrue(recovered.accepted(), recovered.envelope().toString());
+            assertEquals(2, recovered.version(), "the failed request left no trace in the version sequence");
+        }
+    }
+}
