@@ -9,8 +9,11 @@ import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.SettingsReader;
+import dev.configmanager.health.HealthService;
+import dev.configmanager.health.HealthTopicGuard;
 import dev.configmanager.mqtt.ConfigRequestInterceptor;
 import dev.configmanager.mqtt.ConfigTopicPublisher;
+import dev.configmanager.mqtt.DeniedPublishes;
 import dev.configmanager.mqtt.RetainedConfigSync;
 import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.SchemaRegistry;
@@ -23,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -33,11 +37,12 @@ import java.util.concurrent.TimeoutException;
 public final class ConfigManagerMain implements ExtensionMain {
 
     private static final Logger log = LoggerFactory.getLogger(ConfigManagerMain.class);
-    private static final long START_SYNC_WAIT_SECONDS = 30;
+    private static final long START_REPAIR_WAIT_SECONDS = 30;
 
     private final Path homeOverride;
     private ConfigStore store;
     private ConfigPipeline pipeline;
+    private HealthService health;
 
     /** Used by HiveMQ's extension loader: the home folder comes from the broker. */
     public ConfigManagerMain() {
@@ -57,21 +62,34 @@ public final class ConfigManagerMain implements ExtensionMain {
             final ExtensionSettings settings = SettingsReader.read(home.resolve("conf/config.xml"));
             final Path dataFolder = input.getServerInformation().getDataFolder().toPath();
             final Clock clock = Clock.systemUTC();
+            final var metrics = Services.metricRegistry();
+            final var denied = new DeniedPublishes(metrics);
             store = openStore(settings.resolveDatabase(dataFolder), settings.auditMaxRows());
-            final var schemas = SchemaRegistry.load(settings.resolveSchemaFolder(home));
+            final String storeProblem = store instanceof UnavailableStore u ? u.reason() : null;
+
+            health = new HealthService(settings.health(), Services.publishService(), Builders::publish,
+                    Services.retainedMessageStore(), metrics, clock);
             final var publisher = new ConfigTopicPublisher(Services.publishService(), Builders::publish,
                     settings.topics(), store.epoch(), clock);
-            pipeline = new ConfigPipeline(settings, store, schemas, publisher, Services.metricRegistry(), clock);
-            if (!(store instanceof UnavailableStore)) {
-                syncRetained(new RetainedConfigSync(Services.retainedMessageStore(), publisher, settings.topics(),
-                        store.epoch()));
-            }
-            final var interceptor = new ConfigRequestInterceptor(settings.topics(), pipeline, publisher,
-                    settings.requestTimeout(), Services.metricRegistry().counter("dev.configmanager.publishes.denied"));
-            Services.initializerRegistry().setClientInitializer(
-                    (initializerInput, clientContext) -> clientContext.addPublishInboundInterceptor(interceptor));
-            log.info("config-manager: started; requests on {}/<set|patch|rollback|delete>/<service>, current config "
-                    + "retained on {}/<service>", settings.topics().requestPrefix(), settings.topics().updatedPrefix());
+            pipeline = new ConfigPipeline(settings, store, SchemaRegistry.load(settings.resolveSchemaFolder(home)),
+                    publisher, metrics, clock, health.storeStatus());
+            final var configSync = storeProblem != null ? CompletableFuture.completedFuture(0)
+                    : new RetainedConfigSync(Services.retainedMessageStore(), publisher, settings.topics(),
+                    store.epoch()).run(store);
+            awaitStartRepairs(CompletableFuture.allOf(configSync, health.sweepStaleHealth()));
+
+            final var requests = new ConfigRequestInterceptor(settings.topics(), pipeline, publisher,
+                    settings.requestTimeout(), denied);
+            final var guard = new HealthTopicGuard(settings.health(), denied);
+            Services.initializerRegistry().setClientInitializer((initializerInput, client) -> {
+                client.addPublishInboundInterceptor(guard);
+                client.addPublishInboundInterceptor(requests);
+            });
+            final var tracker = health.tracker();
+            Services.eventRegistry().setClientLifecycleEventListener(providerInput -> tracker);
+            health.start(Services.extensionExecutorService(), storeProblem);
+            log.info("config-manager: started; config requests on {}/<set|patch|rollback|delete>/<service>, health on "
+                    + "{}/<client-id>", settings.topics().requestPrefix(), settings.health().healthPrefix());
         } catch (final Exception e) {
             log.error("config-manager: could not start; the broker runs without it", e);
             close();
@@ -89,18 +107,20 @@ public final class ConfigManagerMain implements ExtensionMain {
         }
     }
 
-    private void syncRetained(final RetainedConfigSync sync) {
-        // Listeners bind only after extensions start, so waiting here means no client sees a stale config topic.
+    /**
+     * Listeners bind only after extensions start, so waiting here means no client ever sees a retained config or
+     * health topic that contradicts the database or the fact that nobody is connected yet.
+     */
+    private static void awaitStartRepairs(final CompletableFuture<?> repairs) {
         try {
-            sync.run(store).get(START_SYNC_WAIT_SECONDS, TimeUnit.SECONDS);
+            repairs.get(START_REPAIR_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (final TimeoutException e) {
-            log.warn("config-manager: retained config topics are still being brought in line with the database; "
-                    + "continuing in the background");
+            log.warn("config-manager: retained topics are still being repaired after {} s; continuing in the "
+                    + "background", START_REPAIR_WAIT_SECONDS);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (final Exception e) {
-            log.error("config-manager: retained config topics could not be brought in line with the database: {}",
-                    e.toString());
+            log.error("config-manager: retained topics could not be repaired at start: {}", e.toString());
         }
     }
 
@@ -117,6 +137,10 @@ public final class ConfigManagerMain implements ExtensionMain {
     }
 
     private void close() {
+        if (health != null) {
+            health.stop();
+            health = null;
+        }
         if (pipeline != null) {
             pipeline.close();
             pipeline = null;

@@ -21,7 +21,8 @@ public record ExtensionSettings(
         String schemaFolder,
         UnknownServicePolicy unknownServicePolicy,
         String databasePath,
-        int auditMaxRows) {
+        int auditMaxRows,
+        HealthSettings health) {
 
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
     /** Stored configs live in a VARCHAR column of this many characters. */
@@ -39,7 +40,7 @@ public record ExtensionSettings(
     public static ExtensionSettings defaults() {
         return new ExtensionSettings(TopicLayout.DEFAULT, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_DEPTH,
                 DEFAULT_DEDUP_WINDOW, DEFAULT_DEDUP_MAX_ENTRIES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SCHEMA_FOLDER,
-                UnknownServicePolicy.ALLOW, DEFAULT_DATABASE_PATH, DEFAULT_AUDIT_MAX_ROWS);
+                UnknownServicePolicy.ALLOW, DEFAULT_DATABASE_PATH, DEFAULT_AUDIT_MAX_ROWS, HealthSettings.defaults());
     }
 
     public Path resolveDatabase(final Path brokerDataFolder) {

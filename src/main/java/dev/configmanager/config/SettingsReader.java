@@ -11,6 +11,8 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -63,7 +65,42 @@ public final class SettingsReader {
                 r.text("schemas/folder", defaults.schemaFolder(), s -> s.isBlank() ? null : s),
                 r.text("schemas/unknown-service-policy", defaults.unknownServicePolicy(), SettingsReader::policy),
                 r.text("database/path", defaults.databasePath(), s -> s.isBlank() ? null : s),
-                r.integer("database/audit-max-rows", defaults.auditMaxRows(), 1_000, Integer.MAX_VALUE));
+                r.integer("database/audit-max-rows", defaults.auditMaxRows(), 1_000, Integer.MAX_VALUE),
+                readHealth(r, defaults.health(), topics));
+    }
+
+    private static HealthSettings readHealth(final Values r, final HealthSettings defaults, final TopicLayout topics) {
+        final String health = r.text("health/health-prefix", defaults.healthPrefix(), SettingsReader::prefix);
+        final String keepalive = r.text("health/keepalive-prefix", defaults.keepalivePrefix(), SettingsReader::prefix);
+        final List<String> include = r.texts("health/tracked-clients/include");
+        final List<String> exclude = r.texts("health/tracked-clients/exclude");
+        final var candidate = new HealthSettings(health, keepalive,
+                r.text("health/keepalive-interval", defaults.keepaliveInterval(), SettingsReader::interval),
+                include.isEmpty() ? defaults.include() : include, exclude);
+        for (final String prefix : new String[]{health, keepalive}) {
+            if (topics.parseRequest(prefix + "/x").isPresent() || topics.isExtensionOwned(prefix + "/x")
+                    || health.equals(keepalive)) {
+                log.warn("config-manager: health topic prefix '{}' overlaps another topic family, using the default "
+                        + "health topics", prefix);
+                return new HealthSettings(defaults.healthPrefix(), defaults.keepalivePrefix(),
+                        candidate.keepaliveInterval(), candidate.include(), candidate.exclude());
+            }
+        }
+        return candidate;
+    }
+
+    /** {@code 10s}, {@code 500ms} or plain seconds; at least {@link HealthSettings#MIN_KEEPALIVE_INTERVAL}. */
+    private static Duration interval(final String value) {
+        try {
+            final Duration d = value.endsWith("ms") ? Duration.ofMillis(Long.parseLong(value.substring(0,
+                    value.length() - 2).trim()))
+                    : Duration.ofMillis(Math.round(Double.parseDouble(value.endsWith("s")
+                    ? value.substring(0, value.length() - 1).trim() : value) * 1000));
+            return d.compareTo(HealthSettings.MIN_KEEPALIVE_INTERVAL) >= 0 && d.compareTo(Duration.ofHours(1)) <= 0
+                    ? d : null;
+        } catch (final NumberFormatException e) {
+            return null;
+        }
     }
 
     private static TopicLayout readTopics(final Values r, final TopicLayout defaults) {
@@ -125,6 +162,26 @@ public final class SettingsReader {
                     return null;
                 }
             });
+        }
+
+        /** The texts of every element at {@code path} (the last level may repeat); blank ones are skipped. */
+        List<String> texts(final String path) {
+            final int cut = path.lastIndexOf('/');
+            Element parent = root;
+            for (final String name : path.substring(0, cut).split("/")) {
+                parent = child(parent, name);
+                if (parent == null) {
+                    return List.of();
+                }
+            }
+            final String leaf = path.substring(cut + 1);
+            final List<String> values = new ArrayList<>();
+            for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n instanceof Element e && e.getTagName().equals(leaf) && !e.getTextContent().isBlank()) {
+                    values.add(e.getTextContent().trim());
+                }
+            }
+            return values;
         }
 
         private Optional<String> find(final String path) {

@@ -1,6 +1,5 @@
 package dev.configmanager.mqtt;
 
-import com.codahale.metrics.Counter;
 import com.hivemq.extension.sdk.api.async.Async;
 import com.hivemq.extension.sdk.api.async.TimeoutFallback;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
@@ -39,11 +38,11 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
     private final ConfigPipeline pipeline;
     private final ConfigTopicPublisher publisher;
     private final Duration timeout;
-    private final Counter denied;
+    private final DeniedPublishes denied;
 
     public ConfigRequestInterceptor(final TopicLayout topics, final ConfigPipeline pipeline,
                                     final ConfigTopicPublisher publisher, final Duration timeout,
-                                    final Counter denied) {
+                                    final DeniedPublishes denied) {
         this.topics = topics;
         this.pipeline = pipeline;
         this.publisher = publisher;
@@ -63,15 +62,7 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
             if (request.isPresent()) {
                 handle(request.get(), packet, clientId, mqtt5, output);
             } else if (topics.isExtensionOwned(topic)) {
-                denied.inc();
-                log.warn("config-manager: denied publish by client '{}' to '{}': only config-manager publishes there",
-                        clientId, topic);
-                if (mqtt5) {
-                    output.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "only config-manager publishes to "
-                            + topic);
-                } else {
-                    output.preventPublishDelivery();
-                }
+                denied.deny(output, mqtt5, clientId, topic, "only config-manager publishes to " + topic);
             }
         } catch (final RuntimeException e) {
             log.error("config-manager: handling a publish by '{}' to '{}' failed", clientId, topic, e);

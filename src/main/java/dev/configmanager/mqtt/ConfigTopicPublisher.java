@@ -17,13 +17,12 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
  * Everything the extension publishes about configs: the retained {@code config/updated/<service>} and the results
- * sent to requesters. Publishes for one service are chained, so the retained message always ends on the newest
- * version even when versions follow each other faster than the broker stores them.
+ * sent to requesters. Publishes for one service go through a {@link RetainedSequencer}, so the retained message always
+ * ends on the newest version even when versions follow each other faster than the broker stores them.
  */
 public final class ConfigTopicPublisher implements ConfigPublication {
 
@@ -35,9 +34,7 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     private final TopicLayout topics;
     private final String epoch;
     private final Clock clock;
-    private final ConcurrentHashMap<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
-    /** The newest version published per service; an older one arriving late (start-up sync) is skipped. */
-    private final ConcurrentHashMap<String, Long> newest = new ConcurrentHashMap<>();
+    private final RetainedSequencer sequencer = new RetainedSequencer();
 
     public ConfigTopicPublisher(final PublishService publishService, final Supplier<PublishBuilder> builders,
                                 final TopicLayout topics, final String epoch, final Clock clock) {
@@ -50,13 +47,8 @@ public final class ConfigTopicPublisher implements ConfigPublication {
 
     @Override
     public CompletableFuture<Void> publish(final ConfigVersion version) {
-        return chained(version.service(), () -> {
-            if (newest.getOrDefault(version.service(), 0L) > version.version()) {
-                return CompletableFuture.completedFuture(null);
-            }
-            newest.put(version.service(), version.version());
-            return version.isDeleted() ? clearNow(version.service()) : publishService.publish(updated(version));
-        });
+        return sequencer.submit(version.service(), version.version(), () -> version.isDeleted()
+                ? clearNow(version.service()) : publishService.publish(updated(version)));
     }
 
     /**
@@ -64,8 +56,7 @@ public final class ConfigTopicPublisher implements ConfigPublication {
      * published since the caller looked.
      */
     public CompletableFuture<Void> clearUnknown(final String service) {
-        return chained(service, () -> newest.containsKey(service) ? CompletableFuture.completedFuture(null)
-                : clearNow(service));
+        return sequencer.submitIfUntouched(service, () -> clearNow(service));
     }
 
     /** Sends a result to the request's MQTT 5 response topic, or to {@code config/result/<service>}. */
@@ -113,21 +104,5 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     private CompletableFuture<Void> clearNow(final String service) {
         return publishService.publish(builders.get().topic(topics.updatedTopic(service)).qos(Qos.AT_LEAST_ONCE)
                 .retain(true).payload(EMPTY.duplicate()).build());
-    }
-
-    private CompletableFuture<Void> chained(final String service, final Supplier<CompletableFuture<Void>> step) {
-        final CompletableFuture<Void> done = new CompletableFuture<>();
-        final CompletableFuture<Void> previous = tails.put(service, done);
-        final CompletableFuture<Void> start = previous == null ? CompletableFuture.completedFuture(null)
-                : previous.handle((ok, error) -> null);
-        start.thenCompose(ignored -> step.get()).whenComplete((ok, error) -> {
-            tails.remove(service, done);
-            if (error != null) {
-                done.completeExceptionally(error);
-            } else {
-                done.complete(null);
-            }
-        });
-        return done;
     }
 }

@@ -49,6 +49,13 @@ public final class ConfigPipeline implements AutoCloseable {
     private static final int MAX_BATCH = 256;
     private static final long HOT_SET_MAX_CHARS = 64L * 1024 * 1024;
 
+    /** Told when the store starts or stops working, as seen by the writes that use it. */
+    public interface StoreStatusListener {
+        void storeAvailable();
+
+        void storeUnavailable(String reason);
+    }
+
     /** The answer to a request, with the id its result envelope carries. */
     public record Answer(String requestId, ConfigResult result) {
     }
@@ -65,6 +72,8 @@ public final class ConfigPipeline implements AutoCloseable {
     private final ConfigPublication publication;
     private final PipelineMetrics metrics;
     private final Clock clock;
+    private final StoreStatusListener storeStatus;
+    private boolean storeWorking = true; // writer thread only
     private final ThreadPoolExecutor parsers;
     private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Cache<String, Optional<ConfigVersion>> latest;
@@ -73,7 +82,7 @@ public final class ConfigPipeline implements AutoCloseable {
 
     public ConfigPipeline(final ExtensionSettings settings, final ConfigStore store, final SchemaRegistry schemas,
                           final ConfigPublication publication, final MetricRegistry metricRegistry,
-                          final Clock clock) {
+                          final Clock clock, final StoreStatusListener storeStatus) {
         this.store = store;
         this.decider = new ConfigDecider(schemas, settings);
         this.parser = new RequestParser(settings.maxPayloadBytes(), settings.maxDepth());
@@ -81,6 +90,7 @@ public final class ConfigPipeline implements AutoCloseable {
         this.publication = publication;
         this.metrics = new PipelineMetrics(metricRegistry);
         this.clock = clock;
+        this.storeStatus = storeStatus;
         this.latest = Caffeine.newBuilder()
                 .maximumWeight(HOT_SET_MAX_CHARS)
                 .weigher((String service, Optional<ConfigVersion> v) ->
@@ -233,6 +243,7 @@ public final class ConfigPipeline implements AutoCloseable {
                         e.getMessage());
             }
         }
+        reportStore(storeFailed);
         if (storeFailed) {
             // Decisions in this batch may rest on versions that were never stored: answer none of them as decided.
             view.keySet().forEach(latest::invalidate);
@@ -246,6 +257,22 @@ public final class ConfigPipeline implements AutoCloseable {
         }
         for (int i = 0; i < batch.size(); i++) {
             answer(batch.get(i), results.get(i), published.get(i));
+        }
+    }
+
+    private void reportStore(final boolean failed) {
+        if (failed == !storeWorking) {
+            return;
+        }
+        storeWorking = !failed;
+        try {
+            if (failed) {
+                storeStatus.storeUnavailable("the config database is unavailable; writes are rejected");
+            } else {
+                storeStatus.storeAvailable();
+            }
+        } catch (final RuntimeException e) {
+            log.warn("config-manager: store status listener failed: {}", e.toString());
         }
     }
 

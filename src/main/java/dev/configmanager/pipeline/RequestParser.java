@@ -11,10 +11,7 @@ import dev.configmanager.wire.Json;
 import dev.configmanager.wire.Violation;
 
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -168,11 +165,7 @@ public final class RequestParser {
 
     private String decodeUtf8(final String service, final ByteBuffer payload) throws Reject {
         try {
-            final CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(payload.duplicate());
-            return chars.toString();
+            return Json.decodeUtf8(payload);
         } catch (final CharacterCodingException e) {
             throw reject(service, ErrorCode.INVALID_JSON, "the payload is not valid UTF-8");
         }

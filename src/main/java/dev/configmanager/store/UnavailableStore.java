@@ -12,6 +12,10 @@ public final class UnavailableStore implements ConfigStore {
         this.reason = reason;
     }
 
+    public String reason() {
+        return reason;
+    }
+
     @Override
     public String epoch() {
         return "unavailable";

@@ -1,5 +1,6 @@
 package dev.configmanager.mqtt;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
@@ -64,6 +65,11 @@ class StoreFailureTest {
                     .getPayloadAsBytes(), StandardCharsets.UTF_8));
             publishes.close();
             assertFalse(Files.exists(TestBroker.disabledMarker()), "no DISABLED marker");
+            final JsonNode down = RetainedReader.await("system/health/config-manager",
+                    h -> !h.path("data").path("ok").asBoolean());
+            assertFalse(down.get("data").get("ok").asBoolean(), down.toString());
+            assertEquals("store_unavailable", down.get("data").get("event").asText());
+            assertFalse(down.get("data").get("err").asText().isBlank());
 
             // The store reopens the database on a later request: writes work again without a restart.
             Reply recovered = failed;
@@ -74,6 +80,9 @@ class StoreFailureTest {
             }
             assertTrue(recovered.accepted(), recovered.envelope().toString());
             assertEquals(2, recovered.version(), "the failed request left no trace in the version sequence");
+            final JsonNode up = RetainedReader.await("system/health/config-manager",
+                    h -> h.path("data").path("ok").asBoolean());
+            assertEquals("store_available", up.get("data").get("event").asText());
         }
     }
 }

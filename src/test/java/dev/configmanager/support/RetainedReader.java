@@ -42,6 +42,31 @@ public final class RetainedReader {
         return Requester.parse(receive(port, topic).getPayloadAsBytes());
     }
 
+    /**
+     * The retained JSON on {@code topic} once it satisfies {@code condition}, read from the embedded broker's store;
+     * the extension publishes asynchronously, so a test waits for the state instead of assuming it.
+     */
+    public static JsonNode await(final String topic, final java.util.function.Predicate<JsonNode> condition)
+            throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            final Optional<JsonNode> json = stored(topic).flatMap(RetainedPublish::getPayload).map(b -> {
+                final byte[] bytes = new byte[b.remaining()];
+                b.duplicate().get(bytes);
+                return Requester.parse(bytes);
+            });
+            if (json.isPresent()) {
+                last = json.get();
+                if (condition.test(last)) {
+                    return last;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("retained message on " + topic + " never matched; last: " + last);
+    }
+
     /** Whether the broker holds a retained message on {@code topic} (asked of the embedded broker directly). */
     public static Optional<RetainedPublish> stored(final String topic) throws Exception {
         return Services.retainedMessageStore().getRetainedMessage(topic).get(10, TimeUnit.SECONDS);

@@ -32,7 +32,11 @@ public final class TestBroker implements AutoCloseable {
     private int port;
     private int generation;
 
-    private TestBroker(final Path root, final String extraSettings) throws IOException {
+    private final boolean filePersistence;
+
+    private TestBroker(final Path root, final String extraSettings, final boolean filePersistence)
+            throws IOException {
+        this.filePersistence = filePersistence;
         this.root = root;
         this.extensionHome = Files.createDirectories(root.resolve("extension"));
         this.database = root.resolve("db/config-manager");
@@ -56,16 +60,30 @@ public final class TestBroker implements AutoCloseable {
 
     /** @param extraSettings XML elements added inside {@code <config-manager>} */
     public static TestBroker start(final Path root, final String extraSettings) throws Exception {
-        final TestBroker broker = new TestBroker(root, extraSettings);
+        final TestBroker broker = new TestBroker(root, extraSettings, false);
         broker.startFresh();
         return broker;
+    }
+
+    /** A broker whose own data (retained messages) is kept on disk, for {@link #restartOnSameHome()}. */
+    public static TestBroker startPersistent(final Path root, final String extraSettings) throws Exception {
+        final TestBroker broker = new TestBroker(root, extraSettings, true);
+        broker.startFresh();
+        return broker;
+    }
+
+    /** Stops and starts again on the same broker home: its retained messages survive. */
+    public void restartOnSameHome() throws Exception {
+        stop();
+        hivemq = home.embedded(new ConfigManagerMain(extensionHome));
+        hivemq.start().get(120, TimeUnit.SECONDS);
     }
 
     /** Starts a broker with a new, empty home (no retained messages) on the same extension config and database. */
     public void startFresh() throws Exception {
         port = freePort();
         home = new BrokerHome(Files.createDirectories(root.resolve("broker-" + (++generation))), "127.0.0.1", port,
-                false);
+                filePersistence);
         hivemq = home.embedded(new ConfigManagerMain(extensionHome));
         hivemq.start().get(120, TimeUnit.SECONDS);
     }

@@ -1,0 +1,84 @@
+package dev.configmanager.health;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import com.hivemq.extension.sdk.api.packets.general.Qos;
+import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
+import com.hivemq.extension.sdk.api.services.publish.PublishService;
+import dev.configmanager.config.HealthSettings;
+import dev.configmanager.mqtt.RetainedSequencer;
+import dev.configmanager.wire.EpochSeconds;
+import dev.configmanager.wire.HealthStatus;
+import dev.configmanager.wire.Heartbeat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Publishes health (retained, QoS 1) and keepalive (QoS 0) for clients. Health publishes carry the connection epoch
+ * they belong to: an event of an older connection never replaces the state of a newer one.
+ */
+public final class HealthPublisher {
+
+    private static final Logger log = LoggerFactory.getLogger(HealthPublisher.class);
+
+    private final PublishService publishService;
+    private final Supplier<PublishBuilder> builders;
+    private final HealthSettings settings;
+    private final Clock clock;
+    private final RetainedSequencer sequencer = new RetainedSequencer();
+    private final MetricRegistry metrics;
+    private final ConcurrentHashMap<String, Counter> eventCounters = new ConcurrentHashMap<>();
+    private final Counter keepalivesSent;
+
+    public HealthPublisher(final PublishService publishService, final Supplier<PublishBuilder> builders,
+                           final HealthSettings settings, final Clock clock, final MetricRegistry metrics) {
+        this.publishService = publishService;
+        this.builders = builders;
+        this.settings = settings;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.keepalivesSent = metrics.counter("dev.configmanager.keepalives.sent");
+    }
+
+    /** Publishes {@code ok}/{@code event}/{@code err} for the client's connection {@code epoch}. */
+    public CompletableFuture<Void> publish(final String clientId, final long epoch, final boolean ok,
+                                           final String event, final String err) {
+        return sequencer.submit(clientId, epoch, () -> send(clientId, ok, event, err));
+    }
+
+    /** Publishes only if no connection of the client has published since start (the restart sweep). */
+    public CompletableFuture<Void> publishIfUntouched(final String clientId, final boolean ok, final String event,
+                                                      final String err) {
+        return sequencer.submitIfUntouched(clientId, () -> send(clientId, ok, event, err));
+    }
+
+    /** After a client's last connection is gone and its final state is published, nothing is kept for it. */
+    public void forget(final String clientId, final long epoch) {
+        sequencer.forget(clientId, epoch);
+    }
+
+    public void keepalive(final String clientId) {
+        final var publish = builders.get().topic(settings.keepaliveTopic(clientId)).qos(Qos.AT_MOST_ONCE)
+                .retain(false).payload(ByteBuffer.wrap(Heartbeat.bytes(EpochSeconds.of(clock.instant())))).build();
+        publishService.publish(publish).whenComplete((ok, error) -> {
+            if (error != null) {
+                log.debug("config-manager: keepalive for '{}' failed: {}", clientId, error.toString());
+            }
+        });
+        keepalivesSent.inc();
+    }
+
+    private CompletableFuture<Void> send(final String clientId, final boolean ok, final String event,
+                                         final String err) {
+        final var status = HealthStatus.of(ok, event, err, EpochSeconds.of(clock.instant()));
+        eventCounters.computeIfAbsent(event, e -> metrics.counter("dev.configmanager.health.events." + e)).inc();
+        return publishService.publish(builders.get().topic(settings.healthTopic(clientId)).qos(Qos.AT_LEAST_ONCE)
+                .retain(true).payload(ByteBuffer.wrap(status.toEnvelopeBytes())).build());
+    }
+}

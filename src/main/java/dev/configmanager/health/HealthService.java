@@ -1,0 +1,63 @@
+package dev.configmanager.health;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
+import com.hivemq.extension.sdk.api.services.publish.PublishService;
+import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
+import dev.configmanager.config.HealthSettings;
+import dev.configmanager.pipeline.ConfigPipeline.StoreStatusListener;
+
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/** Health and keepalive as one part: built once, started after the start-up sweep, stopped with the extension. */
+public final class HealthService {
+
+    private final HealthPublisher publisher;
+    private final KeepaliveWheel keepalives;
+    private final ClientHealthTracker tracker;
+    private final ExtensionHealth self;
+    private final StaleHealthSweep sweep;
+
+    public HealthService(final HealthSettings settings, final PublishService publishService,
+                         final Supplier<PublishBuilder> builders, final RetainedMessageStore retained,
+                         final MetricRegistry metrics, final Clock clock) {
+        final AtomicLong epochs = new AtomicLong();
+        this.publisher = new HealthPublisher(publishService, builders, settings, clock, metrics);
+        this.keepalives = new KeepaliveWheel(settings.keepaliveInterval(), publisher::keepalive);
+        this.tracker = new ClientHealthTracker(new TrackedClients(settings.include(), settings.exclude()), publisher,
+                keepalives, epochs, metrics.counter("dev.configmanager.health.events.stale"));
+        this.self = new ExtensionHealth(publisher, epochs);
+        this.sweep = new StaleHealthSweep(retained, publisher, settings);
+        metrics.register("dev.configmanager.health.clients.connected", (Gauge<Integer>) tracker::connectedCount);
+    }
+
+    /** Marks health left over from before a restart; run before clients can connect. */
+    public CompletableFuture<Integer> sweepStaleHealth() {
+        return sweep.run();
+    }
+
+    /** Publishes the extension's own health and starts keepalives. */
+    public void start(final ScheduledExecutorService scheduler, final String storeProblem) {
+        self.started(storeProblem);
+        keepalives.add(TrackedClients.SELF);
+        keepalives.start(scheduler);
+    }
+
+    public void stop() {
+        keepalives.stop();
+        self.shutdown();
+    }
+
+    public ClientHealthTracker tracker() {
+        return tracker;
+    }
+
+    public StoreStatusListener storeStatus() {
+        return self;
+    }
+}

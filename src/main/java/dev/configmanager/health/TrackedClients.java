@@ -1,0 +1,76 @@
+package dev.configmanager.health;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Which clients get health and keepalive. A client id must be usable as one topic level ({@code /}, {@code +},
+ * {@code #} and the empty id are not), must not be the extension's own id, must match an include pattern and no
+ * exclude pattern. Clients skipped for their id are logged once.
+ */
+public final class TrackedClients {
+
+    public static final String SELF = "config-manager";
+    private static final Logger log = LoggerFactory.getLogger(TrackedClients.class);
+
+    private final List<Pattern> include;
+    private final List<Pattern> exclude;
+    private final Cache<String, Boolean> loggedOnce = Caffeine.newBuilder().maximumSize(10_000).build();
+
+    public TrackedClients(final List<String> include, final List<String> exclude) {
+        this.include = include.stream().map(TrackedClients::glob).toList();
+        this.exclude = exclude.stream().map(TrackedClients::glob).toList();
+    }
+
+    public boolean isTracked(final String clientId) {
+        if (!isTopicLevel(clientId) || SELF.equals(clientId)) {
+            if (loggedOnce.asMap().putIfAbsent(clientId, Boolean.TRUE) == null) {
+                log.info("config-manager: client id '{}' is {}; it gets no health or keepalive topics",
+                        clientId.replaceAll("\\p{Cntrl}", "?"),
+                        SELF.equals(clientId) ? "reserved for the extension itself" : "not a valid topic level");
+            }
+            return false;
+        }
+        return matchesAny(include, clientId) && !matchesAny(exclude, clientId);
+    }
+
+    public static boolean isTopicLevel(final String id) {
+        return !id.isEmpty() && id.indexOf('/') < 0 && id.indexOf('+') < 0 && id.indexOf('#') < 0
+                && id.indexOf('\0') < 0;
+    }
+
+    private static boolean matchesAny(final List<Pattern> patterns, final String id) {
+        for (final Pattern p : patterns) {
+            if (p.matcher(id).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code *} and {@code ?} are wildcards; everything else in the operator's pattern is literal. */
+    static Pattern glob(final String glob) {
+        final var regex = new StringBuilder();
+        final var literal = new StringBuilder();
+        for (final char c : glob.toCharArray()) {
+            if (c == '*' || c == '?') {
+                if (literal.length() > 0) {
+                    regex.append(Pattern.quote(literal.toString()));
+                    literal.setLength(0);
+                }
+                regex.append(c == '*' ? ".*" : ".");
+            } else {
+                literal.append(c);
+            }
+        }
+        if (literal.length() > 0) {
+            regex.append(Pattern.quote(literal.toString()));
+        }
+        return Pattern.compile(regex.toString(), Pattern.DOTALL);
+    }
+}

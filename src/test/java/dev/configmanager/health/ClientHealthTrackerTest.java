@@ -1,0 +1,90 @@
+package dev.configmanager.health;
+
+import com.codahale.metrics.MetricRegistry;
+import com.hivemq.extension.sdk.api.events.client.parameters.AuthenticationSuccessfulInput;
+import com.hivemq.extension.sdk.api.events.client.parameters.ClientInitiatedDisconnectInput;
+import com.hivemq.extension.sdk.api.events.client.parameters.ServerInitiatedDisconnectInput;
+import dev.configmanager.config.HealthSettings;
+import dev.configmanager.support.Requester;
+import dev.configmanager.support.SdkFakes;
+import dev.configmanager.support.SdkFakes.ConnectionFake;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Event orders a real broker produces only sometimes, replayed exactly: the last word on a client id always belongs
+ * to its newest connection.
+ */
+class ClientHealthTrackerTest {
+
+    private final SdkFakes.RecordingPublishService publishes = new SdkFakes.RecordingPublishService();
+    private final MetricRegistry metrics = new MetricRegistry();
+    private final HealthPublisher publisher = new HealthPublisher(publishes.service(), SdkFakes::publishBuilder,
+            HealthSettings.defaults(), Clock.systemUTC(), metrics);
+    private final KeepaliveWheel wheel = new KeepaliveWheel(HealthSettings.DEFAULT_KEEPALIVE_INTERVAL, id -> {
+    });
+    private final ClientHealthTracker tracker = new ClientHealthTracker(new TrackedClients(List.of("*"), List.of()),
+            publisher, wheel, new AtomicLong(), metrics.counter("stale"));
+
+    @Test
+    void lateDisconnectOfATakenOverConnectionChangesNothing() {
+        final ConnectionFake old = SdkFakes.connection("svc");
+        final ConnectionFake newer = SdkFakes.connection("svc");
+        tracker.onAuthenticationSuccessful(old.input(AuthenticationSuccessfulInput.class));
+        tracker.onAuthenticationSuccessful(newer.input(AuthenticationSuccessfulInput.class));
+        tracker.onServerInitiatedDisconnect(old.input(ServerInitiatedDisconnectInput.class));
+
+        assertEquals(List.of("connected", "connected"), events());
+        assertEquals(1, metrics.counter("stale").getCount());
+        assertTrue(wheel.contains("svc"), "the newer connection keeps its keepalive");
+        assertEquals(1, tracker.connectedCount());
+
+        tracker.onClientInitiatedDisconnect(newer.input(ClientInitiatedDisconnectInput.class));
+        assertEquals(List.of("connected", "connected", "disconnected"), events());
+        assertFalse(wheel.contains("svc"));
+        assertEquals(0, tracker.connectedCount());
+    }
+
+    @Test
+    void disconnectOfTheOldConnectionBeforeTheNewOneConnectsEndsConnected() {
+        final ConnectionFake old = SdkFakes.connection("svc");
+        final ConnectionFake newer = SdkFakes.connection("svc");
+        tracker.onAuthenticationSuccessful(old.input(AuthenticationSuccessfulInput.class));
+        tracker.onServerInitiatedDisconnect(old.input(ServerInitiatedDisconnectInput.class));
+        tracker.onAuthenticationSuccessful(newer.input(AuthenticationSuccessfulInput.class));
+
+        assertEquals(List.of("connected", "connection_lost", "connected"), events());
+        assertTrue(wheel.contains("svc"));
+    }
+
+    @Test
+    void olderEpochPublishedAfterANewerOneIsSkipped() {
+        publisher.publish("svc", 5, true, "connected", null);
+        publisher.publish("svc", 4, false, "connection_lost", "late");
+        assertEquals(List.of("connected"), events());
+    }
+
+    @Test
+    void clientsThatCannotBeATopicLevelAreNotTracked() {
+        tracker.onAuthenticationSuccessful(SdkFakes.connection("a/b").input(AuthenticationSuccessfulInput.class));
+        tracker.onAuthenticationSuccessful(SdkFakes.connection("config-manager")
+                .input(AuthenticationSuccessfulInput.class));
+        tracker.onAuthenticationSuccessful(SdkFakes.connection("").input(AuthenticationSuccessfulInput.class));
+        assertEquals(List.of(), events());
+        assertEquals(0, tracker.connectedCount());
+    }
+
+    private List<String> events() {
+        return publishes.sent.stream()
+                .map(s -> Requester.parse(s.payload().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        .get("data").get("event").asText())
+                .toList();
+    }
+}
