@@ -5,14 +5,11 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.extension.sdk.api.services.Services;
 import dev.configmanager.support.Requester;
-import dev.configmanager.support.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.configmanager.support.BrokerExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,19 +29,10 @@ class HealthScaleTest {
     private static final int CLIENTS = 2_000;
     private static final int BATCH = 250;
 
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withSettings(
+            "<health><keepalive-interval>1s</keepalive-interval></health>");
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start(dir, "<health><keepalive-interval>1s</keepalive-interval></health>");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
-    }
 
     @Test
     void everyClientEndsWithTheRightRetainedHealth() throws Exception {

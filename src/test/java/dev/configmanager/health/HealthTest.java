@@ -12,15 +12,12 @@ import com.hivemq.extension.sdk.api.services.Services;
 import dev.configmanager.support.RawMqttClient;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.RetainedReader;
-import dev.configmanager.support.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.configmanager.support.BrokerExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -39,20 +36,11 @@ class HealthTest {
 
     private static final long INTERVAL_MS = 300;
 
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withSettings(
+            "<health><keepalive-interval>" + INTERVAL_MS + "ms</keepalive-interval>"
+            + "<tracked-clients><include>*</include><exclude>untracked-*</exclude></tracked-clients></health>");
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start(dir, "<health><keepalive-interval>" + INTERVAL_MS + "ms</keepalive-interval>"
-                + "<tracked-clients><include>*</include><exclude>untracked-*</exclude></tracked-clients></health>");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
-    }
 
     @Test
     void connectedClientHasRetainedOkHealthThatALateSubscriberSees() throws Exception {

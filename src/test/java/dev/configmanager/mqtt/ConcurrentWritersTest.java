@@ -3,14 +3,11 @@ package dev.configmanager.mqtt;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.Requester.Reply;
 import dev.configmanager.support.RetainedReader;
-import dev.configmanager.support.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.configmanager.support.BrokerExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -35,19 +32,9 @@ class ConcurrentWritersTest {
     private static final int WRITERS = 8;
     private static final int ROUNDS = 15;
 
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withDefaults();
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start(dir);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
-    }
 
     @Test
     void racingWritersGetExactlyOneWinnerPerVersionAndAHistoryWithoutGaps() throws Exception {

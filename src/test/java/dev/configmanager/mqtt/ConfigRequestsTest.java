@@ -9,12 +9,12 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.Requester.Reply;
 import dev.configmanager.support.RetainedReader;
-import dev.configmanager.support.TestBroker;
+import dev.configmanager.support.BrokerExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -36,21 +36,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ConfigRequestsTest {
 
-    @TempDir
-    static java.nio.file.Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withDefaults();
     static Requester requester;
 
     @BeforeAll
     static void start() throws Exception {
-        broker = TestBroker.start(dir);
         requester = new Requester(broker.port(), "admin-tool");
     }
 
     @AfterAll
     static void stop() throws Exception {
         requester.close();
-        broker.close();
     }
 
     @Test

@@ -7,15 +7,14 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3Client;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import dev.configmanager.support.Requester;
-import dev.configmanager.support.TestBroker;
+import dev.configmanager.support.BrokerExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,15 +24,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class Mqtt3RequestsTest {
 
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withDefaults();
     static Mqtt3BlockingClient client;
     static Mqtt3BlockingClient.Mqtt3Publishes publishes;
 
     @BeforeAll
     static void start() throws Exception {
-        broker = TestBroker.start(dir);
         client = Mqtt3Client.builder().identifier("legacy-service").serverHost("127.0.0.1")
                 .serverPort(broker.port()).buildBlocking();
         client.connect();
@@ -44,7 +41,6 @@ class Mqtt3RequestsTest {
     @AfterAll
     static void stop() throws Exception {
         client.disconnect();
-        broker.close();
     }
 
     @Test

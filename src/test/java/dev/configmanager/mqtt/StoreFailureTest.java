@@ -7,16 +7,14 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.Requester.Reply;
 import dev.configmanager.support.RetainedReader;
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.concurrent.TimeUnit;
 
@@ -28,19 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class StoreFailureTest {
 
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withDefaults();
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start(dir);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
-    }
 
     @Test
     void requestFailingInsideTheStoreIsRejectedAndTheBrokerKeepsServing() throws Exception {

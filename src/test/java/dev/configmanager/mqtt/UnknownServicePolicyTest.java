@@ -2,14 +2,11 @@ package dev.configmanager.mqtt;
 
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.Requester.Reply;
-import dev.configmanager.support.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.configmanager.support.BrokerExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,19 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class UnknownServicePolicyTest {
 
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withSettings(
+            "<schemas><unknown-service-policy>reject</unknown-service-policy></schemas>");
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start(dir, "<schemas><unknown-service-policy>reject</unknown-service-policy></schemas>");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
-    }
 
     @Test
     void serviceWithoutSchemaIsRejectedAsUnknownAndAServiceWithOneIsAccepted() throws Exception {
