@@ -34,12 +34,12 @@ public final class TestBroker implements AutoCloseable {
 
     private final boolean filePersistence;
 
-    private TestBroker(final Path root, final String extraSettings, final boolean filePersistence)
-            throws IOException {
+    private TestBroker(final Path root, final String extraSettings, final boolean filePersistence,
+                       final Path database) throws IOException {
         this.filePersistence = filePersistence;
         this.root = root;
         this.extensionHome = Files.createDirectories(root.resolve("extension"));
-        this.database = root.resolve("db/config-manager");
+        this.database = database;
         final Path schemas = Files.createDirectories(extensionHome.resolve("conf/schemas"));
         try (Stream<Path> files = Files.list(SHIPPED_SCHEMAS)) {
             for (final Path f : (Iterable<Path>) files::iterator) {
@@ -60,14 +60,21 @@ public final class TestBroker implements AutoCloseable {
 
     /** @param extraSettings XML elements added inside {@code <config-manager>} */
     public static TestBroker start(final Path root, final String extraSettings) throws Exception {
-        final TestBroker broker = new TestBroker(root, extraSettings, false);
+        final TestBroker broker = new TestBroker(root, extraSettings, false, root.resolve("db/config-manager"));
         broker.startFresh();
         return broker;
     }
 
     /** A broker whose own data (retained messages) is kept on disk, for {@link #restartOnSameHome()}. */
     public static TestBroker startPersistent(final Path root, final String extraSettings) throws Exception {
-        final TestBroker broker = new TestBroker(root, extraSettings, true);
+        final TestBroker broker = new TestBroker(root, extraSettings, true, root.resolve("db/config-manager"));
+        broker.startFresh();
+        return broker;
+    }
+
+    /** A broker whose extension uses the H2 database at {@code database} (without {@code .mv.db}). */
+    public static TestBroker startOnDatabase(final Path root, final Path database) throws Exception {
+        final TestBroker broker = new TestBroker(root, "", false, database);
         broker.startFresh();
         return broker;
     }
@@ -115,7 +122,7 @@ public final class TestBroker implements AutoCloseable {
         stop();
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (final IOException e) {

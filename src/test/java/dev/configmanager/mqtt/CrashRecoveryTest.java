@@ -1,0 +1,109 @@
+package dev.configmanager.mqtt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.configmanager.store.H2ConfigStore;
+import dev.configmanager.support.ChildBroker;
+import dev.configmanager.support.Requester;
+import dev.configmanager.support.Requester.Reply;
+import dev.configmanager.support.RetainedReader;
+import dev.configmanager.support.TestBroker;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An acknowledged request survives a SIGKILL of the broker process at any moment, and after the restart the retained
+ * config topics equal the database. The broker runs in a child JVM (the README's run command) so it can really die.
+ */
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class CrashRecoveryTest {
+
+    private static final int SERVICES = 10;
+    private static final int REQUESTS = 400;
+    private static final int KILL_AFTER = 150;
+
+    @TempDir
+    static Path dir;
+
+    /** An accepted answer: the version and checksum the requester was promised. */
+    private record Ack(String service, long version, String checksum) {
+    }
+
+    @Test
+    void everyAcknowledgedRequestSurvivesSigkillAndRetainedEqualsTheDatabase() throws Exception {
+        final Path home = dir.resolve("broker");
+        final int port = TestBroker.freePort();
+        final List<Ack> acks = java.util.Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger sent = new AtomicInteger();
+        final ChildBroker first = ChildBroker.start(home, port);
+        final Thread streamer = new Thread(() -> {
+            try (Requester r = new Requester(port, "crash-writer")) {
+                for (int i = 0; i < REQUESTS; i++) {
+                    final String service = "crash-" + (i % SERVICES);
+                    sent.incrementAndGet();
+                    final Reply reply = r.send("set", service, "{\"config\": {\"n\": " + i + "}}");
+                    if (reply.accepted()) {
+                        acks.add(new Ack(service, reply.version(), reply.data().get("checksum").asText()));
+                    }
+                }
+            } catch (final Throwable expected) {
+                // the broker died under us: everything acknowledged so far is in acks
+            }
+        });
+        streamer.start();
+        while (acks.size() < KILL_AFTER && streamer.isAlive()) {
+            Thread.sleep(1);
+        }
+        first.kill();
+        streamer.join(TimeUnit.SECONDS.toMillis(60));
+        assertTrue(acks.size() >= KILL_AFTER && acks.size() < REQUESTS,
+                "killed mid-stream: " + acks.size() + " acknowledged of " + sent.get() + " sent");
+
+        System.out.printf("CrashRecoveryTest: SIGKILL after %d acknowledged of %d sent requests%n", acks.size(),
+                sent.get());
+        final Map<String, JsonNode> retained = new HashMap<>();
+        try (ChildBroker second = ChildBroker.start(home, port)) {
+            for (int s = 0; s < SERVICES; s++) {
+                retained.put("crash-" + s, RetainedReader.receiveJson(port, "config/updated/crash-" + s));
+            }
+        }
+
+        try (Connection db = DriverManager.getConnection(H2ConfigStore.url(
+                home.resolve("data/config-manager/config-manager")))) {
+            for (final Ack ack : acks) {
+                try (var q = db.prepareStatement("SELECT checksum FROM cm_history WHERE service = ? AND version = ?")) {
+                    q.setString(1, ack.service());
+                    q.setLong(2, ack.version());
+                    try (ResultSet rs = q.executeQuery()) {
+                        assertTrue(rs.next(), "acknowledged " + ack + " is in the history");
+                        assertEquals(ack.checksum(), rs.getString(1), ack.toString());
+                    }
+                }
+            }
+            try (ResultSet rs = db.createStatement().executeQuery("SELECT service, version, checksum FROM cm_current")) {
+                int services = 0;
+                while (rs.next()) {
+                    final JsonNode topic = retained.get(rs.getString(1));
+                    assertEquals(rs.getLong(2), topic.get("version").asLong(), rs.getString(1));
+                    assertEquals(rs.getString(3), topic.get("checksum").asText(), rs.getString(1));
+                    services++;
+                }
+                assertEquals(SERVICES, services);
+            }
+        }
+    }
+}
