@@ -7,6 +7,7 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
+import dev.configmanager.config.AccessSettings;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.SettingsReader;
 import dev.configmanager.health.HealthService;
@@ -17,6 +18,9 @@ import dev.configmanager.mqtt.DeniedPublishes;
 import dev.configmanager.mqtt.RetainedConfigSync;
 import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.SchemaRegistry;
+import dev.configmanager.security.AccessPolicy;
+import dev.configmanager.security.ConfigAccessAuthorizer;
+import dev.configmanager.security.ConnectGuard;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.H2ConfigStore;
 import dev.configmanager.store.StoreUnavailableException;
@@ -78,10 +82,21 @@ public final class ConfigManagerMain implements ExtensionMain {
                     store.epoch()).run(store);
             awaitStartRepairs(CompletableFuture.allOf(configSync, health.sweepStaleHealth()));
 
+            final var access = new AccessPolicy(settings.access());
             final var requests = new ConfigRequestInterceptor(settings.topics(), pipeline, publisher,
-                    settings.requestTimeout(), denied);
+                    settings.requestTimeout(), denied, access);
+            final var connectGuard = new ConnectGuard(settings.topics(), settings.health());
+            Services.interceptorRegistry().setConnectInboundInterceptorProvider(providerInput -> connectGuard);
+            final boolean rulesInForce = !settings.access().equals(AccessSettings.allowAll());
+            if (rulesInForce) {
+                final var authorizer = new ConfigAccessAuthorizer(settings.topics(), access);
+                Services.securityRegistry().setAuthorizerProvider(providerInput -> authorizer);
+            }
             final var guard = new HealthTopicGuard(settings.health(), denied);
             Services.initializerRegistry().setClientInitializer((initializerInput, client) -> {
+                if (rulesInForce) {
+                    ConfigAccessAuthorizer.keepBrokerDefaults(client.getDefaultPermissions());
+                }
                 client.addPublishInboundInterceptor(guard);
                 client.addPublishInboundInterceptor(requests);
             });

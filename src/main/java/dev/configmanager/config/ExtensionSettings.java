@@ -22,7 +22,8 @@ public record ExtensionSettings(
         UnknownServicePolicy unknownServicePolicy,
         String databasePath,
         int auditMaxRows,
-        HealthSettings health) {
+        HealthSettings health,
+        AccessSettings access) {
 
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
     /** Stored configs live in a VARCHAR column of this many characters. */
@@ -40,7 +41,8 @@ public record ExtensionSettings(
     public static ExtensionSettings defaults() {
         return new ExtensionSettings(TopicLayout.DEFAULT, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_DEPTH,
                 DEFAULT_DEDUP_WINDOW, DEFAULT_DEDUP_MAX_ENTRIES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SCHEMA_FOLDER,
-                UnknownServicePolicy.ALLOW, DEFAULT_DATABASE_PATH, DEFAULT_AUDIT_MAX_ROWS, HealthSettings.defaults());
+                UnknownServicePolicy.ALLOW, DEFAULT_DATABASE_PATH, DEFAULT_AUDIT_MAX_ROWS, HealthSettings.defaults(),
+                AccessSettings.allowAll());
     }
 
     public Path resolveDatabase(final Path brokerDataFolder) {

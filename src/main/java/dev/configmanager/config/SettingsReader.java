@@ -66,7 +66,26 @@ public final class SettingsReader {
                 r.text("schemas/unknown-service-policy", defaults.unknownServicePolicy(), SettingsReader::policy),
                 r.text("database/path", defaults.databasePath(), s -> s.isBlank() ? null : s),
                 r.integer("database/audit-max-rows", defaults.auditMaxRows(), 1_000, Integer.MAX_VALUE),
-                readHealth(r, defaults.health(), topics));
+                readHealth(r, defaults.health(), topics),
+                readAccess(r));
+    }
+
+    private static AccessSettings readAccess(final Values r) {
+        final boolean defaultAllow = r.text("access/default", "allow",
+                s -> s.equalsIgnoreCase("allow") || s.equalsIgnoreCase("deny") ? s.toLowerCase(Locale.ROOT) : null)
+                .equals("allow");
+        final List<AccessSettings.Rule> rules = new ArrayList<>();
+        for (final Values rule : r.elements("access/rule")) {
+            final List<String> clientIds = rule.texts("client-id");
+            final List<String> usernames = rule.texts("username");
+            rules.add(new AccessSettings.Rule(clientIds.isEmpty() ? "*" : clientIds.get(0),
+                    usernames.isEmpty() ? null : usernames.get(0), rule.texts("write"), rule.texts("read")));
+        }
+        if (!defaultAllow && rules.isEmpty()) {
+            log.warn("config-manager: <access> denies by default and has no rules: no client may write or read "
+                    + "configs over MQTT");
+        }
+        return new AccessSettings(defaultAllow, rules);
     }
 
     private static HealthSettings readHealth(final Values r, final HealthSettings defaults, final TopicLayout topics) {
@@ -166,22 +185,35 @@ public final class SettingsReader {
 
         /** The texts of every element at {@code path} (the last level may repeat); blank ones are skipped. */
         List<String> texts(final String path) {
-            final int cut = path.lastIndexOf('/');
-            Element parent = root;
-            for (final String name : path.substring(0, cut).split("/")) {
-                parent = child(parent, name);
-                if (parent == null) {
-                    return List.of();
-                }
-            }
-            final String leaf = path.substring(cut + 1);
             final List<String> values = new ArrayList<>();
-            for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-                if (n instanceof Element e && e.getTagName().equals(leaf) && !e.getTextContent().isBlank()) {
-                    values.add(e.getTextContent().trim());
+            for (final Values e : elements(path)) {
+                if (!e.root.getTextContent().isBlank()) {
+                    values.add(e.root.getTextContent().trim());
                 }
             }
             return values;
+        }
+
+        /** Every element at {@code path}; the last level may repeat. */
+        List<Values> elements(final String path) {
+            final int cut = path.lastIndexOf('/');
+            Element parent = root;
+            if (cut >= 0) {
+                for (final String name : path.substring(0, cut).split("/")) {
+                    parent = child(parent, name);
+                    if (parent == null) {
+                        return List.of();
+                    }
+                }
+            }
+            final String leaf = path.substring(cut + 1);
+            final List<Values> found = new ArrayList<>();
+            for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n instanceof Element e && e.getTagName().equals(leaf)) {
+                    found.add(new Values(e));
+                }
+            }
+            return found;
         }
 
         private Optional<String> find(final String path) {

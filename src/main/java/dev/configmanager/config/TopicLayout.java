@@ -68,6 +68,72 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
         return Optional.empty();
     }
 
+    /** Which configs a subscription filter could deliver from the extension's own topics. */
+    public sealed interface ReadScope {
+        /** The filter matches none of {@code config/updated/+} or {@code config/result/+}. */
+        record None() implements ReadScope {
+        }
+
+        /** The filter matches exactly this service's topics. */
+        record Service(String name) implements ReadScope {
+        }
+
+        /** The filter matches every service's topics (a wildcard at the service level or above). */
+        record All() implements ReadScope {
+        }
+    }
+
+    public ReadScope readScope(final String filter) {
+        final String[] levels = unshared(filter).split("/", -1);
+        ReadScope scope = new ReadScope.None();
+        for (final String prefix : new String[]{updatedPrefix, resultPrefix}) {
+            final ReadScope s = scopeUnder(levels, prefix.split("/", -1));
+            if (s instanceof ReadScope.All) {
+                return s;
+            }
+            if (s instanceof ReadScope.Service) {
+                scope = s;
+            }
+        }
+        return scope;
+    }
+
+    private static ReadScope scopeUnder(final String[] filter, final String[] prefix) {
+        for (int i = 0; i < prefix.length; i++) {
+            if (i >= filter.length) {
+                return new ReadScope.None();
+            }
+            if (filter[i].equals("#")) {
+                return new ReadScope.All();
+            }
+            if (!filter[i].equals("+") && !filter[i].equals(prefix[i])) {
+                return new ReadScope.None();
+            }
+        }
+        final int rest = filter.length - prefix.length;
+        if (rest == 0) {
+            return new ReadScope.None();
+        }
+        final String level = filter[prefix.length];
+        final boolean endsHere = rest == 1 || (rest == 2 && filter[prefix.length + 1].equals("#"));
+        if (level.equals("#")) {
+            return new ReadScope.All();
+        }
+        if (!endsHere) {
+            return new ReadScope.None(); // service topics have exactly one level below the prefix
+        }
+        return level.equals("+") ? new ReadScope.All() : new ReadScope.Service(level);
+    }
+
+    /** {@code $share/<group>/<filter>} subscribes to {@code <filter>}. */
+    private static String unshared(final String filter) {
+        if (filter.startsWith("$share/")) {
+            final int slash = filter.indexOf('/', "$share/".length());
+            return slash < 0 ? filter : filter.substring(slash + 1);
+        }
+        return filter;
+    }
+
     private static boolean isUnder(final String topic, final String prefix) {
         return topic.equals(prefix) || topic.startsWith(prefix + "/");
     }

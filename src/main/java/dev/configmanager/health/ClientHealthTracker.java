@@ -21,12 +21,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * Each successful connection gets an epoch, kept in the connection's own attribute store, so a disconnect event can
  * always be matched to the connection it belongs to. A session takeover or a late callback of an old connection
- * therefore never marks a newer connection of the same client id as gone. One shared, thread-safe instance serves
- * every client.
+ * therefore never marks a newer connection of the same client id as gone. The broker may run a connection's connect
+ * and disconnect callbacks on different threads, even in reverse order: both take the client id's entry in
+ * {@code connected} as their lock, and a connection whose end was seen first is never reported connected. One
+ * shared, thread-safe instance serves every client.
  */
 public final class ClientHealthTracker implements ClientLifecycleEventListener {
 
     static final String EPOCH_ATTRIBUTE = "config-manager.connection-epoch";
+    static final String GONE_ATTRIBUTE = "config-manager.connection-gone";
     private static final Logger log = LoggerFactory.getLogger(ClientHealthTracker.class);
 
     private final TrackedClients tracked;
@@ -58,17 +61,17 @@ public final class ClientHealthTracker implements ClientLifecycleEventListener {
             if (!tracked.isTracked(clientId)) {
                 return;
             }
-            final long epoch = epochs.incrementAndGet();
-            input.getConnectionInformation().getConnectionAttributeStore()
-                    .putAsString(EPOCH_ATTRIBUTE, Long.toString(epoch));
+            final ConnectionAttributeStore attributes = input.getConnectionInformation().getConnectionAttributeStore();
+            // Publishes are submitted under the client id's lock, so they are sequenced in the order of the changes.
             connected.compute(clientId, (id, previous) -> {
-                keepalives.add(id);
-                return epoch;
-            });
-            publisher.publish(clientId, epoch, true, "connected", null).whenComplete((ok, error) -> {
-                if (error != null) {
-                    log.warn("config-manager: health of '{}' could not be published: {}", clientId, error.toString());
+                if (attributes.getAsString(GONE_ATTRIBUTE).isPresent()) {
+                    return previous; // this connection already ended: its disconnect was handled first
                 }
+                final long epoch = epochs.incrementAndGet();
+                attributes.putAsString(EPOCH_ATTRIBUTE, Long.toString(epoch));
+                keepalives.add(id);
+                report(publisher.publish(id, connectedOrdinal(epoch), true, "connected", null), id);
+                return epoch;
             });
         } catch (final RuntimeException e) {
             log.error("config-manager: connect of '{}' could not be tracked", clientId, e);
@@ -103,32 +106,47 @@ public final class ClientHealthTracker implements ClientLifecycleEventListener {
     private void gone(final DisconnectEventInput input, final String event, final String err) {
         final String clientId = input.getClientInformation().getClientId();
         try {
-            final Optional<Long> epoch = epochOf(input.getConnectionInformation().getConnectionAttributeStore());
-            if (epoch.isEmpty()) {
-                return; // never tracked: not authenticated, or not a tracked id
-            }
-            final long e = epoch.get();
-            final Long current = connected.computeIfPresent(clientId, (id, now) -> {
-                if (now != e) {
-                    return now;
+            final ConnectionAttributeStore attributes = input.getConnectionInformation().getConnectionAttributeStore();
+            connected.compute(clientId, (id, current) -> {
+                attributes.putAsString(GONE_ATTRIBUTE, "true");
+                final Optional<Long> epoch = epochOf(attributes);
+                if (epoch.isEmpty()) {
+                    return current; // never tracked: not authenticated, not a tracked id, or ended before its connect
+                }
+                if (current != null && current.longValue() != epoch.get()) {
+                    // A newer connection owns the client id now (session takeover): this event is history.
+                    staleEvents.inc();
+                    log.debug("config-manager: ignoring {} of an older connection of '{}'", event, id);
+                    return current;
                 }
                 keepalives.remove(id);
+                final long ordinal = connectedOrdinal(epoch.get()) + 1;
+                publisher.publish(id, ordinal, false, event, err).whenComplete((ok, error) -> {
+                    report(error, id);
+                    publisher.forget(id, ordinal);
+                });
                 return null;
-            });
-            if (current != null) {
-                // A newer connection owns the client id now (session takeover): this event is history.
-                staleEvents.inc();
-                log.debug("config-manager: ignoring {} of an older connection of '{}'", event, clientId);
-                return;
-            }
-            publisher.publish(clientId, e, false, event, err).whenComplete((ok, error) -> {
-                if (error != null) {
-                    log.warn("config-manager: health of '{}' could not be published: {}", clientId, error.toString());
-                }
-                publisher.forget(clientId, e);
             });
         } catch (final RuntimeException ex) {
             log.error("config-manager: disconnect of '{}' could not be tracked", clientId, ex);
+        }
+    }
+
+    /**
+     * A connection's health ordinals: connected at {@code 2·epoch}, its end at {@code 2·epoch + 1}, so whatever order
+     * the two publishes are submitted in, the end wins, and any later connection wins over both.
+     */
+    private static long connectedOrdinal(final long epoch) {
+        return 2 * epoch;
+    }
+
+    private static void report(final java.util.concurrent.CompletableFuture<Void> publish, final String clientId) {
+        publish.whenComplete((ok, error) -> report(error, clientId));
+    }
+
+    private static void report(final Throwable error, final String clientId) {
+        if (error != null) {
+            log.warn("config-manager: health of '{}' could not be published: {}", clientId, error.toString());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.configmanager.health;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.configmanager.config.Glob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +24,8 @@ public final class TrackedClients {
     private final Cache<String, Boolean> loggedOnce = Caffeine.newBuilder().maximumSize(10_000).build();
 
     public TrackedClients(final List<String> include, final List<String> exclude) {
-        this.include = include.stream().map(TrackedClients::glob).toList();
-        this.exclude = exclude.stream().map(TrackedClients::glob).toList();
+        this.include = include.stream().map(Glob::compile).toList();
+        this.exclude = exclude.stream().map(Glob::compile).toList();
     }
 
     public boolean isTracked(final String clientId) {
@@ -51,26 +52,5 @@ public final class TrackedClients {
             }
         }
         return false;
-    }
-
-    /** {@code *} and {@code ?} are wildcards; everything else in the operator's pattern is literal. */
-    static Pattern glob(final String glob) {
-        final var regex = new StringBuilder();
-        final var literal = new StringBuilder();
-        for (final char c : glob.toCharArray()) {
-            if (c == '*' || c == '?') {
-                if (literal.length() > 0) {
-                    regex.append(Pattern.quote(literal.toString()));
-                    literal.setLength(0);
-                }
-                regex.append(c == '*' ? ".*" : ".");
-            } else {
-                literal.append(c);
-            }
-        }
-        if (literal.length() > 0) {
-            regex.append(Pattern.quote(literal.toString()));
-        }
-        return Pattern.compile(regex.toString(), Pattern.DOTALL);
     }
 }

@@ -12,6 +12,8 @@ import dev.configmanager.config.TopicLayout;
 import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.ConfigPipeline.Answer;
+import dev.configmanager.security.AccessPolicy;
+import dev.configmanager.security.ClientIdentity;
 import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.Envelope;
 import dev.configmanager.wire.ErrorCode;
@@ -39,15 +41,17 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
     private final ConfigTopicPublisher publisher;
     private final Duration timeout;
     private final DeniedPublishes denied;
+    private final AccessPolicy access;
 
     public ConfigRequestInterceptor(final TopicLayout topics, final ConfigPipeline pipeline,
                                     final ConfigTopicPublisher publisher, final Duration timeout,
-                                    final DeniedPublishes denied) {
+                                    final DeniedPublishes denied, final AccessPolicy access) {
         this.topics = topics;
         this.pipeline = pipeline;
         this.publisher = publisher;
         this.timeout = timeout;
         this.denied = denied;
+        this.access = access;
     }
 
     @Override
@@ -60,7 +64,9 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
         try {
             final Optional<RequestTopic> request = topics.parseRequest(topic);
             if (request.isPresent()) {
-                handle(request.get(), packet, clientId, mqtt5, output);
+                final boolean authorized = access.mayWrite(ClientIdentity.of(clientId,
+                        input.getConnectionInformation()), request.get().service());
+                handle(request.get(), packet, clientId, mqtt5, authorized, output);
             } else if (topics.isExtensionOwned(topic)) {
                 denied.deny(output, mqtt5, clientId, topic, "only config-manager publishes to " + topic);
             }
@@ -70,14 +76,14 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
     }
 
     private void handle(final RequestTopic request, final PublishPacket packet, final String clientId,
-                        final boolean mqtt5, final PublishInboundOutput output) {
+                        final boolean mqtt5, final boolean authorized, final PublishInboundOutput output) {
         final Async<PublishInboundOutput> async = mqtt5
                 ? output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.UNSPECIFIED_ERROR,
                 "store_unavailable: the request timed out")
                 : output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.SUCCESS, null);
         final Optional<String> responseTopic = packet.getResponseTopic();
         final Optional<ByteBuffer> correlationData = packet.getCorrelationData();
-        pipeline.submitMqtt(request, packet.getPayload().orElse(EMPTY), clientId)
+        pipeline.submitMqtt(request, packet.getPayload().orElse(EMPTY), clientId, authorized)
                 .whenComplete((answer, error) -> {
                     PubackReason puback = new PubackReason(AckReasonCode.UNSPECIFIED_ERROR, "internal");
                     try {

@@ -100,18 +100,32 @@ public final class ConfigPipeline implements AutoCloseable {
         this.writer = Threads.start("config-manager-writer", this::writeLoop);
     }
 
-    /** A request as it arrived over MQTT. The payload is read on the pipeline's own threads. */
+    /**
+     * A request as it arrived over MQTT. The payload is read on the pipeline's own threads. An unauthorized request
+     * is still read, only to answer with its request id, and is rejected with {@code not_authorized} whatever it says.
+     */
     public CompletableFuture<Answer> submitMqtt(final RequestTopic topic, final ByteBuffer payload,
-                                                final String clientId) {
+                                                final String clientId, final boolean authorized) {
         final CompletableFuture<Answer> answer = new CompletableFuture<>();
         final ByteBuffer copy = copyWithinLimit(payload);
+        final String requester = "mqtt:" + clientId;
         try {
             parsers.execute(() -> {
                 try {
-                    final Parsed parsed = parser.parse(topic, copy, "mqtt:" + clientId, Origin.MQTT);
-                    relay(parsed instanceof Parsed.Ok ok ? submit(ok.request())
-                            : rejectEarly((Parsed.Failed) parsed, topic.action().topicLevel(), "mqtt:" + clientId,
-                            Origin.MQTT), answer);
+                    final Parsed parsed = parser.parse(topic, copy, requester, Origin.MQTT);
+                    if (!authorized) {
+                        final String id = parsed instanceof Parsed.Ok ok ? ok.request().requestId()
+                                : ((Parsed.Failed) parsed).requestId();
+                        relay(rejectEarly(new Parsed.Failed(Rejected.of(topic.service(), ErrorCode.NOT_AUTHORIZED,
+                                "client '" + clientId + "' may not " + topic.action().topicLevel() + " '"
+                                        + topic.service() + "'"), id), topic.action().topicLevel(), requester,
+                                Origin.MQTT), answer);
+                    } else if (parsed instanceof Parsed.Ok ok) {
+                        relay(submit(ok.request()), answer);
+                    } else {
+                        relay(rejectEarly((Parsed.Failed) parsed, topic.action().topicLevel(), requester,
+                                Origin.MQTT), answer);
+                    }
                 } catch (final RuntimeException e) {
                     log.error("config-manager: parsing a request on {} failed unexpectedly", topic, e);
                     answer.complete(new Answer(Envelope.newId(), Rejected.of(topic.service(), ErrorCode.INTERNAL,

@@ -65,6 +65,24 @@ class ClientHealthTrackerTest {
     }
 
     @Test
+    void disconnectHandledBeforeItsConnectLeavesNoConnectedState() {
+        final ConnectionFake brief = SdkFakes.connection("svc");
+        tracker.onClientInitiatedDisconnect(brief.input(ClientInitiatedDisconnectInput.class));
+        tracker.onAuthenticationSuccessful(brief.input(AuthenticationSuccessfulInput.class));
+
+        assertEquals(List.of(), events(), "a connection that already ended is never reported connected");
+        assertFalse(wheel.contains("svc"), "and gets no keepalives");
+        assertEquals(0, tracker.connectedCount());
+    }
+
+    @Test
+    void endOfAConnectionWinsOverItsConnectWhateverOrderTheyArePublishedIn() {
+        publisher.publish("svc", 7, false, "connection_lost", "gone");  // 2·3 + 1: the end of epoch 3
+        publisher.publish("svc", 6, true, "connected", null);           // 2·3: its connect, submitted late
+        assertEquals(List.of("connection_lost"), events());
+    }
+
+    @Test
     void olderEpochPublishedAfterANewerOneIsSkipped() {
         publisher.publish("svc", 5, true, "connected", null);
         publisher.publish("svc", 4, false, "connection_lost", "late");

@@ -84,10 +84,23 @@ class HealthScaleTest {
             final String want = event.equals("connected") ? "connected" : event + "(not ok)";
             final String got = actual.getOrDefault(id, "missing");
             if (!want.equals(got)) {
-                wrong.put(id, got + " instead of " + want);
+                wrong.put(id, got + " instead of " + want + " (lookup: " + lookup(id) + ")");
             }
         });
         return wrong;
+    }
+
+    private static String lookup(final String id) {
+        try {
+            return Services.retainedMessageStore().getRetainedMessage("system/health/" + id).get(10, TimeUnit.SECONDS)
+                    .flatMap(p -> p.getPayload()).map(b -> {
+                        final byte[] bytes = new byte[b.remaining()];
+                        b.duplicate().get(bytes);
+                        return Requester.parse(bytes).get("data").get("event").asText();
+                    }).orElse("missing");
+        } catch (final Exception e) {
+            return e.toString();
+        }
     }
 
     private static void inBatches(final List<Mqtt5AsyncClient> clients,

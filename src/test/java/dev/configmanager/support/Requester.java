@@ -55,7 +55,14 @@ public final class Requester implements AutoCloseable {
     private final String replyTopic;
 
     public Requester(final int port, final String clientId) {
-        client = Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port).buildBlocking();
+        this(port, clientId, null);
+    }
+
+    /** @param username sent in CONNECT (access rules match on it), or {@code null} */
+    public Requester(final int port, final String clientId, final String username) {
+        final var builder = Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port);
+        client = (username == null ? builder : builder.simpleAuth().username(username).applySimpleAuth())
+                .buildBlocking();
         client.connect();
         replyTopic = "test/replies/" + clientId;
         replies = client.publishes(MqttGlobalPublishFilter.SUBSCRIBED);

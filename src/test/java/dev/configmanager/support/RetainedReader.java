@@ -20,8 +20,16 @@ public final class RetainedReader {
 
     /** The retained message on {@code topic}, as received by a new MQTT 5 subscriber. */
     public static Mqtt5Publish receive(final int port, final String topic) throws InterruptedException {
-        final var client = Mqtt5Client.builder().identifier("reader-" + UUID.randomUUID()).serverHost("127.0.0.1")
-                .serverPort(port).buildBlocking();
+        return receive(port, topic, null);
+    }
+
+    /** As {@link #receive(int, String)}, connecting with {@code username} (for brokers with access rules). */
+    public static Mqtt5Publish receive(final int port, final String topic, final String username)
+            throws InterruptedException {
+        final var builder = Mqtt5Client.builder().identifier("reader-" + UUID.randomUUID()).serverHost("127.0.0.1")
+                .serverPort(port);
+        final var client = (username == null ? builder : builder.simpleAuth().username(username).applySimpleAuth())
+                .buildBlocking();
         client.connect();
         try (var publishes = client.publishes(MqttGlobalPublishFilter.ALL)) {
             client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
@@ -40,6 +48,11 @@ public final class RetainedReader {
 
     public static JsonNode receiveJson(final int port, final String topic) throws InterruptedException {
         return Requester.parse(receive(port, topic).getPayloadAsBytes());
+    }
+
+    public static JsonNode receiveJson(final int port, final String topic, final String username)
+            throws InterruptedException {
+        return Requester.parse(receive(port, topic, username).getPayloadAsBytes());
     }
 
     /**

@@ -1,0 +1,176 @@
+package dev.configmanager.security;
+
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import dev.configmanager.support.BrokerExtension;
+import dev.configmanager.support.Requester;
+import dev.configmanager.support.RetainedReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The spoofing matrix, on the real broker with the secure profile: for each protected topic and each kind of client
+ * (anonymous, another service, the service itself, an admin), which publishes and subscriptions go through.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class AccessRulesTest {
+
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withSettings("""
+            <access>
+                <default>deny</default>
+                <rule><username>admin</username><write>*</write><read>*</read></rule>
+                <rule><username>svc</username><read>${client-id}</read></rule>
+            </access>""");
+
+    private static final String HEALTH = "{\"id\":\"0123456789abcdef0123456789abcdef\",\"type\":\"health.status\","
+            + "\"ts\":1.5,\"source\":\"x\",\"data\":{\"message_id\":\"m\",\"ok\":true,\"event\":\"ready\","
+            + "\"timestamp\":1.5}}";
+
+    /** The four kinds of client, in matrix column order. */
+    static final Map<String, Mqtt5BlockingClient> clients = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void connect() throws Exception {
+        clients.put("anonymous", client("anon-1", null));
+        clients.put("other-service", client("tts-worker", "svc"));
+        clients.put("service-itself", client("router", "svc"));
+        clients.put("admin", client("ops-console", "admin"));
+        try (Requester admin = new Requester(broker.port(), "seed-admin", "admin")) {
+            admin.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 30}}");
+        }
+    }
+
+    @AfterAll
+    static void disconnect() {
+        clients.values().forEach(Mqtt5BlockingClient::disconnect);
+    }
+
+    @Test
+    void publishMatrix() {
+        final List<String> table = new ArrayList<>();
+        row(table, "config/set/router", "{\"config\":{\"router_stream_min_chars\":31}}");
+        row(table, "config/updated/router", "{\"forged\":true}");
+        row(table, "config/result/router", "{\"forged\":true}");
+        row(table, "system/keepalive/router", "{\"ok\":true,\"event\":\"heartbeat\",\"timestamp\":1}");
+        row(table, "system/health/router", HEALTH);
+        row(table, "plain/telemetry", "{}");
+        assertEquals(List.of(
+                "config/set/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
+                        + "service-itself=NOT_AUTHORIZED admin=SUCCESS",
+                "config/updated/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
+                        + "service-itself=NOT_AUTHORIZED admin=NOT_AUTHORIZED",
+                "config/result/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
+                        + "service-itself=NOT_AUTHORIZED admin=NOT_AUTHORIZED",
+                "system/keepalive/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
+                        + "service-itself=NOT_AUTHORIZED admin=NOT_AUTHORIZED",
+                "system/health/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
+                        + "service-itself=SUCCESS admin=NOT_AUTHORIZED",
+                "plain/telemetry: anonymous=SUCCESS other-service=SUCCESS service-itself=SUCCESS admin=SUCCESS"),
+                table);
+    }
+
+    @Test
+    void subscriptionMatrix() {
+        final List<String> table = new ArrayList<>();
+        for (final String filter : List.of("config/updated/router", "config/result/router", "config/updated/#",
+                "config/+/router", "$share/g/config/updated/router", "config/updated/tts-worker", "#",
+                "plain/telemetry")) {
+            final var sb = new StringBuilder(filter).append(':');
+            clients.forEach((kind, client) -> sb.append(' ').append(kind).append('=').append(subscribe(client,
+                    filter)));
+            table.add(sb.toString());
+        }
+        assertEquals(List.of(
+                "config/updated/router: anonymous=denied other-service=denied service-itself=granted admin=granted",
+                "config/result/router: anonymous=denied other-service=denied service-itself=granted admin=granted",
+                "config/updated/#: anonymous=denied other-service=denied service-itself=denied admin=granted",
+                "config/+/router: anonymous=denied other-service=denied service-itself=granted admin=granted",
+                "$share/g/config/updated/router: anonymous=denied other-service=denied service-itself=granted "
+                        + "admin=granted",
+                "config/updated/tts-worker: anonymous=denied other-service=granted service-itself=denied "
+                        + "admin=granted",
+                "#: anonymous=denied other-service=denied service-itself=denied admin=granted",
+                "plain/telemetry: anonymous=granted other-service=granted service-itself=granted admin=granted"),
+                table);
+    }
+
+    @Test
+    void unauthorizedWriteIsAnsweredWithNotAuthorizedAndChangesNothing() throws Exception {
+        try (Requester intruder = new Requester(broker.port(), "tts-worker-2", "svc")) {
+            final Requester.Reply reply = intruder.send("set", "router",
+                    "{\"config\": {\"router_stream_min_chars\": 99}, \"request_id\": \"sneaky\"}");
+            assertEquals("not_authorized", reply.errorCode(), reply.envelope().toString());
+            assertEquals("sneaky", reply.envelope().get("id").asText());
+            assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, reply.puback());
+        }
+        assertEquals(30, RetainedReader.receiveJson(broker.port(), "config/updated/router", "admin")
+                .get("config").get("router_stream_min_chars").asInt());
+    }
+
+    @Test
+    void lastWillOnAProtectedTopicIsRemoved() throws Exception {
+        final Mqtt5BlockingClient sly = Mqtt5Client.builder().identifier("sly").serverHost("127.0.0.1")
+                .serverPort(broker.port()).willPublish().topic("config/updated/router").retain(true)
+                .qos(MqttQos.AT_LEAST_ONCE).payload("{\"forged\":true}".getBytes(StandardCharsets.UTF_8))
+                .applyWillPublish().buildBlocking();
+        sly.connect();
+        sly.disconnectWith().reasonCode(com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode
+                .DISCONNECT_WITH_WILL_MESSAGE).send();
+        RetainedReader.await("system/health/sly", h -> !h.path("data").path("ok").asBoolean());
+        assertEquals(30, RetainedReader.receiveJson(broker.port(), "config/updated/router", "admin")
+                .get("config").get("router_stream_min_chars").asInt(), "no forged retained config");
+    }
+
+    private static void row(final List<String> table, final String topic, final String payload) {
+        final var sb = new StringBuilder(topic).append(':');
+        clients.forEach((kind, client) -> {
+            String code;
+            try {
+                client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
+                        .payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+                code = "SUCCESS";
+            } catch (final Mqtt5PubAckException e) {
+                code = e.getMqttMessage().getReasonCode().name();
+            }
+            sb.append(' ').append(kind).append('=').append(code);
+        });
+        table.add(sb.toString());
+    }
+
+    private static String subscribe(final Mqtt5BlockingClient client, final String filter) {
+        try {
+            client.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
+            client.unsubscribeWith().topicFilter(filter).send();
+            return "granted";
+        } catch (final Mqtt5SubAckException e) {
+            return e.getMqttMessage().getReasonCodes().get(0) == Mqtt5SubAckReasonCode.NOT_AUTHORIZED ? "denied"
+                    : e.getMqttMessage().getReasonCodes().get(0).name();
+        }
+    }
+
+    static Mqtt5BlockingClient client(final String id, final String username) {
+        final var builder = Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(broker.port());
+        final Mqtt5BlockingClient c = (username == null ? builder
+                : builder.simpleAuth().username(username).applySimpleAuth()).buildBlocking();
+        c.connect();
+        return c;
+    }
+}
