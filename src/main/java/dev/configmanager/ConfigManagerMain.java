@@ -23,6 +23,8 @@ import dev.configmanager.security.ConfigAccessAuthorizer;
 import dev.configmanager.security.ConnectGuard;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.H2ConfigStore;
+import dev.configmanager.store.SealedConfigStore;
+import dev.configmanager.store.SecretCipher;
 import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.store.UnavailableStore;
 import org.slf4j.Logger;
@@ -68,15 +70,15 @@ public final class ConfigManagerMain implements ExtensionMain {
             final Clock clock = Clock.systemUTC();
             final var metrics = Services.metricRegistry();
             final var denied = new DeniedPublishes(metrics);
-            store = openStore(settings.resolveDatabase(dataFolder), settings.auditMaxRows());
+            final var schemas = SchemaRegistry.load(settings.resolveSchemaFolder(home));
+            store = openStore(settings, dataFolder, schemas);
             final String storeProblem = store instanceof UnavailableStore u ? u.reason() : null;
 
             health = new HealthService(settings.health(), Services.publishService(), Builders::publish,
                     Services.retainedMessageStore(), metrics, clock);
             final var publisher = new ConfigTopicPublisher(Services.publishService(), Builders::publish,
                     settings.topics(), store.epoch(), clock);
-            pipeline = new ConfigPipeline(settings, store, SchemaRegistry.load(settings.resolveSchemaFolder(home)),
-                    publisher, metrics, clock, health.storeStatus());
+            pipeline = new ConfigPipeline(settings, store, schemas, publisher, metrics, clock, health.storeStatus());
             final var configSync = storeProblem != null ? CompletableFuture.completedFuture(0)
                     : new RetainedConfigSync(Services.retainedMessageStore(), publisher, settings.topics(),
                     store.epoch()).run(store);
@@ -139,9 +141,22 @@ public final class ConfigManagerMain implements ExtensionMain {
         }
     }
 
-    private static ConfigStore openStore(final Path database, final int auditMaxRows) {
+    /** The H2 store with secrets sealed, or a stand-in that refuses writes and says why. */
+    private static ConfigStore openStore(final ExtensionSettings settings, final Path dataFolder,
+                                         final SchemaRegistry schemas) {
+        final Path database = settings.resolveDatabase(dataFolder);
+        final SecretCipher cipher;
         try {
-            return H2ConfigStore.open(database, auditMaxRows);
+            cipher = SecretCipher.load(settings.secretsKey(), settings.resolveSecretsKeyFile(dataFolder));
+        } catch (final Exception e) {
+            log.error("config-manager: the secrets key {} cannot be read ({}). Config writes are rejected with "
+                    + "store_unavailable until it is restored (or <secrets><key> is set); then restart the broker.",
+                    settings.resolveSecretsKeyFile(dataFolder), e.getMessage());
+            return new UnavailableStore("the secrets key cannot be read");
+        }
+        try {
+            return new SealedConfigStore(H2ConfigStore.open(database, settings.auditMaxRows()), cipher,
+                    schemas::secretPaths);
         } catch (final StoreUnavailableException e) {
             log.error("config-manager: {}. Config writes are rejected with store_unavailable and the retained config "
                     + "topics are served as they are. Check that no other process uses {}.mv.db, that the broker "

@@ -10,6 +10,8 @@ import java.time.Duration;
  * @param databasePath   H2 file path without the {@code .mv.db} suffix; relative paths resolve against the broker's
  *                       data folder
  * @param schemaFolder   folder of {@code <service>.json} schemas; relative paths resolve against the extension home
+ * @param secretsKey     base64 AES-256 key for secrets at rest, or {@code null} to use {@code secretsKeyFile}
+ * @param secretsKeyFile the key file (created at first start); relative paths resolve against the data folder
  */
 public record ExtensionSettings(
         TopicLayout topics,
@@ -23,7 +25,9 @@ public record ExtensionSettings(
         String databasePath,
         int auditMaxRows,
         HealthSettings health,
-        AccessSettings access) {
+        AccessSettings access,
+        String secretsKey,
+        String secretsKeyFile) {
 
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
     /** Stored configs live in a VARCHAR column of this many characters. */
@@ -35,6 +39,7 @@ public record ExtensionSettings(
     public static final String DEFAULT_SCHEMA_FOLDER = "conf/schemas";
     public static final String DEFAULT_DATABASE_PATH = "config-manager/config-manager";
     public static final int DEFAULT_AUDIT_MAX_ROWS = 1_000_000;
+    public static final String DEFAULT_SECRETS_KEY_FILE = "config-manager/secret.key";
 
     public enum UnknownServicePolicy { ALLOW, REJECT }
 
@@ -42,11 +47,15 @@ public record ExtensionSettings(
         return new ExtensionSettings(TopicLayout.DEFAULT, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_DEPTH,
                 DEFAULT_DEDUP_WINDOW, DEFAULT_DEDUP_MAX_ENTRIES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SCHEMA_FOLDER,
                 UnknownServicePolicy.ALLOW, DEFAULT_DATABASE_PATH, DEFAULT_AUDIT_MAX_ROWS, HealthSettings.defaults(),
-                AccessSettings.allowAll());
+                AccessSettings.allowAll(), null, DEFAULT_SECRETS_KEY_FILE);
     }
 
     public Path resolveDatabase(final Path brokerDataFolder) {
         return brokerDataFolder.resolve(databasePath).toAbsolutePath().normalize();
+    }
+
+    public Path resolveSecretsKeyFile(final Path brokerDataFolder) {
+        return brokerDataFolder.resolve(secretsKeyFile).toAbsolutePath().normalize();
     }
 
     public Path resolveSchemaFolder(final Path extensionHome) {

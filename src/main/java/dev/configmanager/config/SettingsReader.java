@@ -24,6 +24,8 @@ import java.util.function.Function;
 public final class SettingsReader {
 
     static final String ROOT = "config-manager";
+    /** Settings whose values never appear in the log, not even when they are invalid. */
+    private static final java.util.Set<String> SENSITIVE = java.util.Set.of("secrets/key");
     private static final Logger log = LoggerFactory.getLogger(SettingsReader.class);
 
     private SettingsReader() {
@@ -67,7 +69,18 @@ public final class SettingsReader {
                 r.text("database/path", defaults.databasePath(), s -> s.isBlank() ? null : s),
                 r.integer("database/audit-max-rows", defaults.auditMaxRows(), 1_000, Integer.MAX_VALUE),
                 readHealth(r, defaults.health(), topics),
-                readAccess(r));
+                readAccess(r),
+                r.text("secrets/key", null, SettingsReader::aesKey),
+                r.text("secrets/key-file", defaults.secretsKeyFile(), s -> s.isBlank() ? null : s));
+    }
+
+    /** A base64 AES-256 key; the value itself is never logged. */
+    private static String aesKey(final String value) {
+        try {
+            return java.util.Base64.getDecoder().decode(value).length == 32 ? value : null;
+        } catch (final IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static AccessSettings readAccess(final Values r) {
@@ -166,7 +179,8 @@ public final class SettingsReader {
             }
             final T value = convert.apply(raw.get());
             if (value == null) {
-                log.warn("config-manager: invalid value '{}' for <{}>, using default '{}'", raw.get(), path, fallback);
+                log.warn("config-manager: invalid value '{}' for <{}>, using default '{}'",
+                        SENSITIVE.contains(path) ? "(hidden)" : raw.get(), path, fallback);
                 return fallback;
             }
             return value;

@@ -38,8 +38,8 @@ public final class SchemaRegistry {
 
     private final Map<String, Compiled> schemas;
 
-    /** A service's schema, or the reason it cannot be used. */
-    private record Compiled(JsonSchema schema, String problem) {
+    /** A service's schema and its secret fields, or the reason it cannot be used. */
+    private record Compiled(JsonSchema schema, List<List<String>> secretPaths, String problem) {
     }
 
     private SchemaRegistry(final Map<String, Compiled> schemas) {
@@ -108,14 +108,42 @@ public final class SchemaRegistry {
             final JsonNode node = Json.MAPPER.readTree(Files.readAllBytes(file));
             final List<Violation> metaViolations = violations(meta.validate(node));
             if (!metaViolations.isEmpty()) {
-                return new Compiled(null, "not a valid draft 2020-12 schema: " + metaViolations);
+                return new Compiled(null, List.of(), "not a valid draft 2020-12 schema: " + metaViolations);
             }
             final JsonSchema schema = factory.getSchema(node, config);
             schema.initializeValidators();
-            return new Compiled(schema, null);
+            final List<List<String>> secrets = new ArrayList<>();
+            collectSecrets(node, new ArrayList<>(), secrets);
+            return new Compiled(schema, List.copyOf(secrets), null);
         } catch (final Exception e) {
-            return new Compiled(null, e.getMessage());
+            return new Compiled(null, List.of(), e.getMessage());
         }
+    }
+
+    /**
+     * The paths of the service's secrets: fields marked {@code "writeOnly": true}, found through {@code properties}
+     * at any depth. (Secrets behind {@code $ref} or combinators are not followed; mark them where they are declared.)
+     */
+    public List<List<String>> secretPaths(final String service) {
+        final Compiled compiled = schemas.get(service);
+        return compiled == null ? List.of() : compiled.secretPaths();
+    }
+
+    private static void collectSecrets(final JsonNode schema, final List<String> path,
+                                       final List<List<String>> secrets) {
+        final JsonNode properties = schema.get("properties");
+        if (properties == null || !properties.isObject()) {
+            return;
+        }
+        properties.fields().forEachRemaining(field -> {
+            path.add(field.getKey());
+            if (field.getValue().path("writeOnly").asBoolean(false)) {
+                secrets.add(List.copyOf(path));
+            } else {
+                collectSecrets(field.getValue(), path, secrets);
+            }
+            path.remove(path.size() - 1);
+        });
     }
 
     private static List<Violation> violations(final java.util.Set<ValidationMessage> messages) {

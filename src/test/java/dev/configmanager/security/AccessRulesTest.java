@@ -167,7 +167,11 @@ class AccessRulesTest {
     }
 
     static Mqtt5BlockingClient client(final String id, final String username) {
-        final var builder = Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(broker.port());
+        return client(id, username, broker.port());
+    }
+
+    static Mqtt5BlockingClient client(final String id, final String username, final int port) {
+        final var builder = Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(port);
         final Mqtt5BlockingClient c = (username == null ? builder
                 : builder.simpleAuth().username(username).applySimpleAuth()).buildBlocking();
         c.connect();

@@ -58,6 +58,10 @@ public final class BrokerExtension implements BeforeAllCallback, AfterAllCallbac
         return broker.openDatabase();
     }
 
+    public TestBroker broker() {
+        return broker;
+    }
+
     private static void deleteTree(final Path root) throws IOException {
         try (Stream<Path> walk = Files.walk(root)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -107,6 +107,11 @@ public final class TestBroker implements AutoCloseable {
         return port;
     }
 
+    /** The running broker's data folder (its home's {@code data/}). */
+    public Path dataFolder() {
+        return home.data;
+    }
+
     /** A second connection to the extension's H2 database (same JVM, so the same open database). */
     public Connection openDatabase() throws SQLException {
         return DriverManager.getConnection(H2ConfigStore.url(database));
