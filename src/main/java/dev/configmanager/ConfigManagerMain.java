@@ -103,7 +103,7 @@ public final class ConfigManagerMain implements ExtensionMain {
                 client.addPublishInboundInterceptor(requests);
             });
             final var tracker = health.tracker();
-            Services.eventRegistry().setClientLifecycleEventListener(providerInput -> tracker);
+            Services.eventRegistry().setClientLifecycleEventListener(providerInput -> tracker.newConnection());
             health.start(Services.extensionExecutorService(), storeProblem);
             log.info("config-manager: started; config requests on {}/<set|patch|rollback|delete>/<service>, health on "
                     + "{}/<client-id>", settings.topics().requestPrefix(), settings.health().healthPrefix());

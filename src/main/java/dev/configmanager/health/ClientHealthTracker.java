@@ -1,7 +1,6 @@
 package dev.configmanager.health;
 
 import com.codahale.metrics.Counter;
-import com.hivemq.extension.sdk.api.client.parameter.ConnectionAttributeStore;
 import com.hivemq.extension.sdk.api.events.client.ClientLifecycleEventListener;
 import com.hivemq.extension.sdk.api.events.client.parameters.AuthenticationSuccessfulInput;
 import com.hivemq.extension.sdk.api.events.client.parameters.ClientInitiatedDisconnectInput;
@@ -12,24 +11,22 @@ import com.hivemq.extension.sdk.api.events.client.parameters.ServerInitiatedDisc
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Turns the broker's client lifecycle into retained health and keepalive membership, with no code in the clients.
  * <p>
- * Each successful connection gets an epoch, kept in the connection's own attribute store, so a disconnect event can
- * always be matched to the connection it belongs to. A session takeover or a late callback of an old connection
- * therefore never marks a newer connection of the same client id as gone. The broker may run a connection's connect
- * and disconnect callbacks on different threads, even in reverse order: both take the client id's entry in
- * {@code connected} as their lock, and a connection whose end was seen first is never reported connected. One
- * shared, thread-safe instance serves every client.
+ * HiveMQ asks the listener provider once per connection, so each connection gets its own {@link Connection} listener,
+ * and that object is the connection's identity: it holds the epoch the connection was given when it authenticated.
+ * (The connection attribute store cannot be used for this: in CE 2025.5 a value put there while the broker promotes
+ * the connection after CONNECT can be lost, which a 2,000-client test showed.) A session takeover or a late callback
+ * of an old connection therefore never marks a newer connection of the same client id as gone. Connect and disconnect
+ * of one client id change its state under that id's entry in {@code connected}, and submit their publishes there, so
+ * publishes are sequenced in the order of the changes.
  */
-public final class ClientHealthTracker implements ClientLifecycleEventListener {
+public final class ClientHealthTracker {
 
-    static final String EPOCH_ATTRIBUTE = "config-manager.connection-epoch";
-    static final String GONE_ATTRIBUTE = "config-manager.connection-gone";
     private static final Logger log = LoggerFactory.getLogger(ClientHealthTracker.class);
 
     private final TrackedClients tracked;
@@ -49,53 +46,9 @@ public final class ClientHealthTracker implements ClientLifecycleEventListener {
         this.staleEvents = staleEvents;
     }
 
-    @Override
-    public void onMqttConnectionStart(final ConnectionStartInput input) {
-        // health starts once the client is authenticated
-    }
-
-    @Override
-    public void onAuthenticationSuccessful(final AuthenticationSuccessfulInput input) {
-        final String clientId = input.getClientInformation().getClientId();
-        try {
-            if (!tracked.isTracked(clientId)) {
-                return;
-            }
-            final ConnectionAttributeStore attributes = input.getConnectionInformation().getConnectionAttributeStore();
-            // Publishes are submitted under the client id's lock, so they are sequenced in the order of the changes.
-            connected.compute(clientId, (id, previous) -> {
-                if (attributes.getAsString(GONE_ATTRIBUTE).isPresent()) {
-                    return previous; // this connection already ended: its disconnect was handled first
-                }
-                final long epoch = epochs.incrementAndGet();
-                attributes.putAsString(EPOCH_ATTRIBUTE, Long.toString(epoch));
-                keepalives.add(id);
-                report(publisher.publish(id, connectedOrdinal(epoch), true, "connected", null), id);
-                return epoch;
-            });
-        } catch (final RuntimeException e) {
-            log.error("config-manager: connect of '{}' could not be tracked", clientId, e);
-        }
-    }
-
-    @Override
-    public void onClientInitiatedDisconnect(final ClientInitiatedDisconnectInput input) {
-        gone(input, "disconnected", null);
-    }
-
-    @Override
-    public void onConnectionLost(final ConnectionLostInput input) {
-        gone(input, "connection_lost", "connection lost without DISCONNECT");
-    }
-
-    @Override
-    public void onServerInitiatedDisconnect(final ServerInitiatedDisconnectInput input) {
-        gone(input, "connection_lost", reason(input, "disconnected by the broker"));
-    }
-
-    @Override
-    public void onDisconnect(final DisconnectEventInput input) {
-        gone(input, "connection_lost", reason(input, "disconnected"));
+    /** The listener for one new connection. */
+    public ClientLifecycleEventListener newConnection() {
+        return new Connection();
     }
 
     /** Number of tracked clients that are connected now. */
@@ -103,32 +56,81 @@ public final class ClientHealthTracker implements ClientLifecycleEventListener {
         return connected.size();
     }
 
-    private void gone(final DisconnectEventInput input, final String event, final String err) {
-        final String clientId = input.getClientInformation().getClientId();
-        try {
-            final ConnectionAttributeStore attributes = input.getConnectionInformation().getConnectionAttributeStore();
-            connected.compute(clientId, (id, current) -> {
-                attributes.putAsString(GONE_ATTRIBUTE, "true");
-                final Optional<Long> epoch = epochOf(attributes);
-                if (epoch.isEmpty()) {
-                    return current; // never tracked: not authenticated, not a tracked id, or ended before its connect
+    /** One connection's lifecycle. Its fields change only under the client id's lock in {@code connected}. */
+    private final class Connection implements ClientLifecycleEventListener {
+        private volatile long epoch;
+        private volatile boolean ended;
+
+        @Override
+        public void onMqttConnectionStart(final ConnectionStartInput input) {
+            // health starts once the client is authenticated
+        }
+
+        @Override
+        public void onAuthenticationSuccessful(final AuthenticationSuccessfulInput input) {
+            final String clientId = input.getClientInformation().getClientId();
+            try {
+                if (tracked.isTracked(clientId)) {
+                    connected.compute(clientId, (id, previous) -> {
+                        if (ended) {
+                            return previous; // this connection's end was handled first
+                        }
+                        epoch = epochs.incrementAndGet();
+                        keepalives.add(id);
+                        report(publisher.publish(id, startOrdinal(epoch), true, "connected", null), id);
+                        return epoch;
+                    });
                 }
-                if (current != null && current.longValue() != epoch.get()) {
-                    // A newer connection owns the client id now (session takeover): this event is history.
-                    staleEvents.inc();
-                    log.debug("config-manager: ignoring {} of an older connection of '{}'", event, id);
-                    return current;
-                }
-                keepalives.remove(id);
-                final long ordinal = connectedOrdinal(epoch.get()) + 1;
-                publisher.publish(id, ordinal, false, event, err).whenComplete((ok, error) -> {
-                    report(error, id);
-                    publisher.forget(id, ordinal);
+            } catch (final RuntimeException e) {
+                log.error("config-manager: connect of '{}' could not be tracked", clientId, e);
+            }
+        }
+
+        @Override
+        public void onClientInitiatedDisconnect(final ClientInitiatedDisconnectInput input) {
+            gone(input, "disconnected", null);
+        }
+
+        @Override
+        public void onConnectionLost(final ConnectionLostInput input) {
+            gone(input, "connection_lost", "connection lost without DISCONNECT");
+        }
+
+        @Override
+        public void onServerInitiatedDisconnect(final ServerInitiatedDisconnectInput input) {
+            gone(input, "connection_lost", reason(input, "disconnected by the broker"));
+        }
+
+        @Override
+        public void onDisconnect(final DisconnectEventInput input) {
+            gone(input, "connection_lost", reason(input, "disconnected"));
+        }
+
+        private void gone(final DisconnectEventInput input, final String event, final String err) {
+            final String clientId = input.getClientInformation().getClientId();
+            try {
+                connected.compute(clientId, (id, current) -> {
+                    ended = true;
+                    if (epoch == 0) {
+                        return current; // never tracked: not authenticated, or not a tracked id
+                    }
+                    if (current != null && current != epoch) {
+                        // A newer connection owns the client id now (session takeover): this event is history.
+                        staleEvents.inc();
+                        log.debug("config-manager: ignoring {} of an older connection of '{}'", event, id);
+                        return current;
+                    }
+                    keepalives.remove(id);
+                    final long ordinal = startOrdinal(epoch) + 1;
+                    publisher.publish(id, ordinal, false, event, err).whenComplete((ok, error) -> {
+                        report(error, id);
+                        publisher.forget(id, ordinal);
+                    });
+                    return null;
                 });
-                return null;
-            });
-        } catch (final RuntimeException ex) {
-            log.error("config-manager: disconnect of '{}' could not be tracked", clientId, ex);
+            } catch (final RuntimeException ex) {
+                log.error("config-manager: disconnect of '{}' could not be tracked", clientId, ex);
+            }
         }
     }
 
@@ -136,7 +138,7 @@ public final class ClientHealthTracker implements ClientLifecycleEventListener {
      * A connection's health ordinals: connected at {@code 2·epoch}, its end at {@code 2·epoch + 1}, so whatever order
      * the two publishes are submitted in, the end wins, and any later connection wins over both.
      */
-    private static long connectedOrdinal(final long epoch) {
+    private static long startOrdinal(final long epoch) {
         return 2 * epoch;
     }
 
@@ -148,10 +150,6 @@ public final class ClientHealthTracker implements ClientLifecycleEventListener {
         if (error != null) {
             log.warn("config-manager: health of '{}' could not be published: {}", clientId, error.toString());
         }
-    }
-
-    private static Optional<Long> epochOf(final ConnectionAttributeStore attributes) {
-        return attributes.getAsString(EPOCH_ATTRIBUTE).map(Long::parseLong);
     }
 
     private static String reason(final DisconnectEventInput input, final String fallback) {

@@ -37,16 +37,18 @@ class ClientHealthTrackerTest {
     void lateDisconnectOfATakenOverConnectionChangesNothing() {
         final ConnectionFake old = SdkFakes.connection("svc");
         final ConnectionFake newer = SdkFakes.connection("svc");
-        tracker.onAuthenticationSuccessful(old.input(AuthenticationSuccessfulInput.class));
-        tracker.onAuthenticationSuccessful(newer.input(AuthenticationSuccessfulInput.class));
-        tracker.onServerInitiatedDisconnect(old.input(ServerInitiatedDisconnectInput.class));
+        final var oldConnection = tracker.newConnection();
+        final var newConnection = tracker.newConnection();
+        oldConnection.onAuthenticationSuccessful(old.input(AuthenticationSuccessfulInput.class));
+        newConnection.onAuthenticationSuccessful(newer.input(AuthenticationSuccessfulInput.class));
+        oldConnection.onServerInitiatedDisconnect(old.input(ServerInitiatedDisconnectInput.class));
 
         assertEquals(List.of("connected", "connected"), events());
         assertEquals(1, metrics.counter("stale").getCount());
         assertTrue(wheel.contains("svc"), "the newer connection keeps its keepalive");
         assertEquals(1, tracker.connectedCount());
 
-        tracker.onClientInitiatedDisconnect(newer.input(ClientInitiatedDisconnectInput.class));
+        newConnection.onClientInitiatedDisconnect(newer.input(ClientInitiatedDisconnectInput.class));
         assertEquals(List.of("connected", "connected", "disconnected"), events());
         assertFalse(wheel.contains("svc"));
         assertEquals(0, tracker.connectedCount());
@@ -56,9 +58,10 @@ class ClientHealthTrackerTest {
     void disconnectOfTheOldConnectionBeforeTheNewOneConnectsEndsConnected() {
         final ConnectionFake old = SdkFakes.connection("svc");
         final ConnectionFake newer = SdkFakes.connection("svc");
-        tracker.onAuthenticationSuccessful(old.input(AuthenticationSuccessfulInput.class));
-        tracker.onServerInitiatedDisconnect(old.input(ServerInitiatedDisconnectInput.class));
-        tracker.onAuthenticationSuccessful(newer.input(AuthenticationSuccessfulInput.class));
+        final var oldConnection = tracker.newConnection();
+        oldConnection.onAuthenticationSuccessful(old.input(AuthenticationSuccessfulInput.class));
+        oldConnection.onServerInitiatedDisconnect(old.input(ServerInitiatedDisconnectInput.class));
+        tracker.newConnection().onAuthenticationSuccessful(newer.input(AuthenticationSuccessfulInput.class));
 
         assertEquals(List.of("connected", "connection_lost", "connected"), events());
         assertTrue(wheel.contains("svc"));
@@ -67,8 +70,9 @@ class ClientHealthTrackerTest {
     @Test
     void disconnectHandledBeforeItsConnectLeavesNoConnectedState() {
         final ConnectionFake brief = SdkFakes.connection("svc");
-        tracker.onClientInitiatedDisconnect(brief.input(ClientInitiatedDisconnectInput.class));
-        tracker.onAuthenticationSuccessful(brief.input(AuthenticationSuccessfulInput.class));
+        final var connection = tracker.newConnection();
+        connection.onClientInitiatedDisconnect(brief.input(ClientInitiatedDisconnectInput.class));
+        connection.onAuthenticationSuccessful(brief.input(AuthenticationSuccessfulInput.class));
 
         assertEquals(List.of(), events(), "a connection that already ended is never reported connected");
         assertFalse(wheel.contains("svc"), "and gets no keepalives");
@@ -91,10 +95,10 @@ class ClientHealthTrackerTest {
 
     @Test
     void clientsThatCannotBeATopicLevelAreNotTracked() {
-        tracker.onAuthenticationSuccessful(SdkFakes.connection("a/b").input(AuthenticationSuccessfulInput.class));
-        tracker.onAuthenticationSuccessful(SdkFakes.connection("config-manager")
-                .input(AuthenticationSuccessfulInput.class));
-        tracker.onAuthenticationSuccessful(SdkFakes.connection("").input(AuthenticationSuccessfulInput.class));
+        for (final String id : List.of("a/b", "config-manager", "")) {
+            tracker.newConnection().onAuthenticationSuccessful(SdkFakes.connection(id)
+                    .input(AuthenticationSuccessfulInput.class));
+        }
         assertEquals(List.of(), events());
         assertEquals(0, tracker.connectedCount());
     }
