@@ -33,8 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CrashRecoveryTest {
 
     private static final int SERVICES = 10;
-    private static final int REQUESTS = 400;
-    private static final int KILL_AFTER = 150;
+    private static final int REQUESTS = 600;
+    private static final int KILL_AFTER = 300;
 
     @TempDir
     static Path dir;
