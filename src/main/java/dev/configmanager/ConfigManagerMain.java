@@ -10,6 +10,7 @@ import com.hivemq.extension.sdk.api.services.builder.Builders;
 import dev.configmanager.config.AccessSettings;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.SettingsReader;
+import dev.configmanager.console.ConsoleServer;
 import dev.configmanager.health.HealthService;
 import dev.configmanager.health.HealthTopicGuard;
 import dev.configmanager.mqtt.ConfigRequestInterceptor;
@@ -49,6 +50,7 @@ public final class ConfigManagerMain implements ExtensionMain {
     private ConfigStore store;
     private ConfigPipeline pipeline;
     private HealthService health;
+    private ConsoleServer console;
 
     /** Used by HiveMQ's extension loader: the home folder comes from the broker. */
     public ConfigManagerMain() {
@@ -105,6 +107,10 @@ public final class ConfigManagerMain implements ExtensionMain {
             final var tracker = health.tracker();
             Services.eventRegistry().setClientLifecycleEventListener(providerInput -> tracker.newConnection());
             health.start(Services.extensionExecutorService(), storeProblem);
+            final ConfigPipeline running = pipeline;
+            console = ConsoleServer.start(settings, pipeline, store, schemas, Services.retainedMessageStore(),
+                    () -> storeProblem != null ? storeProblem : running.storeWorking() ? null
+                            : "the config database is unavailable; writes are rejected");
             log.info("config-manager: started; config requests on {}/<set|patch|rollback|delete>/<service>, health on "
                     + "{}/<client-id>", settings.topics().requestPrefix(), settings.health().healthPrefix());
         } catch (final Exception e) {
@@ -167,6 +173,10 @@ public final class ConfigManagerMain implements ExtensionMain {
     }
 
     private void close() {
+        if (console != null) {
+            console.stop();
+            console = null;
+        }
         if (health != null) {
             health.stop();
             health = null;

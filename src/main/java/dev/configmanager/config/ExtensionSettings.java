@@ -27,7 +27,8 @@ public record ExtensionSettings(
         HealthSettings health,
         AccessSettings access,
         String secretsKey,
-        String secretsKeyFile) {
+        String secretsKeyFile,
+        ConsoleSettings console) {
 
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
     /** Stored configs live in a VARCHAR column of this many characters. */
@@ -47,7 +48,8 @@ public record ExtensionSettings(
         return new ExtensionSettings(TopicLayout.DEFAULT, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_DEPTH,
                 DEFAULT_DEDUP_WINDOW, DEFAULT_DEDUP_MAX_ENTRIES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SCHEMA_FOLDER,
                 UnknownServicePolicy.ALLOW, DEFAULT_DATABASE_PATH, DEFAULT_AUDIT_MAX_ROWS, HealthSettings.defaults(),
-                AccessSettings.allowAll(), null, DEFAULT_SECRETS_KEY_FILE);
+                AccessSettings.allowAll(), null, DEFAULT_SECRETS_KEY_FILE,
+                ConsoleSettings.defaults());
     }
 
     public Path resolveDatabase(final Path brokerDataFolder) {

@@ -71,7 +71,31 @@ public final class SettingsReader {
                 readHealth(r, defaults.health(), topics),
                 readAccess(r),
                 r.text("secrets/key", null, SettingsReader::aesKey),
-                r.text("secrets/key-file", defaults.secretsKeyFile(), s -> s.isBlank() ? null : s));
+                r.text("secrets/key-file", defaults.secretsKeyFile(), s -> s.isBlank() ? null : s),
+                readConsole(r, defaults.console()));
+    }
+
+    private static ConsoleSettings readConsole(final Values r, final ConsoleSettings defaults) {
+        final List<ConsoleSettings.Token> tokens = new ArrayList<>();
+        for (final Values token : r.elements("console/token")) {
+            final List<String> names = token.texts("name");
+            final List<String> roles = token.texts("role");
+            final List<String> hashes = token.texts("sha256");
+            final ConsoleSettings.Role role = roles.isEmpty() ? null : ConsoleSettings.Role.parse(roles.get(0));
+            final String hash = hashes.isEmpty() ? "" : hashes.get(0).toLowerCase(Locale.ROOT);
+            if (names.isEmpty() || role == null || !hash.matches("[0-9a-f]{64}")) {
+                log.warn("config-manager: ignoring a console <token> that lacks <name>, a <role> of read, write or "
+                        + "admin, or a 64-hex <sha256> (printf %s TOKEN | sha256sum)");
+                continue;
+            }
+            tokens.add(new ConsoleSettings.Token(names.get(0), role, hash));
+        }
+        return new ConsoleSettings(
+                r.text("console/enabled", defaults.enabled(), s -> s.equalsIgnoreCase("true") ? Boolean.TRUE
+                        : s.equalsIgnoreCase("false") ? Boolean.FALSE : null),
+                r.text("console/bind", defaults.bind(), s -> s.isBlank() ? null : s),
+                r.integer("console/port", defaults.port(), 0, 65_535),
+                tokens);
     }
 
     /** A base64 AES-256 key; the value itself is never logged. */

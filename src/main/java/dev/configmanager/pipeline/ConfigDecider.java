@@ -106,25 +106,34 @@ final class ConfigDecider {
         return decideContent(r, latest, currentVersion, nextVersion, config, change, now);
     }
 
-    private Decision decideContent(final ConfigRequest r, final Optional<ConfigVersion> latest,
-                                   final Long currentVersion, final long nextVersion, final JsonNode config,
-                                   final Change change, final Instant now) {
-        final String service = r.service();
+    /** Depth, size and schema of a config that would be stored; empty when all pass. */
+    Optional<Rejected> checkContent(final String service, final JsonNode config, final Long currentVersion) {
         if (JsonLimits.depth(config) > maxDepth) {
-            return reject(service, ErrorCode.TOO_DEEP, "the resulting config nests deeper than " + maxDepth
-                    + " levels", currentVersion);
+            return Optional.of(Rejected.of(service, ErrorCode.TOO_DEEP, "the resulting config nests deeper than "
+                    + maxDepth + " levels").withCurrentVersion(currentVersion));
         }
-        final String canonical = CanonicalJson.write(config);
-        final int size = canonical.getBytes(StandardCharsets.UTF_8).length;
+        final int size = CanonicalJson.write(config).getBytes(StandardCharsets.UTF_8).length;
         if (size > maxPayloadBytes) {
-            return reject(service, ErrorCode.TOO_LARGE, "the resulting config is " + size + " bytes; the limit is "
-                    + maxPayloadBytes, currentVersion);
+            return Optional.of(Rejected.of(service, ErrorCode.TOO_LARGE, "the resulting config is " + size
+                    + " bytes; the limit is " + maxPayloadBytes).withCurrentVersion(currentVersion));
         }
         final List<Violation> violations = schemas.validate(service, config);
         if (!violations.isEmpty()) {
-            return Decision.rejected(new Rejected(service, ErrorCode.SCHEMA_VIOLATION, violations.size()
+            return Optional.of(new Rejected(service, ErrorCode.SCHEMA_VIOLATION, violations.size()
                     + " schema violation(s) in the config of '" + service + "'", violations, currentVersion));
         }
+        return Optional.empty();
+    }
+
+    private Decision decideContent(final ConfigRequest r, final Optional<ConfigVersion> latest,
+                                   final Long currentVersion, final long nextVersion, final JsonNode config,
+                                   final Change change, final Instant now) {
+        final Optional<Rejected> problem = checkContent(r.service(), config, currentVersion);
+        if (problem.isPresent()) {
+            return Decision.rejected(problem.get());
+        }
+        final String service = r.service();
+        final String canonical = CanonicalJson.write(config);
         final String checksum = CanonicalJson.sha256Hex(canonical);
         if (currentVersion != null && checksum.equals(latest.get().checksum())) {
             return new Decision(new Accepted(service, currentVersion, checksum, true), null);

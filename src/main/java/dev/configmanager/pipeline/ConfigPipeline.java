@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The one path every config change takes, whatever its origin: parse, deduplicate, decide against the current state,
@@ -73,7 +74,7 @@ public final class ConfigPipeline implements AutoCloseable {
     private final PipelineMetrics metrics;
     private final Clock clock;
     private final StoreStatusListener storeStatus;
-    private boolean storeWorking = true; // writer thread only
+    private volatile boolean storeWorking = true; // written by the writer thread only
     private final ThreadPoolExecutor parsers;
     private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Cache<String, Optional<ConfigVersion>> latest;
@@ -100,34 +101,65 @@ public final class ConfigPipeline implements AutoCloseable {
         this.writer = Threads.start("config-manager-writer", this::writeLoop);
     }
 
+    /** Whether the last commit worked. */
+    public boolean storeWorking() {
+        return storeWorking;
+    }
+
     /**
      * A request as it arrived over MQTT. The payload is read on the pipeline's own threads. An unauthorized request
      * is still read, only to answer with its request id, and is rejected with {@code not_authorized} whatever it says.
      */
     public CompletableFuture<Answer> submitMqtt(final RequestTopic topic, final ByteBuffer payload,
                                                 final String clientId, final boolean authorized) {
-        final CompletableFuture<Answer> answer = new CompletableFuture<>();
         final ByteBuffer copy = copyWithinLimit(payload);
         final String requester = "mqtt:" + clientId;
+        return parseThenSubmit(topic, () -> parser.parse(topic, copy, requester, Origin.MQTT), requester, Origin.MQTT,
+                authorized ? null : "client '" + clientId + "' may not " + topic.action().topicLevel() + " '"
+                        + topic.service() + "'");
+    }
+
+    /** A request from the console: the body is the document itself, the expected version comes from If-Match. */
+    public CompletableFuture<Answer> submitHttp(final RequestTopic topic, final ByteBuffer body,
+                                                final Long expectedVersion, final String requestId,
+                                                final String requester) {
+        final ByteBuffer copy = copyWithinLimit(body);
+        return parseThenSubmit(topic, () -> parser.parseHttp(topic, copy, expectedVersion, requestId, requester),
+                requester, Origin.HTTP, null);
+    }
+
+    /**
+     * What {@code config} would meet if it were written now, without writing it: size, depth and the service's
+     * schema. Empty when it would be accepted.
+     */
+    public Optional<Rejected> dryRun(final String service, final ByteBuffer body) {
+        final Parsed parsed = parser.parseHttp(new RequestTopic(dev.configmanager.config.TopicLayout.Action.SET,
+                service), body, null, null, "dry-run");
+        return parsed instanceof Parsed.Ok ok ? decider.checkContent(service, ok.request().document(), null)
+                : Optional.of(((Parsed.Failed) parsed).rejection());
+    }
+
+    private CompletableFuture<Answer> parseThenSubmit(final RequestTopic topic, final Supplier<Parsed> parse,
+                                                      final String requester, final Origin origin,
+                                                      final String refusal) {
+        final CompletableFuture<Answer> answer = new CompletableFuture<>();
+        final String action = topic.action().topicLevel();
         try {
             parsers.execute(() -> {
                 try {
-                    final Parsed parsed = parser.parse(topic, copy, requester, Origin.MQTT);
-                    if (!authorized) {
+                    final Parsed parsed = parse.get();
+                    if (refusal != null) {
                         final String id = parsed instanceof Parsed.Ok ok ? ok.request().requestId()
                                 : ((Parsed.Failed) parsed).requestId();
                         relay(rejectEarly(new Parsed.Failed(Rejected.of(topic.service(), ErrorCode.NOT_AUTHORIZED,
-                                "client '" + clientId + "' may not " + topic.action().topicLevel() + " '"
-                                        + topic.service() + "'"), id), topic.action().topicLevel(), requester,
-                                Origin.MQTT), answer);
+                                refusal), id), action, requester, origin), answer);
                     } else if (parsed instanceof Parsed.Ok ok) {
                         relay(submit(ok.request()), answer);
                     } else {
-                        relay(rejectEarly((Parsed.Failed) parsed, topic.action().topicLevel(), requester,
-                                Origin.MQTT), answer);
+                        relay(rejectEarly((Parsed.Failed) parsed, action, requester, origin), answer);
                     }
                 } catch (final RuntimeException e) {
-                    log.error("config-manager: parsing a request on {} failed unexpectedly", topic, e);
+                    log.error("config-manager: reading a request on {} failed unexpectedly", topic, e);
                     answer.complete(new Answer(Envelope.newId(), Rejected.of(topic.service(), ErrorCode.INTERNAL,
                             "internal error while reading the request")));
                 }

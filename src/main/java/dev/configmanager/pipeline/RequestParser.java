@@ -73,13 +73,7 @@ public final class RequestParser {
                 throw reject(service, ErrorCode.INVALID_SERVICE_NAME, "service name '" + printable(service)
                         + "' must match " + SERVICE_NAME.pattern());
             }
-            if (payload.remaining() > maxPayloadBytes) {
-                throw reject(service, ErrorCode.TOO_LARGE, "payload is " + payload.remaining()
-                        + " bytes; the limit is " + maxPayloadBytes);
-            }
-            final String text = decodeUtf8(service, payload);
-            final JsonNode root = text.isBlank() && topic.action() == Action.DELETE ? Json.object() : parseJson(service,
-                    text);
+            final JsonNode root = readDocument(service, payload, topic.action() == Action.DELETE);
             if (!root.isObject()) {
                 throw reject(service, ErrorCode.INVALID_REQUEST, "the request must be a JSON object, not "
                         + root.getNodeType().name().toLowerCase());
@@ -102,18 +96,47 @@ public final class RequestParser {
         }
     }
 
-    /** Validates a request body that arrived without an envelope, e.g. from the console. */
-    public Parsed parseBody(final Action action, final String service, final JsonNode body, final String requestId,
-                            final String requester, final Origin origin) {
+    /**
+     * A request from the console: the body is the document itself (the config for set, the merge patch for patch,
+     * {@code {"to_version": n}} for rollback, nothing for delete), with the same limits and checks as over MQTT;
+     * the expected version comes from {@code If-Match}.
+     */
+    public Parsed parseHttp(final RequestTopic topic, final ByteBuffer body, final Long expectedVersion,
+                            final String requestId, final String requester) {
+        final String service = topic.service();
         try {
             if (!isValidServiceName(service)) {
                 throw reject(service, ErrorCode.INVALID_SERVICE_NAME, "service name '" + printable(service)
                         + "' must match " + SERVICE_NAME.pattern());
             }
-            return new Parsed.Ok(body(action, service, body, requestId, requester, origin));
+            final JsonNode document = readDocument(service, body, topic.action() == Action.DELETE);
+            if (!document.isObject()) {
+                throw reject(service, ErrorCode.INVALID_REQUEST, "the body must be a JSON object");
+            }
+            final var request = Json.object();
+            switch (topic.action()) {
+                case SET -> request.set("config", document);
+                case PATCH -> request.set("patch", document);
+                case ROLLBACK, DELETE -> request.setAll((com.fasterxml.jackson.databind.node.ObjectNode) document);
+            }
+            if (expectedVersion != null) {
+                request.put("expected_version", expectedVersion);
+            }
+            return new Parsed.Ok(body(topic.action(), service, request, requestId, requester, Origin.HTTP));
         } catch (final Reject r) {
             return new Parsed.Failed(r.rejection, requestId);
         }
+    }
+
+    /** Size, then UTF-8, then depth, then strict JSON: the order in which no check costs more than the input. */
+    private JsonNode readDocument(final String service, final ByteBuffer payload, final boolean emptyIsObject)
+            throws Reject {
+        if (payload.remaining() > maxPayloadBytes) {
+            throw reject(service, ErrorCode.TOO_LARGE, "payload is " + payload.remaining()
+                    + " bytes; the limit is " + maxPayloadBytes);
+        }
+        final String text = decodeUtf8(service, payload);
+        return text.isBlank() && emptyIsObject ? Json.object() : parseJson(service, text);
     }
 
     private ConfigRequest body(final Action action, final String service, final JsonNode body, final String requestId,

@@ -39,7 +39,7 @@ public final class SchemaRegistry {
     private final Map<String, Compiled> schemas;
 
     /** A service's schema and its secret fields, or the reason it cannot be used. */
-    private record Compiled(JsonSchema schema, List<List<String>> secretPaths, String problem) {
+    private record Compiled(JsonSchema schema, JsonNode document, List<List<String>> secretPaths, String problem) {
     }
 
     private SchemaRegistry(final Map<String, Compiled> schemas) {
@@ -86,6 +86,11 @@ public final class SchemaRegistry {
         return new SchemaRegistry(schemas);
     }
 
+    /** The schema document of a service, as loaded. */
+    public java.util.Optional<JsonNode> document(final String service) {
+        return java.util.Optional.ofNullable(schemas.get(service)).map(Compiled::document);
+    }
+
     public boolean hasSchema(final String service) {
         return schemas.containsKey(service);
     }
@@ -108,15 +113,15 @@ public final class SchemaRegistry {
             final JsonNode node = Json.MAPPER.readTree(Files.readAllBytes(file));
             final List<Violation> metaViolations = violations(meta.validate(node));
             if (!metaViolations.isEmpty()) {
-                return new Compiled(null, List.of(), "not a valid draft 2020-12 schema: " + metaViolations);
+                return new Compiled(null, node, List.of(), "not a valid draft 2020-12 schema: " + metaViolations);
             }
             final JsonSchema schema = factory.getSchema(node, config);
             schema.initializeValidators();
             final List<List<String>> secrets = new ArrayList<>();
             collectSecrets(node, new ArrayList<>(), secrets);
-            return new Compiled(schema, List.copyOf(secrets), null);
+            return new Compiled(schema, node, List.copyOf(secrets), null);
         } catch (final Exception e) {
-            return new Compiled(null, List.of(), e.getMessage());
+            return new Compiled(null, null, List.of(), e.getMessage());
         }
     }
 

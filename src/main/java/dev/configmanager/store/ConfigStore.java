@@ -23,6 +23,9 @@ public interface ConfigStore extends AutoCloseable {
     /** Newest first. */
     List<ConfigVersion> history(String service, int limit) throws StoreUnavailableException;
 
+    /** The newest audit lines first, optionally only for one service and/or one outcome. */
+    List<AuditRecord> audit(String service, String outcome, int limit) throws StoreUnavailableException;
+
     /**
      * Stores new versions and audit records atomically and durably: when this returns, they are synced to disk. One
      * call is one sync, however many writes it carries (group commit).

@@ -124,6 +124,34 @@ public final class H2ConfigStore implements ConfigStore {
     }
 
     @Override
+    public synchronized List<AuditRecord> audit(final String service, final String outcome, final int limit)
+            throws StoreUnavailableException {
+        final Connection c = connection();
+        try (var s = c.prepareStatement("SELECT at, service, action, origin, requester, request_id, outcome, version, "
+                + "error_code, message FROM cm_audit WHERE (? IS NULL OR service = ?) AND (? IS NULL OR outcome = ?) "
+                + "ORDER BY id DESC LIMIT ?")) {
+            s.setString(1, service);
+            s.setString(2, service);
+            s.setString(3, outcome);
+            s.setString(4, outcome);
+            s.setInt(5, limit);
+            final List<AuditRecord> rows = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    final long version = rs.getLong(8);
+                    rows.add(new AuditRecord(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3),
+                            ConfigVersion.Origin.valueOf(rs.getString(4)), rs.getString(5), rs.getString(6),
+                            rs.getString(7), rs.wasNull() ? null : version, rs.getString(9), rs.getString(10)));
+                }
+            }
+            c.commit();
+            return rows;
+        } catch (final SQLException e) {
+            throw fail("read the audit log", e);
+        }
+    }
+
+    @Override
     public synchronized void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
             throws StoreUnavailableException {
         final Connection c = connection();

@@ -62,6 +62,12 @@ public final class SealedConfigStore implements ConfigStore {
     }
 
     @Override
+    public List<AuditRecord> audit(final String service, final String outcome, final int limit)
+            throws StoreUnavailableException {
+        return store.audit(service, outcome, limit);
+    }
+
+    @Override
     public void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
             throws StoreUnavailableException {
         final List<ConfigVersion> sealed = new ArrayList<>(versions.size());

@@ -42,6 +42,12 @@ public final class UnavailableStore implements ConfigStore {
     }
 
     @Override
+    public List<AuditRecord> audit(final String service, final String outcome, final int limit)
+            throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
     public void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
             throws StoreUnavailableException {
         throw unavailable();

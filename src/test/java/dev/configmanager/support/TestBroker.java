@@ -46,12 +46,15 @@ public final class TestBroker implements AutoCloseable {
                 Files.copy(f, schemas.resolve(f.getFileName()));
             }
         }
+        // The console listens on an ephemeral port unless a test configures it.
+        final String console = extraSettings.contains("<console>") ? "" : "<console><port>0</port></console>";
         Files.writeString(extensionHome.resolve("conf/config.xml"), """
                 <config-manager>
                     <database><path>%s</path></database>
                     %s
+                    %s
                 </config-manager>
-                """.formatted(database.toAbsolutePath(), extraSettings));
+                """.formatted(database.toAbsolutePath(), extraSettings, console));
     }
 
     public static TestBroker start(final Path root) throws Exception {

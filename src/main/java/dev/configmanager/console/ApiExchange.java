@@ -1,0 +1,121 @@
+package dev.configmanager.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import dev.configmanager.wire.ErrorCode;
+import dev.configmanager.wire.Json;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** One API call: the request's parts, a bounded body, and JSON answers (errors in the same shape as MQTT results). */
+final class ApiExchange {
+
+    /** An answer that ends the call early, e.g. 401 or 404. */
+    static final class Failure extends Exception {
+        final int status;
+        final String code;
+
+        Failure(final int status, final String code, final String message) {
+            super(message, null, false, false);
+            this.status = status;
+            this.code = code;
+        }
+    }
+
+    private final HttpExchange exchange;
+    private final String[] segments;
+    private final Map<String, String> query = new HashMap<>();
+
+    ApiExchange(final HttpExchange exchange) {
+        this.exchange = exchange;
+        final String path = exchange.getRequestURI().getPath();
+        this.segments = path.replaceAll("^/+|/+$", "").split("/");
+        final String raw = exchange.getRequestURI().getRawQuery();
+        if (raw != null) {
+            for (final String pair : raw.split("&")) {
+                final int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    query.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+    }
+
+    String method() {
+        return exchange.getRequestMethod();
+    }
+
+    /** Path segments after {@code /api}: {@code /api/services/x/history} gives {@code [services, x, history]}. */
+    String[] route() {
+        final String[] route = new String[Math.max(0, segments.length - 1)];
+        System.arraycopy(segments, 1, route, 0, route.length);
+        return route;
+    }
+
+    Optional<String> header(final String name) {
+        return Optional.ofNullable(exchange.getRequestHeaders().getFirst(name));
+    }
+
+    Optional<String> query(final String name) {
+        return Optional.ofNullable(query.get(name));
+    }
+
+    int intQuery(final String name, final int fallback, final int max) throws Failure {
+        final Optional<String> value = query(name);
+        if (value.isEmpty()) {
+            return fallback;
+        }
+        try {
+            final int v = Integer.parseInt(value.get());
+            if (v >= 0 && v <= max) {
+                return v;
+            }
+        } catch (final NumberFormatException ignored) {
+            // answered below
+        }
+        throw new Failure(400, ErrorCode.INVALID_REQUEST.wire(), name + " must be an integer from 0 to " + max);
+    }
+
+    /** The body, at most {@code limit + 1} bytes read, so an oversized body is recognised without reading it all. */
+    ByteBuffer body(final int limit) throws IOException {
+        try (InputStream in = exchange.getRequestBody()) {
+            final byte[] bytes = in.readNBytes(limit + 1);
+            return ByteBuffer.wrap(bytes);
+        }
+    }
+
+    void respond(final int status, final JsonNode body) throws IOException {
+        final byte[] bytes = Json.bytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    void respondError(final int status, final String code, final String message, final JsonNode details)
+            throws IOException {
+        final ObjectNode body = Json.object();
+        final ObjectNode error = body.putObject("error");
+        error.put("code", code);
+        error.put("message", message);
+        error.set("details", details == null ? Json.MAPPER.createArrayNode() : details);
+        respond(status, body);
+    }
+
+    void setHeader(final String name, final String value) {
+        exchange.getResponseHeaders().set(name, value);
+    }
+}

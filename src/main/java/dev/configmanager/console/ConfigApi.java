@@ -1,0 +1,208 @@
+package dev.configmanager.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.configmanager.config.ConsoleSettings.Role;
+import dev.configmanager.config.TopicLayout.Action;
+import dev.configmanager.config.TopicLayout.RequestTopic;
+import dev.configmanager.pipeline.ConfigPipeline;
+import dev.configmanager.pipeline.ConfigPipeline.Answer;
+import dev.configmanager.pipeline.SchemaRegistry;
+import dev.configmanager.store.ConfigStore;
+import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.wire.ConfigResult;
+import dev.configmanager.wire.ErrorCode;
+import dev.configmanager.wire.Json;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The per-service part of the API: read a config, write it through the same pipeline as MQTT requests, its history,
+ * diffs and rollback, and dry-run validation. Secrets are masked in everything it returns.
+ */
+final class ConfigApi {
+
+    private final ConfigPipeline pipeline;
+    private final ConfigStore store;
+    private final SchemaRegistry schemas;
+    private final ConsoleAuth auth;
+    private final int maxBodyBytes;
+    private final Duration timeout;
+
+    ConfigApi(final ConfigPipeline pipeline, final ConfigStore store, final SchemaRegistry schemas,
+              final ConsoleAuth auth, final int maxBodyBytes, final Duration timeout) {
+        this.pipeline = pipeline;
+        this.store = store;
+        this.schemas = schemas;
+        this.auth = auth;
+        this.maxBodyBytes = maxBodyBytes;
+        this.timeout = timeout;
+    }
+
+    /** {@code /api/services/<service>[/<part>]}. */
+    void handle(final ApiExchange call, final String service, final String part) throws Exception {
+        switch (call.method() + " " + part) {
+            case "GET " -> get(call, service);
+            case "PUT " -> write(call, service, Action.SET);
+            case "PATCH " -> write(call, service, Action.PATCH);
+            case "DELETE " -> write(call, service, Action.DELETE);
+            case "POST rollback" -> write(call, service, Action.ROLLBACK);
+            case "GET history" -> history(call, service);
+            case "GET diff" -> diff(call, service);
+            case "POST validate" -> validate(call, service);
+            default -> throw new ApiExchange.Failure(404, ErrorCode.NOT_FOUND.wire(), "no such endpoint");
+        }
+    }
+
+    private void get(final ApiExchange call, final String service) throws Exception {
+        auth.authorize(call, Role.READ);
+        final ConfigVersion current = store.current(service).filter(v -> !v.isDeleted()).orElseThrow(() ->
+                new ApiExchange.Failure(404, ErrorCode.NOT_FOUND.wire(), "'" + service + "' has no config"));
+        call.setHeader("ETag", "\"" + current.version() + "\"");
+        call.respond(200, describe(current, true));
+    }
+
+    private void write(final ApiExchange call, final String service, final Action action) throws Exception {
+        final ConsoleAuth.Caller caller = auth.authorize(call, Role.WRITE);
+        if (action != Action.DELETE) {
+            requireJson(call);
+        }
+        final Answer answer = pipeline.submitHttp(new RequestTopic(action, service), call.body(maxBodyBytes),
+                        ifMatch(call), call.header("X-Request-Id").orElse(null), "http:" + caller.name())
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (answer.result() instanceof ConfigResult.Accepted a) {
+            call.setHeader("ETag", "\"" + a.version() + "\"");
+            final ObjectNode body = a.data();
+            body.put("request_id", answer.requestId());
+            call.respond(200, body);
+        } else {
+            respondRejected(call, (ConfigResult.Rejected) answer.result());
+        }
+    }
+
+    private void history(final ApiExchange call, final String service) throws Exception {
+        auth.authorize(call, Role.READ);
+        final ArrayNode versions = Json.MAPPER.createArrayNode();
+        for (final ConfigVersion v : store.history(service, call.intQuery("limit", 50, 1000))) {
+            versions.add(describe(v, true));
+        }
+        call.respond(200, versions);
+    }
+
+    private void diff(final ApiExchange call, final String service) throws Exception {
+        auth.authorize(call, Role.READ);
+        final ConfigVersion from = version(service, call.intQuery("from", 0, Integer.MAX_VALUE));
+        final ConfigVersion to = version(service, call.intQuery("to", 0, Integer.MAX_VALUE));
+        final ArrayNode changes = ConfigDiff.between(parse(from), parse(to));
+        final List<String> secrets = schemas.secretPaths(service).stream().map(p -> "/" + String.join("/", p))
+                .toList();
+        for (final JsonNode change : changes) {
+            final String path = change.get("path").asText();
+            if (secrets.stream().anyMatch(s -> path.equals(s) || path.startsWith(s + "/"))) {
+                final ObjectNode masked = (ObjectNode) change;
+                masked.replace("from", masked.has("from") ? Json.MAPPER.getNodeFactory().textNode(SecretMask.MASK)
+                        : null);
+                masked.replace("to", masked.has("to") ? Json.MAPPER.getNodeFactory().textNode(SecretMask.MASK)
+                        : null);
+            }
+        }
+        final ObjectNode body = Json.object();
+        body.put("service", service);
+        body.put("from", from.version());
+        body.put("to", to.version());
+        body.set("changes", changes);
+        call.respond(200, body);
+    }
+
+    private void validate(final ApiExchange call, final String service) throws Exception {
+        auth.authorize(call, Role.READ);
+        requireJson(call);
+        final Optional<ConfigResult.Rejected> problem = pipeline.dryRun(service, call.body(maxBodyBytes));
+        final ObjectNode body = Json.object();
+        body.put("service", service);
+        body.put("valid", problem.isEmpty());
+        problem.ifPresent(r -> body.set("error", r.data().get("error")));
+        call.respond(200, body);
+    }
+
+    private ConfigVersion version(final String service, final long version) throws Exception {
+        return store.version(service, version).orElseThrow(() -> new ApiExchange.Failure(404,
+                ErrorCode.NOT_FOUND.wire(), "'" + service + "' has no version " + version));
+    }
+
+    ObjectNode describe(final ConfigVersion v, final boolean withConfig) {
+        final ObjectNode node = Json.object();
+        node.put("service", v.service());
+        node.put("version", v.version());
+        node.put("change", v.change().name().toLowerCase(java.util.Locale.ROOT));
+        node.put("deleted", v.isDeleted());
+        node.put("checksum", v.checksum());
+        node.put("updated_at", v.updatedAt().toString());
+        node.put("updated_by", v.updatedBy());
+        node.put("request_id", v.requestId());
+        node.put("origin", v.origin().name().toLowerCase(java.util.Locale.ROOT));
+        if (withConfig) {
+            node.set("config", SecretMask.apply(parse(v), schemas.secretPaths(v.service())));
+        }
+        return node;
+    }
+
+    static void respondRejected(final ApiExchange call, final ConfigResult.Rejected r) throws IOException {
+        final ObjectNode body = r.data();
+        body.remove("service");
+        call.respond(status(r.code()), body);
+    }
+
+    static int status(final ErrorCode code) {
+        return switch (code) {
+            case INVALID_JSON, INVALID_REQUEST, INVALID_SERVICE_NAME -> 400;
+            case NOT_AUTHORIZED -> 403;
+            case NOT_FOUND -> 404;
+            case VERSION_CONFLICT -> 409;
+            case TOO_LARGE -> 413;
+            case SCHEMA_VIOLATION, TOO_DEEP, UNKNOWN_SERVICE -> 422;
+            case STORE_UNAVAILABLE -> 503;
+            case INTERNAL -> 500;
+        };
+    }
+
+    /** {@code If-Match: "3"} (or 3): the version the writer saw; {@code 0} means the service must not exist yet. */
+    private static Long ifMatch(final ApiExchange call) throws ApiExchange.Failure {
+        final Optional<String> header = call.header("If-Match");
+        if (header.isEmpty() || header.get().trim().equals("*")) {
+            return null;
+        }
+        try {
+            final long v = Long.parseLong(header.get().trim().replace("W/", "").replace("\"", ""));
+            if (v >= 0) {
+                return v;
+            }
+        } catch (final NumberFormatException ignored) {
+            // answered below
+        }
+        throw new ApiExchange.Failure(400, ErrorCode.INVALID_REQUEST.wire(), "If-Match must be a version number");
+    }
+
+    private static void requireJson(final ApiExchange call) throws ApiExchange.Failure {
+        if (!call.header("Content-Type").map(t -> t.toLowerCase(java.util.Locale.ROOT).startsWith("application/json"))
+                .orElse(false)) {
+            throw new ApiExchange.Failure(415, ErrorCode.INVALID_REQUEST.wire(), "the body must be application/json");
+        }
+    }
+
+    private static JsonNode parse(final ConfigVersion v) {
+        if (v.config() == null) {
+            return null;
+        }
+        try {
+            return Json.parse(v.config());
+        } catch (final IOException e) {
+            throw new IllegalStateException("a stored config is not JSON", e);
+        }
+    }
+}

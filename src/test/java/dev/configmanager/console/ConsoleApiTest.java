@@ -1,0 +1,216 @@
+package dev.configmanager.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.configmanager.support.BrokerExtension;
+import dev.configmanager.support.Requester;
+import dev.configmanager.support.RetainedReader;
+import dev.configmanager.support.TestBroker;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The console's HTTP API on the real broker: the same pipeline as MQTT, auth, CSRF, If-Match, masking. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class ConsoleApiTest {
+
+    static final int PORT = TestBroker.freePort();
+    static final String READ_TOKEN = "read-token-5d8c1e";
+    static final String WRITE_TOKEN = "write-token-9a72f4";
+
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withSettings("""
+            <console><port>%d</port>
+              <token><name>viewer</name><role>read</role><sha256>%s</sha256></token>
+              <token><name>ops</name><role>write</role><sha256>%s</sha256></token>
+            </console>""".formatted(PORT, sha256(READ_TOKEN), sha256(WRITE_TOKEN)));
+
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    /** A response: status and JSON body. */
+    record Reply(int status, JsonNode body, HttpResponse<String> raw) {
+        String errorCode() {
+            return body.path("error").path("code").asText(null);
+        }
+    }
+
+    @Test
+    void writeThroughTheApiIsStoredPublishedOnMqttAndAudited() throws Exception {
+        final Reply put = send("PUT", "/api/services/router", WRITE_TOKEN, "{\"router_stream_min_chars\": 25}", "0");
+        assertEquals(200, put.status(), put.body().toString());
+        assertEquals(1, put.body().get("version").asLong());
+        assertEquals("\"1\"", put.raw().headers().firstValue("ETag").orElseThrow());
+        final var updated = RetainedReader.receive(broker.port(), "config/updated/router");
+        assertEquals(25, Requester.parse(updated.getPayloadAsBytes()).get("config").get("router_stream_min_chars")
+                .asInt());
+        assertTrue(updated.getUserProperties().asList().stream().anyMatch(p -> p.getName().toString()
+                .equals("updated-by") && p.getValue().toString().equals("http:ops")));
+        final Reply audit = send("GET", "/api/audit?service=router&outcome=accepted", READ_TOKEN, null, null);
+        assertEquals("http:ops", audit.body().get(0).get("requester").asText());
+        assertEquals("http", audit.body().get(0).get("origin").asText());
+    }
+
+    @Test
+    void changeMadeOverMqttAppearsInTheApi() throws Exception {
+        try (Requester mqtt = new Requester(broker.port(), "mqtt-admin")) {
+            assertTrue(mqtt.send("set", "svc-mqtt", "{\"config\": {\"a\": 1}}").accepted());
+        }
+        final Reply get = send("GET", "/api/services/svc-mqtt", READ_TOKEN, null, null);
+        assertEquals(200, get.status());
+        assertEquals(1, get.body().get("config").get("a").asInt());
+        assertEquals("mqtt:mqtt-admin", get.body().get("updated_by").asText());
+        assertEquals("\"1\"", get.raw().headers().firstValue("ETag").orElseThrow());
+        assertTrue(send("GET", "/api/services", READ_TOKEN, null, null).body().toString().contains("svc-mqtt"));
+    }
+
+    @Test
+    void staleIfMatchIsAConflictWithTheCurrentVersion() throws Exception {
+        send("PUT", "/api/services/svc-conflict", WRITE_TOKEN, "{\"a\": 1}", null);
+        send("PUT", "/api/services/svc-conflict", WRITE_TOKEN, "{\"a\": 2}", null);
+        final Reply stale = send("PUT", "/api/services/svc-conflict", WRITE_TOKEN, "{\"a\": 3}", "\"1\"");
+        assertEquals(409, stale.status());
+        assertEquals("version_conflict", stale.errorCode());
+        assertEquals(2, stale.body().get("current_version").asLong());
+    }
+
+    @Test
+    void patchDeleteRollbackHistoryAndDiff() throws Exception {
+        send("PUT", "/api/services/svc-life", WRITE_TOKEN, "{\"a\": 1, \"b\": {\"c\": true}}", "0");
+        assertEquals(2, send("PATCH", "/api/services/svc-life", WRITE_TOKEN, "{\"a\": null, \"d\": 4}", "1").body()
+                .get("version").asLong());
+        final Reply diff = send("GET", "/api/services/svc-life/diff?from=1&to=2", READ_TOKEN, null, null);
+        assertEquals("[{\"path\":\"/a\",\"op\":\"removed\",\"from\":1},{\"path\":\"/d\",\"op\":\"added\",\"to\":4}]",
+                diff.body().get("changes").toString());
+        assertEquals(3, send("POST", "/api/services/svc-life/rollback", WRITE_TOKEN, "{\"to_version\": 1}", null)
+                .body().get("version").asLong());
+        assertEquals(1, send("GET", "/api/services/svc-life", READ_TOKEN, null, null).body().get("config").get("a")
+                .asInt());
+        assertEquals(200, send("DELETE", "/api/services/svc-life", WRITE_TOKEN, null, "3").status());
+        assertEquals(404, send("GET", "/api/services/svc-life", READ_TOKEN, null, null).status());
+        final Reply history = send("GET", "/api/services/svc-life/history", READ_TOKEN, null, null);
+        assertEquals(4, history.body().size());
+        assertEquals("delete", history.body().get(0).get("change").asText());
+        assertTrue(RetainedReader.stored("config/updated/svc-life").isEmpty());
+    }
+
+    @Test
+    void authIsRequiredAndRolesAreEnforced() throws Exception {
+        assertEquals(401, send("GET", "/api/services", null, null, null).status());
+        assertEquals(401, send("GET", "/api/services", "wrong-token", null, null).status());
+        final Reply readerWrites = send("PUT", "/api/services/svc-auth", READ_TOKEN, "{\"a\": 1}", null);
+        assertEquals(403, readerWrites.status());
+        assertEquals("not_authorized", readerWrites.errorCode());
+        assertEquals(200, send("GET", "/api/status", READ_TOKEN, null, null).status());
+        assertEquals(404, send("GET", "/api/services/svc-auth", READ_TOKEN, null, null).status(), "nothing stored");
+    }
+
+    @Test
+    void crossSiteAndNonJsonWritesAreRefused() throws Exception {
+        final HttpResponse<String> csrf = http.send(HttpRequest.newBuilder(uri("/api/services/svc-csrf"))
+                .header("Authorization", "Bearer " + WRITE_TOKEN).header("Content-Type", "application/json")
+                .header("Origin", "http://evil.example")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"a\": 1}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, csrf.statusCode());
+        assertTrue(csrf.body().contains("\"csrf\""));
+        final HttpResponse<String> form = http.send(HttpRequest.newBuilder(uri("/api/services/svc-csrf"))
+                .header("Authorization", "Bearer " + WRITE_TOKEN).header("Content-Type", "text/plain")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"a\": 1}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(415, form.statusCode());
+        assertEquals(404, send("GET", "/api/services/svc-csrf", READ_TOKEN, null, null).status(), "nothing stored");
+    }
+
+    @Test
+    void badInputGetsTheRightStatusAndCode() throws Exception {
+        final Reply schema = send("PUT", "/api/services/stt-worker", WRITE_TOKEN, "{\"vad_threshold\": 5}", null);
+        assertEquals(422, schema.status());
+        assertEquals("schema_violation", schema.errorCode());
+        assertEquals("/vad_threshold", schema.body().get("error").get("details").get(0).get("path").asText());
+        assertEquals(400, send("PUT", "/api/services/svc-bad", WRITE_TOKEN, "{not json", null).status());
+        assertEquals(413, send("PUT", "/api/services/svc-bad", WRITE_TOKEN,
+                "{\"v\": \"" + "x".repeat(300 * 1024) + "\"}", null).status());
+        assertEquals(400, send("GET", "/api/services/Not_Valid", READ_TOKEN, null, null).status());
+        assertEquals(404, send("GET", "/api/nothing-here", READ_TOKEN, null, null).status());
+        assertEquals(400, send("PUT", "/api/services/svc-bad", WRITE_TOKEN, "{\"a\": 1}", "abc").status());
+        assertEquals(404, send("GET", "/api/services/svc-bad", READ_TOKEN, null, null).status(), "nothing stored");
+    }
+
+    @Test
+    void dryRunValidatesWithoutStoring() throws Exception {
+        final Reply invalid = send("POST", "/api/services/tts-worker/validate", READ_TOKEN,
+                "{\"volume_percent\": 500}", null);
+        assertFalse(invalid.body().get("valid").asBoolean());
+        assertEquals("/volume_percent", invalid.body().get("error").get("details").get(0).get("path").asText());
+        assertTrue(send("POST", "/api/services/tts-worker/validate", READ_TOKEN, "{\"volume_percent\": 50}", null)
+                .body().get("valid").asBoolean());
+        assertEquals(404, send("GET", "/api/services/tts-worker", READ_TOKEN, null, null).status());
+    }
+
+    @Test
+    void secretsAreMaskedInConfigHistoryAndDiff() throws Exception {
+        send("PUT", "/api/services/llm-worker", WRITE_TOKEN, "{\"openai_api_key\": \"sk-one-0123456789\"}", null);
+        send("PUT", "/api/services/llm-worker", WRITE_TOKEN, "{\"openai_api_key\": \"sk-two-0123456789\"}", null);
+        final String all = send("GET", "/api/services/llm-worker", READ_TOKEN, null, null).body().toString()
+                + send("GET", "/api/services/llm-worker/history", READ_TOKEN, null, null).body()
+                + send("GET", "/api/services/llm-worker/diff?from=1&to=2", READ_TOKEN, null, null).body();
+        assertFalse(all.contains("sk-one") || all.contains("sk-two"), all);
+        assertTrue(all.contains("********"));
+        assertTrue(all.contains("\"op\":\"changed\""), "a changed secret still shows as changed");
+    }
+
+    @Test
+    void clientsAndStatusShowTheFleet() throws Exception {
+        try (Requester online = new Requester(broker.port(), "svc-online")) {
+            RetainedReader.await("system/health/svc-online", h -> h.path("data").path("ok").asBoolean());
+            final Reply clients = send("GET", "/api/clients", READ_TOKEN, null, null);
+            assertTrue(clients.body().toString().contains("{\"client_id\":\"svc-online\",\"online\":true"),
+                    clients.body().toString());
+        }
+        final Reply status = send("GET", "/api/status", READ_TOKEN, null, null);
+        assertTrue(status.body().get("store_ok").asBoolean());
+        assertEquals(36, status.body().get("config_epoch").asText().length());
+        assertEquals(200, send("GET", "/api/schemas/router", READ_TOKEN, null, null).status());
+    }
+
+    static Reply send(final String method, final String path, final String token, final String body,
+                      final String ifMatch) throws Exception {
+        final HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).method(method, body == null
+                ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (ifMatch != null) {
+            b.header("If-Match", ifMatch);
+        }
+        final HttpResponse<String> response = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(response.statusCode(), Requester.parse(response.body().getBytes(StandardCharsets.UTF_8)),
+                response);
+    }
+
+    static URI uri(final String path) {
+        return URI.create("http://127.0.0.1:" + PORT + path);
+    }
+
+    static String sha256(final String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (final Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
