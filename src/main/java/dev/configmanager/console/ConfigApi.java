@@ -72,8 +72,9 @@ final class ConfigApi {
         if (action != Action.DELETE) {
             requireJson(call);
         }
-        final Answer answer = pipeline.submitHttp(new RequestTopic(action, service), call.body(maxBodyBytes),
-                        ifMatch(call), call.header("X-Request-Id").orElse(null), "http:" + caller.name())
+        final Answer answer = pipeline.submitHttp(new RequestTopic(action, service),
+                        unmask(service, action, call.body(maxBodyBytes)), ifMatch(call),
+                        call.header("X-Request-Id").orElse(null), "http:" + caller.name())
                 .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (answer.result() instanceof ConfigResult.Accepted a) {
             call.setHeader("ETag", "\"" + a.version() + "\"");
@@ -83,6 +84,29 @@ final class ConfigApi {
         } else {
             respondRejected(call, (ConfigResult.Rejected) answer.result());
         }
+    }
+
+    /** Puts stored secrets back where an edited config still shows the mask; anything unparsable passes as is. */
+    private java.nio.ByteBuffer unmask(final String service, final Action action, final java.nio.ByteBuffer body)
+            throws Exception {
+        final List<List<String>> secrets = schemas.secretPaths(service);
+        if (secrets.isEmpty() || (action != Action.SET && action != Action.PATCH)
+                || body.remaining() > maxBodyBytes) {
+            return body;
+        }
+        final JsonNode edited;
+        try {
+            edited = Json.parse(Json.decodeUtf8(body));
+        } catch (final Exception e) {
+            return body; // the pipeline reports what is wrong with it
+        }
+        final String text = Json.text(edited);
+        if (!text.contains(SecretMask.MASK)) {
+            return body;
+        }
+        final Optional<ConfigVersion> current = store.current(service).filter(v -> !v.isDeleted());
+        SecretMask.restore(edited, current.map(ConfigApi::parse).orElse(null), secrets);
+        return java.nio.ByteBuffer.wrap(Json.bytes(edited));
     }
 
     private void history(final ApiExchange call, final String service) throws Exception {

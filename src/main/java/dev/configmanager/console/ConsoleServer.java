@@ -56,10 +56,11 @@ public final class ConsoleServer {
                 settings.requestTimeout());
         server.createContext("/api/", new ApiHandler(configs, store, schemas, auth, retained,
                 settings.health().healthPrefix(), storeProblem));
+        server.createContext("/", new StaticFiles());
         final ExecutorService threads = Executors.newFixedThreadPool(4, Threads.factory("config-manager-console"));
         server.setExecutor(threads);
         server.start();
-        log.info("config-manager: console API on http://{}:{}/api/ ({})", console.bind(),
+        log.info("config-manager: console on http://{}:{}/ ({})", console.bind(),
                 server.getAddress().getPort(), auth.hasTokens() ? console.tokens().size() + " token(s)"
                         : "no tokens configured: read-only");
         return new ConsoleServer(server, threads);

@@ -170,6 +170,19 @@ class ConsoleApiTest {
     }
 
     @Test
+    void savingTheMaskedSecretBackKeepsTheStoredSecret() throws Exception {
+        send("PUT", "/api/services/tts-worker", WRITE_TOKEN, "{\"eleven_api_key\": \"el-key-77\", \"volume_percent\": 50}",
+                null);
+        final JsonNode shown = send("GET", "/api/services/tts-worker", READ_TOKEN, null, null).body().get("config");
+        assertEquals("********", shown.get("eleven_api_key").asText());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) shown).put("volume_percent", 60);
+        assertEquals(200, send("PUT", "/api/services/tts-worker", WRITE_TOKEN, shown.toString(), null).status());
+        final JsonNode updated = RetainedReader.receiveJson(broker.port(), "config/updated/tts-worker");
+        assertEquals("el-key-77", updated.get("config").get("eleven_api_key").asText());
+        assertEquals(60, updated.get("config").get("volume_percent").asInt());
+    }
+
+    @Test
     void clientsAndStatusShowTheFleet() throws Exception {
         try (Requester online = new Requester(broker.port(), "svc-online")) {
             RetainedReader.await("system/health/svc-online", h -> h.path("data").path("ok").asBoolean());

@@ -1,0 +1,61 @@
+package dev.configmanager.console;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+
+/**
+ * The console page: three files from the extension jar, nothing from the network. A strict Content-Security-Policy
+ * allows only this server's own script and style, so injected markup could not run code.
+ */
+final class StaticFiles implements HttpHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(StaticFiles.class);
+    private static final Map<String, String> FILES = Map.of(
+            "/", "index.html",
+            "/index.html", "index.html",
+            "/app.js", "app.js",
+            "/app.css", "app.css");
+    private static final Map<String, String> TYPES = Map.of(
+            "index.html", "text/html; charset=utf-8",
+            "app.js", "text/javascript; charset=utf-8",
+            "app.css", "text/css; charset=utf-8");
+
+    @Override
+    public void handle(final HttpExchange exchange) throws IOException {
+        try {
+            final String file = FILES.get(exchange.getRequestURI().getPath());
+            if (file == null || !exchange.getRequestMethod().equals("GET")) {
+                exchange.sendResponseHeaders(404, -1);
+                return;
+            }
+            final byte[] bytes;
+            try (InputStream in = StaticFiles.class.getResourceAsStream("/console/" + file)) {
+                if (in == null) {
+                    exchange.sendResponseHeaders(404, -1);
+                    return;
+                }
+                bytes = in.readAllBytes();
+            }
+            exchange.getResponseHeaders().set("Content-Type", TYPES.get(file));
+            exchange.getResponseHeaders().set("Content-Security-Policy",
+                    "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'");
+            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+            exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        } catch (final IOException | RuntimeException e) {
+            log.debug("config-manager: serving {} failed: {}", exchange.getRequestURI(), e.toString());
+        } finally {
+            exchange.close();
+        }
+    }
+}
