@@ -61,10 +61,9 @@ async function refresh() {
   }
 }
 
-function healthOf(service) {
-  const matches = state.clients.filter((c) => c.client_id === service || c.client_id.includes(service));
-  if (matches.length === 0) return '';
-  return matches.some((c) => c.online) ? 'online' : 'offline';
+function healthOf(s) {
+  if (s.clients_online > 0) return 'online';
+  return s.clients_offline > 0 ? 'offline' : '';
 }
 
 function renderServices() {
@@ -75,7 +74,8 @@ function renderServices() {
     li.dataset.service = s.service;
     li.className = s.service === state.service ? 'selected' : '';
     const dot = document.createElement('span');
-    dot.className = 'dot ' + healthOf(s.service);
+    dot.className = 'dot ' + healthOf(s);
+    dot.title = s.clients_online + ' client(s) online, ' + s.clients_offline + ' offline';
     li.append(dot, document.createTextNode(s.service + ' · v' + s.version));
     li.addEventListener('click', () => openService(s.service));
     list.append(li);

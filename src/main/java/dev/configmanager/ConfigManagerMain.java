@@ -75,6 +75,9 @@ public final class ConfigManagerMain implements ExtensionMain {
             final var schemas = SchemaRegistry.load(settings.resolveSchemaFolder(home));
             store = openStore(settings, dataFolder, schemas);
             final String storeProblem = store instanceof UnavailableStore u ? u.reason() : null;
+            if (storeProblem == null) {
+                applyStoredSchemas(schemas);
+            }
 
             health = new HealthService(settings.health(), Services.publishService(), Builders::publish,
                     Services.retainedMessageStore(), metrics, clock);
@@ -144,6 +147,15 @@ public final class ConfigManagerMain implements ExtensionMain {
             Thread.currentThread().interrupt();
         } catch (final Exception e) {
             log.error("config-manager: retained topics could not be repaired at start: {}", e.toString());
+        }
+    }
+
+    private void applyStoredSchemas(final SchemaRegistry schemas) {
+        try {
+            schemas.applyStored(store.schemas());
+        } catch (final StoreUnavailableException e) {
+            log.error("config-manager: schemas set through the console could not be read ({}); the files in "
+                    + "conf/schemas apply", e.getMessage());
         }
     }
 

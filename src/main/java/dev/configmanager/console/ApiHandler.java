@@ -41,9 +41,12 @@ final class ApiHandler implements HttpHandler {
     private final RetainedMessageStore retained;
     private final String healthPrefix;
     private final Supplier<String> storeProblem;
+    private final int maxBodyBytes;
 
     ApiHandler(final ConfigApi configs, final ConfigStore store, final SchemaRegistry schemas, final ConsoleAuth auth,
-               final RetainedMessageStore retained, final String healthPrefix, final Supplier<String> storeProblem) {
+               final RetainedMessageStore retained, final String healthPrefix, final Supplier<String> storeProblem,
+               final int maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
         this.configs = configs;
         this.store = store;
         this.schemas = schemas;
@@ -85,6 +88,10 @@ final class ApiHandler implements HttpHandler {
             configs.handle(call, service, route.length == 3 ? route[2] : "");
             return;
         }
+        if (head.equals("schemas") && route.length == 2 && call.method().equals("PUT")) {
+            putSchema(call, route[1]);
+            return;
+        }
         if (!call.method().equals("GET")) {
             throw new ApiExchange.Failure(405, ErrorCode.INVALID_REQUEST.wire(), "only GET here");
         }
@@ -98,11 +105,32 @@ final class ApiHandler implements HttpHandler {
         }
     }
 
+    /**
+     * Every service with, from the retained health, how many of its clients are online and offline. A client
+     * belongs to a service when its id is the service name or starts with it followed by {@code -} or {@code .}
+     * (instances: {@code router-1}, {@code router.eu}).
+     */
     private void services(final ApiExchange call) throws Exception {
         auth.authorize(call, Role.READ);
+        final Map<String, JsonNode> health = healthByClient();
         final ArrayNode list = Json.MAPPER.createArrayNode();
         for (final ConfigVersion v : store.allCurrent()) {
-            list.add(configs.describe(v, false));
+            final ObjectNode row = configs.describe(v, false);
+            int online = 0;
+            int offline = 0;
+            for (final Map.Entry<String, JsonNode> client : health.entrySet()) {
+                final String id = client.getKey();
+                if (id.equals(v.service()) || id.startsWith(v.service() + "-") || id.startsWith(v.service() + ".")) {
+                    if (data(client.getValue()).path("ok").asBoolean(false)) {
+                        online++;
+                    } else {
+                        offline++;
+                    }
+                }
+            }
+            row.put("clients_online", online);
+            row.put("clients_offline", offline);
+            list.add(row);
         }
         call.respond(200, list);
     }
@@ -132,6 +160,27 @@ final class ApiHandler implements HttpHandler {
     /** Every client with retained health: online or not, and since when. */
     private void clients(final ApiExchange call) throws Exception {
         auth.authorize(call, Role.READ);
+        final ArrayNode list = Json.MAPPER.createArrayNode();
+        for (final Map.Entry<String, JsonNode> e : new TreeMap<>(healthByClient()).entrySet()) {
+            final JsonNode data = data(e.getValue());
+            final ObjectNode row = list.addObject();
+            row.put("client_id", e.getKey());
+            row.put("online", data.path("ok").asBoolean(false));
+            row.set("event", data.get("event"));
+            if (data.hasNonNull("err")) {
+                row.set("err", data.get("err"));
+            }
+            row.set("timestamp", data.get("timestamp"));
+        }
+        call.respond(200, list);
+    }
+
+    private static JsonNode data(final JsonNode health) {
+        return health.has("data") ? health.get("data") : health;
+    }
+
+    /** Client id → its retained health message. */
+    private Map<String, JsonNode> healthByClient() throws Exception {
         final Map<String, JsonNode> health = new ConcurrentHashMap<>();
         final String prefix = healthPrefix + "/";
         retained.iterateAllRetainedMessages((context, message) -> {
@@ -146,19 +195,7 @@ final class ApiHandler implements HttpHandler {
                 });
             }
         }).get(10, TimeUnit.SECONDS);
-        final ArrayNode list = Json.MAPPER.createArrayNode();
-        for (final Map.Entry<String, JsonNode> e : new TreeMap<>(health).entrySet()) {
-            final JsonNode data = e.getValue().has("data") ? e.getValue().get("data") : e.getValue();
-            final ObjectNode row = list.addObject();
-            row.put("client_id", e.getKey());
-            row.put("online", data.path("ok").asBoolean(false));
-            row.set("event", data.get("event"));
-            if (data.hasNonNull("err")) {
-                row.set("err", data.get("err"));
-            }
-            row.set("timestamp", data.get("timestamp"));
-        }
-        call.respond(200, list);
+        return health;
     }
 
     private void status(final ApiExchange call) throws Exception {
@@ -179,6 +216,43 @@ final class ApiHandler implements HttpHandler {
         auth.authorize(call, Role.READ);
         call.respond(200, schemas.document(service).orElseThrow(() -> new ApiExchange.Failure(404,
                 ErrorCode.NOT_FOUND.wire(), "'" + service + "' has no schema")));
+    }
+
+    /** Replaces a service's schema (admin): checked against the draft 2020-12 meta-schema, stored durably, audited. */
+    private void putSchema(final ApiExchange call, final String service) throws Exception {
+        final ConsoleAuth.Caller caller = auth.authorize(call, Role.ADMIN);
+        if (!RequestParser.isValidServiceName(service)) {
+            throw new ApiExchange.Failure(400, ErrorCode.INVALID_SERVICE_NAME.wire(), "service names match "
+                    + RequestParser.SERVICE_NAME.pattern());
+        }
+        ConfigApi.requireJson(call);
+        final java.nio.ByteBuffer body = call.body(maxBodyBytes);
+        if (body.remaining() > maxBodyBytes) {
+            throw new ApiExchange.Failure(413, ErrorCode.TOO_LARGE.wire(), "the schema is larger than "
+                    + maxBodyBytes + " bytes");
+        }
+        final JsonNode schema;
+        try {
+            schema = Json.parse(Json.decodeUtf8(body));
+        } catch (final Exception e) {
+            throw new ApiExchange.Failure(400, ErrorCode.INVALID_JSON.wire(), "the schema is not valid JSON");
+        }
+        final var problems = schemas.check(schema);
+        if (!problems.isEmpty()) {
+            final ArrayNode details = Json.MAPPER.createArrayNode();
+            problems.forEach(p -> details.addObject().put("path", p.path()).put("message", p.message()));
+            call.respondError(422, ErrorCode.SCHEMA_VIOLATION.wire(), "not a usable JSON Schema (draft 2020-12)",
+                    details);
+            return;
+        }
+        store.putSchema(service, dev.configmanager.wire.CanonicalJson.write(schema), new AuditRecord(
+                java.time.Instant.now(), service, "schema", ConfigVersion.Origin.HTTP, "http:" + caller.name(), null,
+                "accepted", null, null, null));
+        schemas.install(service, schema);
+        final ObjectNode answer = Json.object();
+        answer.put("service", service);
+        answer.set("schema", schema);
+        call.respond(200, answer);
     }
 
     private static void respond(final ApiExchange call, final int status, final String code, final String message) {

@@ -212,7 +212,7 @@ final class ConfigApi {
         throw new ApiExchange.Failure(400, ErrorCode.INVALID_REQUEST.wire(), "If-Match must be a version number");
     }
 
-    private static void requireJson(final ApiExchange call) throws ApiExchange.Failure {
+    static void requireJson(final ApiExchange call) throws ApiExchange.Failure {
         if (!call.header("Content-Type").map(t -> t.toLowerCase(java.util.Locale.ROOT).startsWith("application/json"))
                 .orElse(false)) {
             throw new ApiExchange.Failure(415, ErrorCode.INVALID_REQUEST.wire(), "the body must be application/json");

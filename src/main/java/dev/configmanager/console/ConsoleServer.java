@@ -55,7 +55,7 @@ public final class ConsoleServer {
         final var configs = new ConfigApi(pipeline, store, schemas, auth, settings.maxPayloadBytes(),
                 settings.requestTimeout());
         server.createContext("/api/", new ApiHandler(configs, store, schemas, auth, retained,
-                settings.health().healthPrefix(), storeProblem));
+                settings.health().healthPrefix(), storeProblem, settings.maxPayloadBytes()));
         server.createContext("/", new StaticFiles());
         final ExecutorService threads = Executors.newFixedThreadPool(4, Threads.factory("config-manager-console"));
         server.setExecutor(threads);

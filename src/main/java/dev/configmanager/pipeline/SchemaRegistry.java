@@ -36,18 +36,24 @@ public final class SchemaRegistry {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistry.class);
     private static final String META_SCHEMA = "https://json-schema.org/draft/2020-12/schema";
 
-    private final Map<String, Compiled> schemas;
+    private final JsonSchemaFactory factory;
+    private final SchemaValidatorsConfig config;
+    /** One immutable snapshot, replaced whole when a schema changes: validation never sees half a change. */
+    private volatile Map<String, Compiled> schemas;
 
     /** A service's schema and its secret fields, or the reason it cannot be used. */
     private record Compiled(JsonSchema schema, JsonNode document, List<List<String>> secretPaths, String problem) {
     }
 
-    private SchemaRegistry(final Map<String, Compiled> schemas) {
+    private SchemaRegistry(final JsonSchemaFactory factory, final SchemaValidatorsConfig config,
+                           final Map<String, Compiled> schemas) {
+        this.factory = factory;
+        this.config = config;
         this.schemas = Map.copyOf(schemas);
     }
 
     public static SchemaRegistry empty() {
-        return new SchemaRegistry(Map.of());
+        return new SchemaRegistry(newFactory(), newConfig(), Map.of());
     }
 
     /** Loads every {@code <service>.json} in {@code folder}; a missing folder means no schemas. */
@@ -58,9 +64,8 @@ public final class SchemaRegistry {
         if (!Files.isDirectory(folder)) {
             log.info("config-manager: no schema folder at {}; every service is validated by size and depth only",
                     folder);
-            return new SchemaRegistry(schemas);
+            return new SchemaRegistry(factory, config, schemas);
         }
-        final JsonSchema meta = factory.getSchema(SchemaLocation.of(META_SCHEMA), config);
         try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*.json")) {
             final List<Path> sorted = new ArrayList<>();
             files.forEach(sorted::add);
@@ -72,7 +77,7 @@ public final class SchemaRegistry {
                     log.warn("config-manager: ignoring schema {}: '{}' is not a valid service name", file, service);
                     continue;
                 }
-                final Compiled compiled = compile(factory, config, meta, file);
+                final Compiled compiled = compileFile(factory, config, file);
                 if (compiled.problem() != null) {
                     log.error("config-manager: schema {} is unusable, so every write to '{}' is rejected until it is "
                             + "fixed: {}", file, service, compiled.problem());
@@ -83,7 +88,7 @@ public final class SchemaRegistry {
             log.error("config-manager: cannot list schema folder {}: {}", folder, e.getMessage());
         }
         log.info("config-manager: loaded {} schema(s) from {}", schemas.size(), folder);
-        return new SchemaRegistry(schemas);
+        return new SchemaRegistry(factory, config, schemas);
     }
 
     /** The schema document of a service, as loaded. */
@@ -107,10 +112,58 @@ public final class SchemaRegistry {
         return violations(compiled.schema().validate(config));
     }
 
-    private static Compiled compile(final JsonSchemaFactory factory, final SchemaValidatorsConfig config,
-                                    final JsonSchema meta, final Path file) {
+    /**
+     * Installs schemas set through the console over those from files; a stored schema that no longer compiles is
+     * reported and its service's writes are rejected until it is replaced.
+     */
+    public synchronized void applyStored(final Map<String, String> stored) {
+        final Map<String, Compiled> next = new HashMap<>(schemas);
+        stored.forEach((service, json) -> {
+            try {
+                final Compiled compiled = compile(factory, config, Json.parse(json));
+                if (compiled.problem() != null) {
+                    log.error("config-manager: the stored schema of '{}' is unusable: {}", service, compiled.problem());
+                }
+                next.put(service, compiled);
+            } catch (final IOException e) {
+                log.error("config-manager: the stored schema of '{}' is not JSON", service);
+            }
+        });
+        schemas = Map.copyOf(next);
+        if (!stored.isEmpty()) {
+            log.info("config-manager: {} schema(s) set through the console are in force", stored.size());
+        }
+    }
+
+    /** Every reason {@code schema} is not a usable draft 2020-12 schema; empty when it is. */
+    public List<Violation> check(final JsonNode schema) {
+        final Compiled compiled = compile(factory, config, schema);
+        return compiled.problem() == null ? List.of() : List.of(new Violation("", compiled.problem()));
+    }
+
+    /** Makes {@code schema} the service's schema (call after it is stored, and only if {@link #check} passed). */
+    public synchronized void install(final String service, final JsonNode schema) {
+        final Map<String, Compiled> next = new HashMap<>(schemas);
+        next.put(service, compile(factory, config, schema));
+        schemas = Map.copyOf(next);
+    }
+
+    private static Compiled compileFile(final JsonSchemaFactory factory, final SchemaValidatorsConfig config,
+                                        final Path file) {
         try {
-            final JsonNode node = Json.MAPPER.readTree(Files.readAllBytes(file));
+            return compile(factory, config, Json.MAPPER.readTree(Files.readAllBytes(file)));
+        } catch (final IOException e) {
+            return new Compiled(null, null, List.of(), e.getMessage());
+        }
+    }
+
+    private static Compiled compile(final JsonSchemaFactory factory, final SchemaValidatorsConfig config,
+                                    final JsonNode node) {
+        try {
+            if (!node.isObject()) {
+                return new Compiled(null, node, List.of(), "a schema must be a JSON object");
+            }
+            final JsonSchema meta = factory.getSchema(SchemaLocation.of(META_SCHEMA), config);
             final List<Violation> metaViolations = violations(meta.validate(node));
             if (!metaViolations.isEmpty()) {
                 return new Compiled(null, node, List.of(), "not a valid draft 2020-12 schema: " + metaViolations);

@@ -26,6 +26,12 @@ public interface ConfigStore extends AutoCloseable {
     /** The newest audit lines first, optionally only for one service and/or one outcome. */
     List<AuditRecord> audit(String service, String outcome, int limit) throws StoreUnavailableException;
 
+    /** Schemas set through the console, by service. */
+    java.util.Map<String, String> schemas() throws StoreUnavailableException;
+
+    /** Stores (durably) a service's schema, with an audit line. */
+    void putSchema(String service, String schemaJson, AuditRecord audit) throws StoreUnavailableException;
+
     /**
      * Stores new versions and audit records atomically and durably: when this returns, they are synced to disk. One
      * call is one sync, however many writes it carries (group commit).

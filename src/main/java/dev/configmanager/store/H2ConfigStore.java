@@ -152,6 +152,42 @@ public final class H2ConfigStore implements ConfigStore {
     }
 
     @Override
+    public synchronized java.util.Map<String, String> schemas() throws StoreUnavailableException {
+        final Connection c = connection();
+        try (var s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT service, schema_json FROM cm_schema")) {
+            final java.util.Map<String, String> schemas = new java.util.TreeMap<>();
+            while (rs.next()) {
+                schemas.put(rs.getString(1), rs.getString(2));
+            }
+            c.commit();
+            return schemas;
+        } catch (final SQLException e) {
+            throw fail("read schemas", e);
+        }
+    }
+
+    @Override
+    public synchronized void putSchema(final String service, final String schemaJson, final AuditRecord audit)
+            throws StoreUnavailableException {
+        final Connection c = connection();
+        try (var s = c.prepareStatement("MERGE INTO cm_schema (service, schema_json, updated_at, updated_by) "
+                + "KEY (service) VALUES (?, ?, ?, ?)")) {
+            s.setString(1, service);
+            s.setString(2, schemaJson);
+            s.setTimestamp(3, Timestamp.from(audit.at()));
+            s.setString(4, clip(audit.requester(), 256));
+            s.executeUpdate();
+            insertAudit(c, List.of(audit));
+            c.commit();
+            try (var sync = c.createStatement()) {
+                sync.execute("CHECKPOINT SYNC");
+            }
+        } catch (final SQLException e) {
+            throw fail("store the schema of " + service, e);
+        }
+    }
+
+    @Override
     public synchronized void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
             throws StoreUnavailableException {
         final Connection c = connection();

@@ -55,7 +55,14 @@ final class Migrations {
                                 message VARCHAR(1024))""",
                     "CREATE INDEX cm_audit_service ON cm_audit (service, id)",
                     "INSERT INTO cm_meta (meta_key, meta_value) VALUES ('" + EPOCH_KEY + "', '"
-                            + "${epoch}')"));
+                            + "${epoch}')"),
+            // 2: schemas set through the console (they take precedence over conf/schemas files)
+            List.of("""
+                    CREATE TABLE cm_schema (
+                        service VARCHAR(64) PRIMARY KEY,
+                        schema_json VARCHAR(1048576) NOT NULL,
+                        updated_at TIMESTAMP(3) WITH TIME ZONE NOT NULL,
+                        updated_by VARCHAR(256) NOT NULL)"""));
 
     private Migrations() {
     }

@@ -68,6 +68,17 @@ public final class SealedConfigStore implements ConfigStore {
     }
 
     @Override
+    public Map<String, String> schemas() throws StoreUnavailableException {
+        return store.schemas();
+    }
+
+    @Override
+    public void putSchema(final String service, final String schemaJson, final AuditRecord audit)
+            throws StoreUnavailableException {
+        store.putSchema(service, schemaJson, audit);
+    }
+
+    @Override
     public void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
             throws StoreUnavailableException {
         final List<ConfigVersion> sealed = new ArrayList<>(versions.size());

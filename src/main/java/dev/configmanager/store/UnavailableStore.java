@@ -48,6 +48,17 @@ public final class UnavailableStore implements ConfigStore {
     }
 
     @Override
+    public java.util.Map<String, String> schemas() throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
+    public void putSchema(final String service, final String schemaJson, final AuditRecord audit)
+            throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
     public void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
             throws StoreUnavailableException {
         throw unavailable();

@@ -29,13 +29,15 @@ class ConsoleApiTest {
     static final int PORT = TestBroker.freePort();
     static final String READ_TOKEN = "read-token-5d8c1e";
     static final String WRITE_TOKEN = "write-token-9a72f4";
+    static final String ADMIN_TOKEN = "admin-token-3b61aa";
 
     @RegisterExtension
     static final BrokerExtension broker = BrokerExtension.withSettings("""
             <console><port>%d</port>
               <token><name>viewer</name><role>read</role><sha256>%s</sha256></token>
               <token><name>ops</name><role>write</role><sha256>%s</sha256></token>
-            </console>""".formatted(PORT, sha256(READ_TOKEN), sha256(WRITE_TOKEN)));
+              <token><name>root</name><role>admin</role><sha256>%s</sha256></token>
+            </console>""".formatted(PORT, sha256(READ_TOKEN), sha256(WRITE_TOKEN), sha256(ADMIN_TOKEN)));
 
     static final HttpClient http = HttpClient.newHttpClient();
 
@@ -183,12 +185,42 @@ class ConsoleApiTest {
     }
 
     @Test
+    void adminReplacesASchemaWhichIsCheckedStoredAndEnforced() throws Exception {
+        final String schema = "{\"type\": \"object\", \"properties\": {\"n\": {\"type\": \"integer\", "
+                + "\"maximum\": 3}}}";
+        assertEquals(403, send("PUT", "/api/schemas/svc-schema", WRITE_TOKEN, schema, null).status(), "admin only");
+        final Reply invalid = send("PUT", "/api/schemas/svc-schema", ADMIN_TOKEN, "{\"type\": 5}", null);
+        assertEquals(422, invalid.status());
+        assertEquals("schema_violation", invalid.errorCode());
+        assertEquals(200, send("PUT", "/api/schemas/svc-schema", ADMIN_TOKEN, schema, null).status());
+        assertEquals(3, send("GET", "/api/schemas/svc-schema", READ_TOKEN, null, null).body().get("properties")
+                .get("n").get("maximum").asInt());
+        assertEquals(422, send("PUT", "/api/services/svc-schema", WRITE_TOKEN, "{\"n\": 5}", null).status());
+        try (Requester mqtt = new Requester(broker.port(), "schema-mqtt")) {
+            assertEquals("schema_violation", mqtt.send("set", "svc-schema", "{\"config\": {\"n\": 7}}").errorCode(),
+                    "MQTT requests meet the new schema too");
+        }
+        assertEquals(200, send("PUT", "/api/services/svc-schema", WRITE_TOKEN, "{\"n\": 2}", null).status());
+        try (var db = broker.openDatabase(); var rs = db.createStatement().executeQuery(
+                "SELECT updated_by FROM cm_schema WHERE service = 'svc-schema'")) {
+            assertTrue(rs.next());
+            assertEquals("http:root", rs.getString(1));
+        }
+    }
+
+    @Test
     void clientsAndStatusShowTheFleet() throws Exception {
         try (Requester online = new Requester(broker.port(), "svc-online")) {
             RetainedReader.await("system/health/svc-online", h -> h.path("data").path("ok").asBoolean());
             final Reply clients = send("GET", "/api/clients", READ_TOKEN, null, null);
             assertTrue(clients.body().toString().contains("{\"client_id\":\"svc-online\",\"online\":true"),
                     clients.body().toString());
+            send("PUT", "/api/services/svc-online", WRITE_TOKEN, "{}", null);
+            final JsonNode service = java.util.stream.StreamSupport.stream(send("GET", "/api/services", READ_TOKEN,
+                    null, null).body().spliterator(), false).filter(n -> n.get("service").asText()
+                    .equals("svc-online")).findFirst().orElseThrow();
+            assertEquals(1, service.get("clients_online").asInt());
+            assertEquals(0, service.get("clients_offline").asInt());
         }
         final Reply status = send("GET", "/api/status", READ_TOKEN, null, null);
         assertTrue(status.body().get("store_ok").asBoolean());
