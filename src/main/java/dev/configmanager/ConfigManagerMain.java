@@ -16,6 +16,7 @@ import dev.configmanager.health.HealthTopicGuard;
 import dev.configmanager.mqtt.ConfigRequestInterceptor;
 import dev.configmanager.mqtt.ConfigTopicPublisher;
 import dev.configmanager.mqtt.DeniedPublishes;
+import dev.configmanager.mqtt.InboundPublishRouter;
 import dev.configmanager.mqtt.RetainedConfigSync;
 import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.SchemaRegistry;
@@ -99,13 +100,13 @@ public final class ConfigManagerMain implements ExtensionMain {
                 final var authorizer = new ConfigAccessAuthorizer(settings.topics(), access);
                 Services.securityRegistry().setAuthorizerProvider(providerInput -> authorizer);
             }
-            final var guard = new HealthTopicGuard(settings.health(), denied);
+            final var publishes = new InboundPublishRouter(settings.health(),
+                    new HealthTopicGuard(settings.health(), denied), requests);
             Services.initializerRegistry().setClientInitializer((initializerInput, client) -> {
                 if (rulesInForce) {
                     ConfigAccessAuthorizer.keepBrokerDefaults(client.getDefaultPermissions());
                 }
-                client.addPublishInboundInterceptor(guard);
-                client.addPublishInboundInterceptor(requests);
+                client.addPublishInboundInterceptor(publishes);
             });
             final var tracker = health.tracker();
             Services.eventRegistry().setClientLifecycleEventListener(providerInput -> tracker.newConnection());
