@@ -134,7 +134,8 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
         return filter;
     }
 
-    private static boolean isUnder(final String topic, final String prefix) {
-        return topic.equals(prefix) || topic.startsWith(prefix + "/");
+    /** Whether {@code topic} is {@code prefix} itself or a topic below it. */
+    public static boolean isUnder(final String topic, final String prefix) {
+        return topic.startsWith(prefix) && (topic.length() == prefix.length() || topic.charAt(prefix.length()) == '/');
     }
 }

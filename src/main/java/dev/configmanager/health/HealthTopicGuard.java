@@ -7,6 +7,7 @@ import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInbound
 import com.hivemq.extension.sdk.api.packets.general.MqttVersion;
 import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
 import dev.configmanager.config.HealthSettings;
+import dev.configmanager.config.TopicLayout;
 import dev.configmanager.mqtt.DeniedPublishes;
 import dev.configmanager.wire.HealthStatus;
 import dev.configmanager.wire.Json;
@@ -40,9 +41,9 @@ public final class HealthTopicGuard implements PublishInboundInterceptor {
         final String clientId = input.getClientInformation().getClientId();
         try {
             final boolean mqtt5 = input.getConnectionInformation().getMqttVersion() == MqttVersion.V_5;
-            if (isUnder(topic, settings.keepalivePrefix())) {
+            if (TopicLayout.isUnder(topic, settings.keepalivePrefix())) {
                 denied.deny(output, mqtt5, clientId, topic, "only config-manager publishes keepalives");
-            } else if (isUnder(topic, settings.healthPrefix())) {
+            } else if (TopicLayout.isUnder(topic, settings.healthPrefix())) {
                 if (!topic.equals(settings.healthTopic(clientId)) || TrackedClients.SELF.equals(clientId)) {
                     denied.deny(output, mqtt5, clientId, topic, "a client may publish health only on "
                             + settings.healthPrefix() + "/<its own client id>");
@@ -69,7 +70,4 @@ public final class HealthTopicGuard implements PublishInboundInterceptor {
         }
     }
 
-    private static boolean isUnder(final String topic, final String prefix) {
-        return topic.startsWith(prefix) && (topic.length() == prefix.length() || topic.charAt(prefix.length()) == '/');
-    }
 }

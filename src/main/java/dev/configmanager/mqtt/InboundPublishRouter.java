@@ -4,6 +4,7 @@ import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundIntercepto
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
 import dev.configmanager.config.HealthSettings;
+import dev.configmanager.config.TopicLayout;
 
 /**
  * The extension's one publish interceptor. HiveMQ hands every publish to each registered interceptor in turn, so
@@ -25,14 +26,11 @@ public final class InboundPublishRouter implements PublishInboundInterceptor {
     @Override
     public void onInboundPublish(final PublishInboundInput input, final PublishInboundOutput output) {
         final String topic = input.getPublishPacket().getTopic();
-        if (isUnder(topic, health.healthPrefix()) || isUnder(topic, health.keepalivePrefix())) {
+        if (TopicLayout.isUnder(topic, health.healthPrefix()) || TopicLayout.isUnder(topic, health.keepalivePrefix())) {
             healthTopics.onInboundPublish(input, output);
         } else {
             configTopics.onInboundPublish(input, output);
         }
     }
 
-    private static boolean isUnder(final String topic, final String prefix) {
-        return topic.startsWith(prefix) && (topic.length() == prefix.length() || topic.charAt(prefix.length()) == '/');
-    }
 }

@@ -53,10 +53,10 @@ public final class ConnectGuard implements ConnectInboundInterceptor {
     private boolean willAllowed(final String clientId, final WillPublishPacket will) {
         final String topic = will.getTopic();
         if (topics.isExtensionOwned(topic) || topics.parseRequest(topic).isPresent()
-                || isUnder(topic, health.keepalivePrefix())) {
+                || TopicLayout.isUnder(topic, health.keepalivePrefix())) {
             return false;
         }
-        if (isUnder(topic, health.healthPrefix())) {
+        if (TopicLayout.isUnder(topic, health.healthPrefix())) {
             return topic.equals(health.healthTopic(clientId)) && isHealth(will.getPayload().orElse(null));
         }
         return true;
@@ -70,7 +70,4 @@ public final class ConnectGuard implements ConnectInboundInterceptor {
         }
     }
 
-    private static boolean isUnder(final String topic, final String prefix) {
-        return topic.equals(prefix) || topic.startsWith(prefix + "/");
-    }
 }

@@ -32,13 +32,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class AccessRulesTest {
 
-    @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.withSettings("""
+    /** The README's secure profile: admins do everything, a service reads only its own config. */
+    static final String SECURE_PROFILE = """
             <access>
                 <default>deny</default>
                 <rule><username>admin</username><write>*</write><read>*</read></rule>
                 <rule><username>svc</username><read>${client-id}</read></rule>
-            </access>""");
+            </access>""";
+
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withSettings(SECURE_PROFILE);
 
     private static final String HEALTH = "{\"id\":\"0123456789abcdef0123456789abcdef\",\"type\":\"health.status\","
             + "\"ts\":1.5,\"source\":\"x\",\"data\":{\"message_id\":\"m\",\"ok\":true,\"event\":\"ready\","

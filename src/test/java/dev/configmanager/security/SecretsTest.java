@@ -41,12 +41,7 @@ class SecretsTest {
     private static final String MARKER = "VOICE-MARKER-7731";
 
     @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.withSettings("""
-            <access>
-                <default>deny</default>
-                <rule><username>admin</username><write>*</write><read>*</read></rule>
-                <rule><username>svc</username><read>${client-id}</read></rule>
-            </access>""");
+    static final BrokerExtension broker = BrokerExtension.withSettings(AccessRulesTest.SECURE_PROFILE);
 
     static final ListAppender<ILoggingEvent> logs = new ListAppender<>();
 
