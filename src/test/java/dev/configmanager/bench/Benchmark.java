@@ -70,7 +70,8 @@ public final class Benchmark {
      */
     private void figure(final String name, final Figure figure) {
         final String only = System.getProperty("bench.figures");
-        if (only != null && !java.util.Arrays.asList(only.split(",")).contains(name.substring(0, 1))) {
+        if (only != null && !only.isBlank()
+                && !java.util.Arrays.asList(only.split(",")).contains(name.substring(0, 1))) {
             return;
         }
         try {
