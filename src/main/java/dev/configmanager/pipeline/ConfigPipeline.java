@@ -39,7 +39,8 @@ import java.util.function.Supplier;
  * The one path every config change takes, whatever its origin: parse, deduplicate, decide against the current state,
  * commit durably, publish, answer.
  * <p>
- * Parsing runs on a small pool; deciding and committing run on a single writer thread that takes whatever requests
+ * Parsing runs on a small pool (small requests on the caller's thread); deciding and committing run on a single
+ * writer thread that takes whatever requests
  * are waiting and commits them together with one disk sync (group commit). One writer means decisions never race:
  * two requests with the same {@code expected_version} cannot both win. Nothing here runs on a broker thread.
  */
@@ -48,6 +49,8 @@ public final class ConfigPipeline implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConfigPipeline.class);
     private static final int QUEUE_CAPACITY = 10_000;
     private static final int MAX_BATCH = 256;
+    /** Requests up to this size are parsed on the caller's thread (a linear scan and a small tree). */
+    private static final int INLINE_PARSE_BYTES = 8 * 1024;
     private static final long HOT_SET_MAX_CHARS = 64L * 1024 * 1024;
 
     /** Told when the store starts or stops working, as seen by the writes that use it. */
@@ -116,7 +119,7 @@ public final class ConfigPipeline implements AutoCloseable {
         final String requester = "mqtt:" + clientId;
         return parseThenSubmit(topic, () -> parser.parse(topic, copy, requester, Origin.MQTT), requester, Origin.MQTT,
                 authorized ? null : "client '" + clientId + "' may not " + topic.action().topicLevel() + " '"
-                        + topic.service() + "'");
+                        + topic.service() + "'", copy.remaining());
     }
 
     /** A request from the console: the body is the document itself, the expected version comes from If-Match. */
@@ -125,7 +128,7 @@ public final class ConfigPipeline implements AutoCloseable {
                                                 final String requester) {
         final ByteBuffer copy = copyWithinLimit(body);
         return parseThenSubmit(topic, () -> parser.parseHttp(topic, copy, expectedVersion, requestId, requester),
-                requester, Origin.HTTP, null);
+                requester, Origin.HTTP, null, copy.remaining());
     }
 
     /**
@@ -141,29 +144,35 @@ public final class ConfigPipeline implements AutoCloseable {
 
     private CompletableFuture<Answer> parseThenSubmit(final RequestTopic topic, final Supplier<Parsed> parse,
                                                       final String requester, final Origin origin,
-                                                      final String refusal) {
+                                                      final String refusal, final int payloadBytes) {
         final CompletableFuture<Answer> answer = new CompletableFuture<>();
         final String action = topic.action().topicLevel();
-        try {
-            parsers.execute(() -> {
-                try {
-                    final Parsed parsed = parse.get();
-                    if (refusal != null) {
-                        final String id = parsed instanceof Parsed.Ok ok ? ok.request().requestId()
-                                : ((Parsed.Failed) parsed).requestId();
-                        relay(rejectEarly(new Parsed.Failed(Rejected.of(topic.service(), ErrorCode.NOT_AUTHORIZED,
-                                refusal), id), action, requester, origin), answer);
-                    } else if (parsed instanceof Parsed.Ok ok) {
-                        relay(submit(ok.request()), answer);
-                    } else {
-                        relay(rejectEarly((Parsed.Failed) parsed, action, requester, origin), answer);
-                    }
-                } catch (final RuntimeException e) {
-                    log.error("config-manager: reading a request on {} failed unexpectedly", topic, e);
-                    answer.complete(new Answer(Envelope.newId(), Rejected.of(topic.service(), ErrorCode.INTERNAL,
-                            "internal error while reading the request")));
+        final Runnable work = () -> {
+            try {
+                final Parsed parsed = parse.get();
+                if (refusal != null) {
+                    final String id = parsed instanceof Parsed.Ok ok ? ok.request().requestId()
+                            : ((Parsed.Failed) parsed).requestId();
+                    relay(rejectEarly(new Parsed.Failed(Rejected.of(topic.service(), ErrorCode.NOT_AUTHORIZED,
+                            refusal), id), action, requester, origin), answer);
+                } else if (parsed instanceof Parsed.Ok ok) {
+                    relay(submit(ok.request()), answer);
+                } else {
+                    relay(rejectEarly((Parsed.Failed) parsed, action, requester, origin), answer);
                 }
-            });
+            } catch (final RuntimeException e) {
+                log.error("config-manager: reading a request on {} failed unexpectedly", topic, e);
+                answer.complete(new Answer(Envelope.newId(), Rejected.of(topic.service(), ErrorCode.INTERNAL,
+                        "internal error while reading the request")));
+            }
+        };
+        if (payloadBytes <= INLINE_PARSE_BYTES) {
+            // A small request is read in microseconds: a hand-off to the pool would cost more than the work.
+            work.run();
+            return answer;
+        }
+        try {
+            parsers.execute(work);
         } catch (final RejectedExecutionException e) {
             answer.complete(new Answer(Envelope.newId(), overloaded(topic.service())));
         }
