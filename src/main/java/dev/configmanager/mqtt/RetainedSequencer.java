@@ -43,10 +43,6 @@ public final class RetainedSequencer {
         });
     }
 
-    int size() {
-        return newest.size();
-    }
-
     private CompletableFuture<Void> chained(final String key, final Supplier<CompletableFuture<Void>> step) {
         final CompletableFuture<Void> done = new CompletableFuture<>();
         final CompletableFuture<Void> previous = tails.put(key, done);

@@ -110,8 +110,9 @@ public final class ConfigPipeline implements AutoCloseable {
     }
 
     /**
-     * A request as it arrived over MQTT. The payload is read on the pipeline's own threads. An unauthorized request
-     * is still read, only to answer with its request id, and is rejected with {@code not_authorized} whatever it says.
+     * A request as it arrived over MQTT. Never blocks the caller: a small payload is read in place, a larger one on
+     * the pipeline's own threads. An unauthorized request is still read, only to answer with its request id, and is
+     * rejected with {@code not_authorized} whatever it says.
      */
     public CompletableFuture<Answer> submitMqtt(final RequestTopic topic, final ByteBuffer payload,
                                                 final String clientId, final boolean authorized) {

@@ -1,8 +1,6 @@
 package dev.configmanager.support;
 
 import com.hivemq.extension.sdk.api.client.parameter.ClientInformation;
-import com.hivemq.extension.sdk.api.client.parameter.ConnectionAttributeStore;
-import com.hivemq.extension.sdk.api.client.parameter.ConnectionInformation;
 import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.Publish;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
@@ -70,31 +68,18 @@ public final class SdkFakes {
         return self[0];
     }
 
-    /** One client connection: its id and its own attribute store. */
+    /** One client connection, as far as the lifecycle inputs show it: its client id. */
     public static ConnectionFake connection(final String clientId) {
         return new ConnectionFake(clientId);
     }
 
     public static final class ConnectionFake {
-        private final Map<String, String> attributes = new HashMap<>();
         public final ClientInformation client;
-        public final ConnectionInformation connection;
 
         ConnectionFake(final String clientId) {
             client = proxy(ClientInformation.class, (name, args) -> {
                 if (name.equals("getClientId")) {
                     return clientId;
-                }
-                throw new UnsupportedOperationException(name);
-            });
-            final ConnectionAttributeStore store = proxy(ConnectionAttributeStore.class, (name, args) -> switch (name) {
-                case "putAsString" -> attributes.put((String) args[0], (String) args[1]);
-                case "getAsString" -> Optional.ofNullable(attributes.get((String) args[0]));
-                default -> throw new UnsupportedOperationException(name);
-            });
-            connection = proxy(ConnectionInformation.class, (name, args) -> {
-                if (name.equals("getConnectionAttributeStore")) {
-                    return store;
                 }
                 throw new UnsupportedOperationException(name);
             });
@@ -104,7 +89,6 @@ public final class SdkFakes {
         public <T> T input(final Class<T> type) {
             return proxy(type, (name, args) -> switch (name) {
                 case "getClientInformation" -> client;
-                case "getConnectionInformation" -> connection;
                 case "getReasonCode", "getReasonString", "getUserProperties" -> Optional.empty();
                 default -> throw new UnsupportedOperationException(name);
             });
