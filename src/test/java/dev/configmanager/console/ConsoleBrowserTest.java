@@ -15,6 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -92,9 +93,9 @@ class ConsoleBrowserTest {
         browser.get("http://127.0.0.1:" + PORT + "/");
         screenshot("01-sign-in");
         browser.findElement(By.id("token")).sendKeys(TOKEN);
-        browser.findElement(By.id("signin-button")).click();
+        click(By.id("signin-button"));
         until(() -> !browser.findElements(By.cssSelector("#service-list li[data-service='router']")).isEmpty());
-        browser.findElement(By.cssSelector("#service-list li[data-service='router']")).click();
+        click(By.cssSelector("#service-list li[data-service='router']"));
         until(() -> browser.findElement(By.id("editor")).getAttribute("value").contains("30"));
         until(() -> browser.findElement(By.cssSelector("#service-list li[data-service='router'] .dot"))
                 .getAttribute("class").contains("online"));
@@ -108,32 +109,40 @@ class ConsoleBrowserTest {
         edit("{\"router_stream_min_chars\": 40}");
         until(() -> browser.findElement(By.id("editor-errors")).getText().isEmpty()
                 && browser.findElement(By.id("save")).isEnabled());
-        browser.findElement(By.id("save")).click();
+        click(By.id("save"));
         until(() -> browser.findElement(By.id("service-version")).getText().equals("2"));
         assertEquals(40, RetainedReader.receiveJson(broker.port(), "config/updated/router").get("config")
                 .get("router_stream_min_chars").asInt());
 
-        browser.findElement(By.cssSelector("#history tr[data-version='2'] button.diff")).click();
+        click(By.cssSelector("#history tr[data-version='2'] button.diff"));
         until(() -> browser.findElement(By.id("diff-rows")).getText().contains("/router_stream_min_chars"));
         final String diff = browser.findElement(By.id("diff-rows")).getText();
         assertTrue(diff.contains("30") && diff.contains("40"), diff);
         assertEquals(2, browser.findElements(By.cssSelector("#history tbody tr")).size(), "one row per version");
         screenshot("04-history-and-diff");
 
-        browser.findElement(By.cssSelector("#history tr[data-version='1'] button.roll-back")).click();
+        click(By.cssSelector("#history tr[data-version='1'] button.roll-back"));
         until(() -> browser.findElement(By.id("service-version")).getText().equals("3"));
         assertEquals(30, RetainedReader.receiveJson(broker.port(), "config/updated/router").get("config")
                 .get("router_stream_min_chars").asInt(), "one-click rollback published version 1's content");
 
-        browser.findElement(By.cssSelector("#tabs button[data-view='clients']")).click();
+        click(By.cssSelector("#tabs button[data-view='clients']"));
         until(() -> rowText("router").contains("online"));
         routerService.disconnect();
         until(() -> rowText("router").contains("offline")); // no reload: the page follows the broker
         screenshot("05-clients");
 
-        browser.findElement(By.cssSelector("#tabs button[data-view='audit']")).click();
+        click(By.cssSelector("#tabs button[data-view='audit']"));
         until(() -> browser.findElement(By.id("audit")).getText().contains("http:ops"));
         screenshot("06-audit");
+    }
+
+    /** Clicks what {@code by} finds, finding it again if a re-render replaced it in between. */
+    private static void click(final By by) {
+        until(() -> {
+            browser.findElement(by).click();
+            return true;
+        });
     }
 
     private static String rowText(final String client) {
@@ -148,7 +157,9 @@ class ConsoleBrowserTest {
     }
 
     private static void until(final java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(browser, Duration.ofSeconds(15)).until(driver -> condition.getAsBoolean());
+        // The page re-renders its lists every 2 s: an element found a moment ago may have been replaced.
+        new WebDriverWait(browser, Duration.ofSeconds(15)).ignoring(StaleElementReferenceException.class)
+                .until(driver -> condition.getAsBoolean());
     }
 
     private static void screenshot(final String name) throws Exception {
