@@ -62,7 +62,11 @@ final class Migrations {
                         service VARCHAR(64) PRIMARY KEY,
                         schema_json VARCHAR(1048576) NOT NULL,
                         updated_at TIMESTAMP(3) WITH TIME ZONE NOT NULL,
-                        updated_by VARCHAR(256) NOT NULL)"""));
+                        updated_by VARCHAR(256) NOT NULL)"""),
+            // 3: the audit query walks the primary key backwards (newest first) and never used this index, while
+            //    every commit paid for it: keys (service, id) land on one B-tree leaf per service in the batch,
+            //    and every touched leaf is rewritten at each sync (about a third of a commit's CPU)
+            List.of("DROP INDEX IF EXISTS cm_audit_service"));
 
     private Migrations() {
     }
