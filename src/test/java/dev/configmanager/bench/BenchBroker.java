@@ -26,13 +26,20 @@ final class BenchBroker implements AutoCloseable {
         this.startMillis = startMillis;
     }
 
-    /**
-     * @param extensionHome the extension's home (its conf/config.xml), or {@code null} for a broker without it
-     */
+    /** A broker as shipped: HiveMQ's file persistence. */
     static BenchBroker start(final Path root, final Path extensionHome) throws Exception {
+        return start(root, extensionHome, true);
+    }
+
+    /**
+     * @param extensionHome   the extension's home (its conf/config.xml), or {@code null} for a broker without it
+     * @param filePersistence HiveMQ's default; {@code false} keeps sessions, queues and retained messages in memory
+     */
+    static BenchBroker start(final Path root, final Path extensionHome, final boolean filePersistence)
+            throws Exception {
         final int port = TestBroker.freePort();
         final Path dir = Files.createDirectories(root.resolve("broker-" + (++count)));
-        final BrokerHome home = new BrokerHome(dir, "127.0.0.1", port, false);
+        final BrokerHome home = new BrokerHome(dir, "127.0.0.1", port, filePersistence);
         final EmbeddedHiveMQ hivemq = extensionHome == null ? home.withLoadedExtensions()
                 : home.embedded(new ConfigManagerMain(extensionHome));
         final long started = System.nanoTime();

@@ -8,7 +8,9 @@ record Stats(double min, double median, double p99, int n) {
     static Stats of(final double[] values) {
         final double[] sorted = values.clone();
         Arrays.sort(sorted);
-        return new Stats(sorted[0], at(sorted, 0.50), at(sorted, 0.99), sorted.length);
+        final int mid = sorted.length / 2;
+        final double median = sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+        return new Stats(sorted[0], median, at(sorted, 0.99), sorted.length);
     }
 
     private static double at(final double[] sorted, final double q) {
