@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** The results: printed as a table and written as CSV under target/bench/. */
+/** The results: printed as a table and written as CSV, Markdown and SVG charts under target/bench/. */
 final class Table {
 
     /** One figure: what was measured, at which size, its statistics, and the target verdict if it has one. */
@@ -38,6 +38,17 @@ final class Table {
         }
         Files.writeString(dir.resolve("results.csv"), csv);
         Files.writeString(dir.resolve("results.md"), md);
+        // how cost grows with the work: one chart per figure that has sizes
+        GrowthChart.write(dir.resolve("figure-3-throughput.svg"), "3 accepted durable config updates per second",
+                rows, r -> r.figure().startsWith("3 accepted"));
+        GrowthChart.write(dir.resolve("figure-4-connect-rate.svg"), "4 connect rate (connections per second)",
+                rows, r -> r.figure().startsWith("4 connect rate,"));
+        GrowthChart.write(dir.resolve("figure-4-health-present.svg"), "4 time until every retained health is present",
+                rows, r -> r.figure().startsWith("4 time until"));
+    }
+
+    List<Row> rows() {
+        return List.copyOf(rows);
     }
 
     private static String format(final Row r) {
