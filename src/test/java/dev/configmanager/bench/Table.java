@@ -47,10 +47,6 @@ final class Table {
                 rows, r -> r.figure().startsWith("4 time until"));
     }
 
-    List<Row> rows() {
-        return List.copyOf(rows);
-    }
-
     private static String format(final Row r) {
         return String.format(Locale.ROOT, "%-44s %-12s %-10s min %10s  median %10s  p99 %10s  %s", r.figure(),
                 r.size(), r.unit(), num(r.min()), num(r.median()), num(r.p99()), r.note());
