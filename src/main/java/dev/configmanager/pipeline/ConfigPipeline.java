@@ -264,7 +264,7 @@ public final class ConfigPipeline implements AutoCloseable {
      */
     private void gather(final List<Pending> batch, final int target) throws InterruptedException {
         final long deadline = System.nanoTime() + GATHER_NANOS;
-        while (batch.size() < Math.min(target, MAX_BATCH)) {
+        while (batch.size() < target) {
             final long left = deadline - System.nanoTime();
             final Pending next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
             if (next == null) {
