@@ -4,6 +4,7 @@ import org.h2.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,37 +31,70 @@ public final class H2ConfigStore implements ConfigStore {
 
     private static final Logger log = LoggerFactory.getLogger(H2ConfigStore.class);
     private static final long REOPEN_BACKOFF_MS = 1_000;
+    /** How often H2 itself is synced (and the journal emptied) while commits keep coming. */
+    private static final long CHECKPOINT_INTERVAL_MS = 1_000;
+    private static final long CHECKPOINT_JOURNAL_BYTES = 16L * 1024 * 1024;
+    /** The last journal record H2 holds, written in the same transaction as that record's rows. */
+    private static final String JOURNAL_SEQ_KEY = "journal_seq";
     private static final String COLUMNS =
             "service, version, change_kind, config, checksum, updated_at, updated_by, request_id, origin";
 
     private final Path file;
     private final int auditMaxRows;
     private final String epoch;
+    private final CommitJournal journal;
+    private final long checkpointIntervalMillis;
     private Connection connection;
     private long lastFailureMillis;
     private int auditInsertsSincePrune;
+    private long journalSeq;
+    private long lastCheckpointMillis;
 
-    private H2ConfigStore(final Path file, final int auditMaxRows, final Connection connection, final String epoch) {
+    private H2ConfigStore(final Path file, final int auditMaxRows, final Connection connection, final String epoch,
+                          final CommitJournal journal, final long checkpointIntervalMillis) {
         this.file = file;
+        this.checkpointIntervalMillis = checkpointIntervalMillis;
         this.auditMaxRows = auditMaxRows;
         this.connection = connection;
         this.epoch = epoch;
+        this.journal = journal;
     }
 
     /**
      * Opens (creating if needed) the database at {@code file} ({@code .mv.db} is appended by H2) and migrates it.
      */
     public static H2ConfigStore open(final Path file, final int auditMaxRows) throws StoreUnavailableException {
+        return open(file, auditMaxRows, CHECKPOINT_INTERVAL_MS);
+    }
+
+    /** With H2 synced at most every {@code checkpointIntervalMillis} (tests hold commits in the journal). */
+    static H2ConfigStore open(final Path file, final int auditMaxRows, final long checkpointIntervalMillis)
+            throws StoreUnavailableException {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             final Connection connection = connect(file);
             Migrations.apply(connection);
             final String epoch = readEpoch(connection);
-            return new H2ConfigStore(file, auditMaxRows, connection, epoch);
+            final CommitJournal journal = CommitJournal.open(journalPath(file));
+            final H2ConfigStore store = new H2ConfigStore(file, auditMaxRows, connection, epoch, journal,
+                    checkpointIntervalMillis);
+            try {
+                store.restoreFromJournal(connection);
+            } catch (final Exception e) {
+                connection.close();
+                journal.close();
+                throw e;
+            }
+            return store;
         } catch (final Exception e) {
             throw new StoreUnavailableException("cannot open the config database " + file + ".mv.db: "
                     + e.getMessage(), e);
         }
+    }
+
+    /** The journal beside the database file: {@code <file>.journal}. */
+    public static Path journalPath(final Path file) {
+        return Path.of(file.toAbsolutePath() + ".journal");
     }
 
     /** The JDBC URL of the store at {@code file}; tests use it to look at the same database. */
@@ -179,44 +213,155 @@ public final class H2ConfigStore implements ConfigStore {
             s.executeUpdate();
             insertAudit(c, List.of(audit));
             c.commit();
-            try (var sync = c.createStatement()) {
-                sync.execute("CHECKPOINT SYNC");
-            }
+            checkpoint(c);
+        } catch (final IOException e) {
+            // the schema is synced in H2; only emptying the journal failed, which the next checkpoint retries
+            log.warn("config-manager: emptying the journal {} failed: {}", journal.path(), e.toString());
         } catch (final SQLException e) {
             throw fail("store the schema of " + service, e);
         }
     }
 
+    /**
+     * Durable when it returns: the rows are in H2's transaction and the same commit is synced in the journal. H2
+     * itself is synced at most every {@link #CHECKPOINT_INTERVAL_MS}, then the journal starts over.
+     */
     @Override
     public synchronized void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
             throws StoreUnavailableException {
+        if (versions.isEmpty() && audit.isEmpty()) {
+            return;
+        }
         final Connection c = connection();
+        final long seq = journalSeq + 1;
         try {
-            if (!versions.isEmpty()) {
-                try (var history = c.prepareStatement("INSERT INTO cm_history (" + COLUMNS
-                        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                     var current = c.prepareStatement("MERGE INTO cm_current (" + COLUMNS
-                             + ") KEY (service) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    for (final ConfigVersion v : versions) {
-                        bind(history, v);
-                        history.addBatch();
-                        bind(current, v);
-                        current.addBatch();
-                    }
-                    history.executeBatch();
-                    current.executeBatch();
-                }
+            write(c, versions, audit, seq);
+            final long before;
+            try {
+                before = journal.append(new CommitJournal.Entry(seq, versions, audit));
+            } catch (final IOException e) {
+                throw fail("write the journal " + journal.path(), e);
             }
-            if (!audit.isEmpty()) {
-                insertAudit(c, audit);
+            try {
+                c.commit();
+            } catch (final SQLException e) {
+                forgetAppend(before);
+                throw e;
             }
-            c.commit();
-            try (var s = c.createStatement()) {
-                // Flushes the committed transactions and forces them to disk: one fsync for the whole group.
-                s.execute("CHECKPOINT SYNC");
-            }
+            journalSeq = seq;
         } catch (final SQLException e) {
             throw fail("commit " + versions.size() + " version(s)", e);
+        }
+        checkpointIfDue(c);
+    }
+
+    private void write(final Connection c, final List<ConfigVersion> versions, final List<AuditRecord> audit,
+                       final long seq) throws SQLException {
+        if (!versions.isEmpty()) {
+            try (var history = c.prepareStatement("INSERT INTO cm_history (" + COLUMNS
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                 var current = c.prepareStatement("MERGE INTO cm_current (" + COLUMNS
+                         + ") KEY (service) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (final ConfigVersion v : versions) {
+                    bind(history, v);
+                    history.addBatch();
+                    bind(current, v);
+                    current.addBatch();
+                }
+                history.executeBatch();
+                current.executeBatch();
+            }
+        }
+        if (!audit.isEmpty()) {
+            insertAudit(c, audit);
+        }
+        setJournalSeq(c, seq);
+    }
+
+    private static void setJournalSeq(final Connection c, final long seq) throws SQLException {
+        try (var s = c.prepareStatement("MERGE INTO cm_meta (meta_key, meta_value) KEY (meta_key) VALUES (?, ?)")) {
+            s.setString(1, JOURNAL_SEQ_KEY);
+            s.setString(2, Long.toString(seq));
+            s.executeUpdate();
+        }
+    }
+
+    /** A commit H2 refused must not come back from the journal at the next start. */
+    private void forgetAppend(final long before) {
+        try {
+            journal.truncate(before);
+        } catch (final IOException e) {
+            log.error("config-manager: a commit failed and could not be taken out of the journal {}; it may be "
+                    + "applied at the next start: {}", journal.path(), e.toString());
+        }
+    }
+
+    private void checkpointIfDue(final Connection c) {
+        if (journal.size() < CHECKPOINT_JOURNAL_BYTES
+                && System.currentTimeMillis() - lastCheckpointMillis < checkpointIntervalMillis) {
+            return;
+        }
+        try {
+            checkpoint(c);
+        } catch (final SQLException | IOException e) {
+            // The commits are safe in the journal; the next commit (or a restart) tries again.
+            log.warn("config-manager: syncing the config database failed; its commits stay in the journal: {}",
+                    e.toString());
+        }
+    }
+
+    /** Syncs H2, which then holds every journalled commit, and empties the journal. */
+    private void checkpoint(final Connection c) throws SQLException, IOException {
+        try (var s = c.createStatement()) {
+            s.execute("CHECKPOINT SYNC");
+        }
+        lastCheckpointMillis = System.currentTimeMillis();
+        journal.truncate(0);
+    }
+
+    /**
+     * Applies the journalled commits H2 does not hold (it lost what it had not synced when the process died), then
+     * checkpoints. A database that never had a journal (new, or written by an older version) gets its journal
+     * counter first; a leftover journal beside it belongs to some other database and is set aside.
+     */
+    private void restoreFromJournal(final Connection c) throws SQLException, IOException {
+        final List<CommitJournal.Entry> entries = journal.readAll();
+        final Optional<Long> stored = readJournalSeq(c);
+        long seq = stored.orElse(0L);
+        int restored = 0;
+        if (stored.isEmpty()) {
+            if (!entries.isEmpty()) {
+                final Path aside = Path.of(journal.path() + ".orphaned-" + System.currentTimeMillis());
+                Files.copy(journal.path(), aside);
+                log.warn("config-manager: the journal {} does not belong to this database; moved its {} commit(s) "
+                        + "to {}", journal.path(), entries.size(), aside);
+            }
+            setJournalSeq(c, 0);
+            c.commit();
+        } else {
+            for (final CommitJournal.Entry e : entries) {
+                if (e.seq() > seq) {
+                    write(c, e.versions(), e.audit(), e.seq());
+                    c.commit();
+                    seq = e.seq();
+                    restored++;
+                }
+            }
+        }
+        checkpoint(c);
+        journalSeq = seq;
+        if (restored > 0) {
+            log.info("config-manager: restored {} commit(s) from the journal {} that the database had not synced",
+                    restored, journal.path());
+        }
+    }
+
+    private static Optional<Long> readJournalSeq(final Connection c) throws SQLException {
+        try (var s = c.prepareStatement("SELECT meta_value FROM cm_meta WHERE meta_key = ?")) {
+            s.setString(1, JOURNAL_SEQ_KEY);
+            try (var rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(Long.parseLong(rs.getString(1))) : Optional.empty();
+            }
         }
     }
 
@@ -256,11 +401,22 @@ public final class H2ConfigStore implements ConfigStore {
     public synchronized void close() {
         if (connection != null) {
             try {
+                checkpoint(connection);
+            } catch (final SQLException | IOException e) {
+                log.warn("config-manager: syncing the config database at close failed; its last commits stay in "
+                        + "the journal: {}", e.toString());
+            }
+            try {
                 connection.close();
             } catch (final SQLException e) {
                 log.warn("config-manager: closing the config database failed: {}", e.getMessage());
             }
             connection = null;
+        }
+        try {
+            journal.close();
+        } catch (final IOException e) {
+            log.warn("config-manager: closing the journal failed: {}", e.toString());
         }
     }
 
@@ -293,17 +449,28 @@ public final class H2ConfigStore implements ConfigStore {
         if (now - lastFailureMillis < REOPEN_BACKOFF_MS) {
             throw new StoreUnavailableException("the config database is unavailable; retrying shortly", null);
         }
+        Connection reopened = null;
         try {
-            connection = connect(file);
+            reopened = connect(file);
+            // whatever H2 lost with the broken connection is still in the journal
+            restoreFromJournal(reopened);
+            connection = reopened;
             log.info("config-manager: config database {} is available again", file);
             return connection;
-        } catch (final SQLException e) {
+        } catch (final SQLException | IOException e) {
             lastFailureMillis = now;
+            if (reopened != null) {
+                try {
+                    reopened.close();
+                } catch (final SQLException ignored) {
+                    // it never became the store's connection
+                }
+            }
             throw new StoreUnavailableException("the config database cannot be opened: " + e.getMessage(), e);
         }
     }
 
-    private StoreUnavailableException fail(final String what, final SQLException e) {
+    private StoreUnavailableException fail(final String what, final Exception e) {
         log.error("config-manager: config database failed during {}: {}", what, e.getMessage());
         final Connection broken = connection;
         connection = null;

@@ -1,0 +1,232 @@
+package dev.configmanager.store;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The write-ahead journal in front of H2. Making one H2 commit durable means {@code CHECKPOINT SYNC}: H2 writes a new
+ * chunk of every page the commit touched, at the end of a file that keeps growing, and syncs it (about 0.8 ms here,
+ * against 0.2 ms for syncing a small append). So a commit is appended here and synced, then committed to H2 without
+ * a sync; H2 is synced now and then, after which the journal is emptied. After a crash the commits H2 lost are read
+ * back from here.
+ * <p>
+ * A record is {@code [length][CRC32C][body]}; reading stops at the first record that is short or fails its check
+ * (a write the crash cut off, never acknowledged). Not thread-safe: its store calls it under its own lock.
+ */
+final class CommitJournal implements AutoCloseable {
+
+    /** One commit: its sequence number and what it wrote. */
+    record Entry(long seq, List<ConfigVersion> versions, List<AuditRecord> audit) {
+    }
+
+    private static final int HEADER_BYTES = 8;
+    /** Larger than any commit the pipeline makes (a batch of 256 KiB configs); anything larger is damage. */
+    private static final int MAX_RECORD_BYTES = 512 * 1024 * 1024;
+
+    private final Path path;
+    private final FileChannel channel;
+    private long end;
+
+    private CommitJournal(final Path path, final FileChannel channel, final long end) {
+        this.path = path;
+        this.channel = channel;
+        this.end = end;
+    }
+
+    static CommitJournal open(final Path path) throws IOException {
+        final FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        return new CommitJournal(path, channel, channel.size());
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** Bytes in the journal: what a checkpoint would free. */
+    long size() {
+        return end;
+    }
+
+    /**
+     * Appends one commit and syncs it. Returns where the journal ended before, for {@link #truncate} when the
+     * commit then fails in H2.
+     */
+    long append(final Entry entry) throws IOException {
+        final byte[] body = encode(entry);
+        final CRC32C crc = new CRC32C();
+        crc.update(body);
+        final ByteBuffer record = ByteBuffer.allocate(HEADER_BYTES + body.length);
+        record.putInt(body.length).putInt((int) crc.getValue()).put(body).flip();
+        final long before = end;
+        long at = before;
+        while (record.hasRemaining()) {
+            at += channel.write(record, at);
+        }
+        // fdatasync: it writes the file's new length too (reading the record back needs it), not its times.
+        channel.force(false);
+        end = at;
+        return before;
+    }
+
+    /** Cuts the journal back to {@code position} (0 after a checkpoint: H2 holds everything) and syncs that. */
+    void truncate(final long position) throws IOException {
+        channel.truncate(position);
+        channel.force(true);
+        end = position;
+    }
+
+    /** Every whole record from the start; a torn or damaged tail ends the reading and is cut off. */
+    List<Entry> readAll() throws IOException {
+        final List<Entry> entries = new ArrayList<>();
+        final long size = channel.size();
+        final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+        long at = 0;
+        while (at + HEADER_BYTES <= size) {
+            header.clear();
+            readFully(header, at);
+            final int length = header.getInt(0);
+            if (length <= 0 || length > MAX_RECORD_BYTES || at + HEADER_BYTES + length > size) {
+                break;
+            }
+            final ByteBuffer body = ByteBuffer.allocate(length);
+            readFully(body, at + HEADER_BYTES);
+            final CRC32C crc = new CRC32C();
+            crc.update(body.array());
+            if ((int) crc.getValue() != header.getInt(4)) {
+                break;
+            }
+            entries.add(decode(body.array()));
+            at += HEADER_BYTES + length;
+        }
+        if (at < size) {
+            truncate(at);
+        }
+        end = at;
+        return entries;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    private void readFully(final ByteBuffer into, final long position) throws IOException {
+        long at = position;
+        while (into.hasRemaining()) {
+            final int n = channel.read(into, at);
+            if (n < 0) {
+                throw new EOFException("journal " + path + " ended early");
+            }
+            at += n;
+        }
+    }
+
+    // ---- record body --------------------------------------------------------------------------------------------
+
+    static byte[] encode(final Entry entry) throws IOException {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeLong(entry.seq());
+            out.writeInt(entry.versions().size());
+            for (final ConfigVersion v : entry.versions()) {
+                writeString(out, v.service());
+                out.writeLong(v.version());
+                writeString(out, v.change().name());
+                writeString(out, v.config());
+                writeString(out, v.checksum());
+                writeInstant(out, v.updatedAt());
+                writeString(out, v.updatedBy());
+                writeString(out, v.requestId());
+                writeString(out, v.origin().name());
+            }
+            out.writeInt(entry.audit().size());
+            for (final AuditRecord a : entry.audit()) {
+                writeInstant(out, a.at());
+                writeString(out, a.service());
+                writeString(out, a.action());
+                writeString(out, a.origin().name());
+                writeString(out, a.requester());
+                writeString(out, a.requestId());
+                writeString(out, a.outcome());
+                out.writeBoolean(a.version() != null);
+                out.writeLong(a.version() == null ? 0 : a.version());
+                writeString(out, a.errorCode());
+                writeString(out, a.message());
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    static Entry decode(final byte[] body) throws IOException {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
+            final long seq = in.readLong();
+            final int versionCount = in.readInt();
+            final List<ConfigVersion> versions = new ArrayList<>(versionCount);
+            for (int i = 0; i < versionCount; i++) {
+                versions.add(new ConfigVersion(readString(in), in.readLong(),
+                        ConfigVersion.Change.valueOf(readString(in)), readString(in), readString(in),
+                        readInstant(in), readString(in), readString(in),
+                        ConfigVersion.Origin.valueOf(readString(in))));
+            }
+            final int auditCount = in.readInt();
+            final List<AuditRecord> audit = new ArrayList<>(auditCount);
+            for (int i = 0; i < auditCount; i++) {
+                final Instant at = readInstant(in);
+                final String service = readString(in);
+                final String action = readString(in);
+                final ConfigVersion.Origin origin = ConfigVersion.Origin.valueOf(readString(in));
+                final String requester = readString(in);
+                final String requestId = readString(in);
+                final String outcome = readString(in);
+                final boolean hasVersion = in.readBoolean();
+                final long version = in.readLong();
+                audit.add(new AuditRecord(at, service, action, origin, requester, requestId, outcome,
+                        hasVersion ? version : null, readString(in), readString(in)));
+            }
+            return new Entry(seq, versions, audit);
+        }
+    }
+
+    private static void writeString(final DataOutputStream out, final String s) throws IOException {
+        if (s == null) {
+            out.writeInt(-1);
+            return;
+        }
+        final byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(utf8.length);
+        out.write(utf8);
+    }
+
+    private static String readString(final DataInputStream in) throws IOException {
+        final int length = in.readInt();
+        if (length < 0) {
+            return null;
+        }
+        final byte[] utf8 = new byte[length];
+        in.readFully(utf8);
+        return new String(utf8, StandardCharsets.UTF_8);
+    }
+
+    private static void writeInstant(final DataOutputStream out, final Instant at) throws IOException {
+        out.writeLong(at.getEpochSecond());
+        out.writeInt(at.getNano());
+    }
+
+    private static Instant readInstant(final DataInputStream in) throws IOException {
+        return Instant.ofEpochSecond(in.readLong(), in.readInt());
+    }
+}

@@ -1,0 +1,129 @@
+package dev.configmanager.store;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Commits are synced in the journal and only now and then in H2, so a crash may take commits out of H2 that were
+ * already acknowledged. These tests make H2 lose them for real (its file put back as it was before they were
+ * committed, the way a process killed before H2's sync leaves it) and check that opening the store brings them back.
+ */
+class JournalRecoveryTest {
+
+    /** Long enough that no test commit reaches H2's own sync before the test takes its copies. */
+    private static final long NO_CHECKPOINT = 3_600_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void commitsTheDatabaseLostAreRestoredFromTheJournal() throws Exception {
+        final Path file = dir.resolve("db/config-manager");
+        crashAfterTwoCommits(file, false);
+
+        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+            final ConfigVersion current = store.current("svc").orElseThrow();
+            assertEquals(2, current.version());
+            assertEquals("{\"a\":2}", current.config());
+            assertEquals(List.of(2L, 1L), store.history("svc", 10).stream().map(ConfigVersion::version).toList());
+            assertEquals(List.of("r-2", "r-1"), store.audit("svc", null, 10).stream()
+                    .map(AuditRecord::requestId).toList());
+            assertEquals(0, Files.size(H2ConfigStore.journalPath(file)), "H2 holds it all again: journal emptied");
+        }
+    }
+
+    @Test
+    void aRecordTheCrashCutShortIsIgnoredAndWritingGoesOn() throws Exception {
+        final Path file = dir.resolve("db/config-manager");
+        crashAfterTwoCommits(file, true);
+
+        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+            assertEquals(2, store.current("svc").orElseThrow().version());
+            store.commit(List.of(version(3)), List.of(audit(3)));
+        }
+        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+            assertEquals(List.of(3L, 2L, 1L), store.history("svc", 10).stream().map(ConfigVersion::version).toList());
+        }
+    }
+
+    @Test
+    void commitsTheDatabaseAlreadyHoldsAreNotAppliedAgain() throws Exception {
+        final Path file = dir.resolve("db/config-manager");
+        final Path journalCopy = dir.resolve("journal-copy");
+        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT)) {
+            store.commit(List.of(version(1)), List.of(audit(1)));
+            store.commit(List.of(version(2)), List.of(audit(2)));
+            Files.copy(H2ConfigStore.journalPath(file), journalCopy);
+        } // closing syncs H2: it now holds both commits
+        assertTrue(Files.size(journalCopy) > 0);
+        Files.copy(journalCopy, H2ConfigStore.journalPath(file), StandardCopyOption.REPLACE_EXISTING);
+
+        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+            assertEquals(2, store.history("svc", 10).size());
+            assertEquals(2, store.audit("svc", null, 10).size(), "no audit line written twice");
+        }
+    }
+
+    @Test
+    void aJournalLeftBesideANewDatabaseIsSetAsideNotApplied() throws Exception {
+        final Path file = dir.resolve("db/config-manager");
+        crashAfterTwoCommits(file, false);
+        try (Stream<Path> files = Files.list(file.getParent())) {
+            for (final Path p : files.filter(p -> p.getFileName().toString().endsWith(".mv.db")).toList()) {
+                Files.delete(p); // an operator removed the database but not its journal
+            }
+        }
+
+        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+            assertTrue(store.current("svc").isEmpty());
+        }
+        try (Stream<Path> files = Files.list(file.getParent())) {
+            assertTrue(files.anyMatch(p -> p.getFileName().toString().contains(".journal.orphaned-")));
+        }
+    }
+
+    /**
+     * Two acknowledged commits that H2 has not synced, then the crash: H2's file is put back to what it was before
+     * them and the journal is left as the commits wrote it ({@code torn}: plus the start of a third record).
+     */
+    private void crashAfterTwoCommits(final Path file, final boolean torn) throws Exception {
+        final Path dbFile = Path.of(file + ".mv.db");
+        final Path dbBefore = dir.resolve("db-before");
+        final Path journalAfter = dir.resolve("journal-after");
+        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT)) {
+            Files.copy(dbFile, dbBefore); // opening synced H2: this is what a crash from here on leaves of it
+            store.commit(List.of(version(1)), List.of(audit(1)));
+            store.commit(List.of(version(2)), List.of(audit(2)));
+            Files.copy(H2ConfigStore.journalPath(file), journalAfter);
+        }
+        Files.copy(dbBefore, dbFile, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(journalAfter, H2ConfigStore.journalPath(file), StandardCopyOption.REPLACE_EXISTING);
+        if (torn) {
+            final byte[] third = CommitJournal.encode(new CommitJournal.Entry(3, List.of(version(3)), List.of()));
+            final byte[] cut = new byte[8 + third.length / 2];
+            java.nio.ByteBuffer.wrap(cut).putInt(third.length).putInt(0x5eed);
+            Files.write(H2ConfigStore.journalPath(file), cut, StandardOpenOption.APPEND);
+        }
+    }
+
+    private static ConfigVersion version(final long v) {
+        return new ConfigVersion("svc", v, ConfigVersion.Change.SET, "{\"a\":" + v + "}", "c".repeat(64),
+                Instant.parse("2026-11-27T06:00:00.123456Z"), "tester", "r-" + v, ConfigVersion.Origin.MQTT);
+    }
+
+    private static AuditRecord audit(final long v) {
+        return new AuditRecord(Instant.parse("2026-11-27T06:00:00Z"), "svc", "set", ConfigVersion.Origin.MQTT,
+                "tester", "r-" + v, "accepted", v, null, null);
+    }
+}
