@@ -57,8 +57,8 @@ final class GrowthChart {
         for (int i = 0; i <= 4; i++) { // grid lines with their values
             final double y = TOP + PLOT_H - PLOT_H * i / 4.0;
             svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>%n", LEFT, LEFT + PLOT_W, y, y,
-                    LEFT - 6, y + 4, max * i / 4));
+                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">" + (max < 20 ? "%.1f" : "%.0f") + "</text>%n",
+                    LEFT, LEFT + PLOT_W, y, y, LEFT - 6, y + 4, max * i / 4));
         }
         svg.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\">%s</text>%n",
                 TOP + PLOT_H / 2, TOP + PLOT_H / 2, escape(unit)));

@@ -39,6 +39,8 @@ final class Table {
         Files.writeString(dir.resolve("results.csv"), csv);
         Files.writeString(dir.resolve("results.md"), md);
         // how cost grows with the work: one chart per figure that has sizes
+        GrowthChart.write(dir.resolve("figure-2-round-trip.svg"), "2 round trip by config size (median)",
+                rows, r -> r.figure().startsWith("2 config request") || r.figure().startsWith("2 plain retained"));
         GrowthChart.write(dir.resolve("figure-3-throughput.svg"), "3 accepted durable config updates per second",
                 rows, r -> r.figure().startsWith("3 accepted"));
         GrowthChart.write(dir.resolve("figure-4-connect-rate.svg"), "4 connect rate (connections per second)",
