@@ -1,5 +1,6 @@
 package dev.configmanager.store;
 
+import dev.configmanager.pipeline.Threads;
 import org.h2.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The embedded H2 file database. One connection, used under this object's lock: the pipeline writes from a single
@@ -31,8 +35,9 @@ public final class H2ConfigStore implements ConfigStore {
 
     private static final Logger log = LoggerFactory.getLogger(H2ConfigStore.class);
     private static final long REOPEN_BACKOFF_MS = 1_000;
-    /** How often H2 itself is synced (and the journal emptied) while commits keep coming. */
+    /** How often H2 itself is synced, and the journal emptied, when commits have come since the last time. */
     private static final long CHECKPOINT_INTERVAL_MS = 1_000;
+    /** A journal this large is checkpointed by the commit that made it so, not a second later. */
     private static final long CHECKPOINT_JOURNAL_BYTES = 16L * 1024 * 1024;
     /** The last journal record H2 holds, written in the same transaction as that record's rows. */
     private static final String JOURNAL_SEQ_KEY = "journal_seq";
@@ -43,17 +48,16 @@ public final class H2ConfigStore implements ConfigStore {
     private final int auditMaxRows;
     private final String epoch;
     private final CommitJournal journal;
-    private final long checkpointIntervalMillis;
+    private final ScheduledExecutorService checkpoints =
+            Executors.newSingleThreadScheduledExecutor(Threads.factory("config-manager-checkpoint"));
     private Connection connection;
     private long lastFailureMillis;
     private int auditInsertsSincePrune;
     private long journalSeq;
-    private long lastCheckpointMillis;
 
     private H2ConfigStore(final Path file, final int auditMaxRows, final Connection connection, final String epoch,
-                          final CommitJournal journal, final long checkpointIntervalMillis) {
+                          final CommitJournal journal) {
         this.file = file;
-        this.checkpointIntervalMillis = checkpointIntervalMillis;
         this.auditMaxRows = auditMaxRows;
         this.connection = connection;
         this.epoch = epoch;
@@ -76,15 +80,18 @@ public final class H2ConfigStore implements ConfigStore {
             Migrations.apply(connection);
             final String epoch = readEpoch(connection);
             final CommitJournal journal = CommitJournal.open(journalPath(file));
-            final H2ConfigStore store = new H2ConfigStore(file, auditMaxRows, connection, epoch, journal,
-                    checkpointIntervalMillis);
+            final H2ConfigStore store = new H2ConfigStore(file, auditMaxRows, connection, epoch, journal);
             try {
                 store.restoreFromJournal(connection);
             } catch (final Exception e) {
+                store.checkpoints.shutdownNow();
                 connection.close();
                 journal.close();
                 throw e;
             }
+            // Off the writer's path: a commit never waits for H2's own sync unless the journal grew large.
+            store.checkpoints.scheduleWithFixedDelay(store::checkpointPending, checkpointIntervalMillis,
+                    checkpointIntervalMillis, TimeUnit.MILLISECONDS);
             return store;
         } catch (final Exception e) {
             throw new StoreUnavailableException("cannot open the config database " + file + ".mv.db: "
@@ -224,7 +231,8 @@ public final class H2ConfigStore implements ConfigStore {
 
     /**
      * Durable when it returns: the rows are in H2's transaction and the same commit is synced in the journal. H2
-     * itself is synced at most every {@link #CHECKPOINT_INTERVAL_MS}, then the journal starts over.
+     * itself is synced by {@link #checkpointPending} every {@link #CHECKPOINT_INTERVAL_MS}, then the journal starts
+     * over.
      */
     @Override
     public synchronized void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
@@ -252,7 +260,9 @@ public final class H2ConfigStore implements ConfigStore {
         } catch (final SQLException e) {
             throw fail("commit " + versions.size() + " version(s)", e);
         }
-        checkpointIfDue(c);
+        if (journal.size() >= CHECKPOINT_JOURNAL_BYTES) {
+            checkpointPending();
+        }
     }
 
     private void write(final Connection c, final List<ConfigVersion> versions, final List<AuditRecord> audit,
@@ -296,17 +306,21 @@ public final class H2ConfigStore implements ConfigStore {
         }
     }
 
-    private void checkpointIfDue(final Connection c) {
-        if (journal.size() < CHECKPOINT_JOURNAL_BYTES
-                && System.currentTimeMillis() - lastCheckpointMillis < checkpointIntervalMillis) {
+    /** Syncs H2 if the journal holds commits; a failure leaves them there for the next try (or the next start). */
+    private synchronized void checkpointPending() {
+        if (connection == null || journal.size() == 0) {
             return;
         }
         try {
-            checkpoint(c);
-        } catch (final SQLException | IOException e) {
-            // The commits are safe in the journal; the next commit (or a restart) tries again.
-            log.warn("config-manager: syncing the config database failed; its commits stay in the journal: {}",
-                    e.toString());
+            checkpoint(connection);
+        } catch (final SQLException e) {
+            // dropped like any failed connection; reopening it applies the journal again
+            fail("sync (commits stay in the journal)", e);
+        } catch (final IOException e) {
+            log.warn("config-manager: H2 is synced but emptying the journal {} failed; trying again: {}",
+                    journal.path(), e.toString());
+        } catch (final RuntimeException e) {
+            log.error("config-manager: syncing the config database failed", e);
         }
     }
 
@@ -315,7 +329,6 @@ public final class H2ConfigStore implements ConfigStore {
         try (var s = c.createStatement()) {
             s.execute("CHECKPOINT SYNC");
         }
-        lastCheckpointMillis = System.currentTimeMillis();
         journal.truncate(0);
     }
 
@@ -398,7 +411,13 @@ public final class H2ConfigStore implements ConfigStore {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        // no interrupt: an interrupted thread in the middle of file I/O closes the channel under H2 and the journal
+        checkpoints.shutdown();
+        closeDatabase();
+    }
+
+    private synchronized void closeDatabase() {
         if (connection != null) {
             try {
                 checkpoint(connection);

@@ -76,6 +76,25 @@ class JournalRecoveryTest {
     }
 
     @Test
+    void commitsReachTheDatabaseFileOnTheirOwnOnceWritingStops() throws Exception {
+        final Path file = dir.resolve("db/config-manager");
+        final Path copy = dir.resolve("copy/config-manager");
+        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000, 100)) {
+            store.commit(List.of(version(1)), List.of(audit(1)));
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Files.size(H2ConfigStore.journalPath(file)) > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, Files.size(H2ConfigStore.journalPath(file)), "checkpointed without another commit");
+            Files.createDirectories(copy.getParent());
+            Files.copy(Path.of(file + ".mv.db"), Path.of(copy + ".mv.db")); // the database file alone
+        }
+        try (H2ConfigStore store = H2ConfigStore.open(copy, 10_000)) {
+            assertEquals(1, store.current("svc").orElseThrow().version());
+        }
+    }
+
+    @Test
     void aJournalLeftBesideANewDatabaseIsSetAsideNotApplied() throws Exception {
         final Path file = dir.resolve("db/config-manager");
         crashAfterTwoCommits(file, false);
