@@ -27,6 +27,9 @@ import java.util.concurrent.TimeUnit;
  * The embedded H2 file database. One connection, used under this object's lock: the pipeline writes from a single
  * thread, so a lock costs nothing and keeps transactions simple.
  * <p>
+ * A commit is made durable by its {@link CommitJournal} record, not by syncing H2, which a background task does once
+ * a second; opening the store applies the journalled commits H2 had not synced when the process died.
+ * <p>
  * When a call fails the connection is dropped and the call reports {@link StoreUnavailableException}; the next call
  * after {@link #REOPEN_BACKOFF_MS} tries to open the file again, so a store that comes back is used again without a
  * broker restart.
