@@ -177,7 +177,7 @@ public final class RequestParser {
         }
         if (document != null) {
             final List<Violation> values = new ArrayList<>();
-            checkValues(document, "", values);
+            checkValues(document, Pointer.ROOT, values);
             if (!values.isEmpty()) {
                 throw new Reject(new Rejected(service, ErrorCode.INVALID_REQUEST,
                         "the document has values that cannot be stored faithfully", values, null));
@@ -281,30 +281,47 @@ public final class RequestParser {
      * Numbers every consumer reads the same way (64-bit integers, finite doubles) and text that is valid Unicode (a
      * surrogate escaped on its own, without its pair, would not survive UTF-8).
      */
-    private static void checkValues(final JsonNode node, final String path, final List<Violation> problems) {
+    /**
+     * A JSON Pointer built only when a problem is reported: a config of thousands of members would otherwise
+     * concatenate a path string for every one of them.
+     */
+    private record Pointer(Pointer parent, String segment) {
+        static final Pointer ROOT = new Pointer(null, null);
+
+        Pointer child(final String key) {
+            return new Pointer(this, key);
+        }
+
+        @Override
+        public String toString() {
+            return parent == null ? "" : parent + "/" + escapePointer(segment);
+        }
+    }
+
+    private static void checkValues(final JsonNode node, final Pointer path, final List<Violation> problems) {
         if (node.isNumber()) {
             final boolean ok = node.isIntegralNumber() ? node.canConvertToLong() : Double.isFinite(node.doubleValue());
             if (!ok) {
-                problems.add(new Violation(path, "number out of range: integers must fit in 64 bits, other numbers "
-                        + "must be finite doubles"));
+                problems.add(new Violation(path.toString(), "number out of range: integers must fit in 64 bits, "
+                        + "other numbers must be finite doubles"));
             }
         } else if (node.isTextual()) {
             if (hasUnpairedSurrogate(node.textValue())) {
-                problems.add(new Violation(path, "string contains an unpaired surrogate"));
+                problems.add(new Violation(path.toString(), "string contains an unpaired surrogate"));
             }
         } else if (node.isObject()) {
             final Iterator<Map.Entry<String, JsonNode>> it = node.fields();
             while (it.hasNext()) {
                 final var e = it.next();
-                final String child = path + "/" + escapePointer(e.getKey());
+                final Pointer child = path.child(e.getKey());
                 if (hasUnpairedSurrogate(e.getKey())) {
-                    problems.add(new Violation(child, "key contains an unpaired surrogate"));
+                    problems.add(new Violation(child.toString(), "key contains an unpaired surrogate"));
                 }
                 checkValues(e.getValue(), child, problems);
             }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
-                checkValues(node.get(i), path + "/" + i, problems);
+                checkValues(node.get(i), path.child(Integer.toString(i)), problems);
             }
         }
     }

@@ -138,28 +138,33 @@ public final class CanonicalJson {
         return sb.toString();
     }
 
+    /** Copies the runs between characters that need escaping in one go: most strings have none at all. */
     private static void appendString(final StringBuilder out, final String s) {
         out.append('"');
+        int run = 0;
         for (int i = 0; i < s.length(); i++) {
             final char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
+            if (c == '"' || c == '\\' || c < 0x20) {
+                out.append(s, run, i);
+                appendEscaped(out, c);
+                run = i + 1;
             }
         }
+        out.append(s, run, s.length());
         out.append('"');
+    }
+
+    private static void appendEscaped(final StringBuilder out, final char c) {
+        switch (c) {
+            case '"' -> out.append("\\\"");
+            case '\\' -> out.append("\\\\");
+            case '\n' -> out.append("\\n");
+            case '\r' -> out.append("\\r");
+            case '\t' -> out.append("\\t");
+            case '\b' -> out.append("\\b");
+            case '\f' -> out.append("\\f");
+            default -> out.append(String.format("\\u%04x", (int) c));
+        }
     }
 
     private static int compareCodePoints(final String a, final String b) {

@@ -54,6 +54,15 @@ class RequestParserTest {
     }
 
     @Test
+    void aValueThatCannotBeStoredIsNamedByItsJsonPointer() {
+        final Parsed.Failed f = failed("set", "svc",
+                "{\"config\":{\"ok\":1,\"a/b\":[0,{\"x~y\":99999999999999999999}]}}");
+        assertEquals(ErrorCode.INVALID_REQUEST, f.rejection().code());
+        assertEquals(1, f.rejection().details().size());
+        assertEquals("/a~1b/1/x~0y", f.rejection().details().get(0).path());
+    }
+
+    @Test
     void depthIsMeasuredBeforeParsingAndIgnoresBracketsInStrings() {
         assertEquals(ErrorCode.TOO_DEEP, failed("set", "svc", "{\"config\":{\"a\":[[[1]]]}}").rejection().code());
         final Parsed hostile = new RequestParser(1_000_000, 4).parse(topic("set", "svc"),
