@@ -312,7 +312,7 @@ public final class Benchmark {
         for (int k = 0; k < sizes.length; k++) {
             final double ratio = rates[k] / ceiling;
             table.add("3 accepted durable config updates", sizes[k] + " requesters, " + mode, "updates/s", rates[k],
-                    String.format(Locale.ROOT, "%.2f× ceiling; %.1f per commit; JVM CPU %.2f cores%s", ratio,
+                    String.format(Locale.ROOT, "%.3f× ceiling; %.1f per commit; JVM CPU %.2f cores%s", ratio,
                             perCommit[k], cores[k], sizes[k] >= 16
                             ? " " + verdict(ratio >= 2, "≥ 2×") : ""));
         }

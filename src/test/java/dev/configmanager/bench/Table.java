@@ -34,7 +34,7 @@ final class Table {
             csv.append(String.format(Locale.ROOT, "\"%s\",\"%s\",%s,%.3f,%.3f,%.3f,\"%s\"%n", r.figure(), r.size(),
                     r.unit(), r.min(), r.median(), r.p99(), r.note()));
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", r.figure(), r.size(),
-                    r.unit(), num(r.min()), num(r.median()), num(r.p99()), r.note()));
+                    r.unit(), num(r, r.min()), num(r, r.median()), num(r, r.p99()), r.note()));
         }
         Files.writeString(dir.resolve("results.csv"), csv);
         Files.writeString(dir.resolve("results.md"), md);
@@ -51,7 +51,12 @@ final class Table {
 
     private static String format(final Row r) {
         return String.format(Locale.ROOT, "%-44s %-12s %-10s min %10s  median %10s  p99 %10s  %s", r.figure(),
-                r.size(), r.unit(), num(r.min()), num(r.median()), num(r.p99()), r.note());
+                r.size(), r.unit(), num(r, r.min()), num(r, r.median()), num(r, r.p99()), r.note());
+    }
+
+    /** Ratios get three decimals: with two, 0.899 against a target of 0.90 would read "0.90 MISSED ≥ 0.90". */
+    private static String num(final Row r, final double v) {
+        return r.unit().equals("ratio") ? String.format(Locale.ROOT, "%.3f", v) : num(v);
     }
 
     private static String num(final double v) {
