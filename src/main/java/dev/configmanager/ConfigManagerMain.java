@@ -9,6 +9,7 @@ import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
 import dev.configmanager.config.AccessSettings;
 import dev.configmanager.config.ExtensionSettings;
+import dev.configmanager.config.OwnedTopics;
 import dev.configmanager.config.SettingsReader;
 import dev.configmanager.console.ConsoleServer;
 import dev.configmanager.health.HealthService;
@@ -17,11 +18,14 @@ import dev.configmanager.mqtt.ConfigRequestInterceptor;
 import dev.configmanager.mqtt.ConfigTopicPublisher;
 import dev.configmanager.mqtt.DeniedPublishes;
 import dev.configmanager.mqtt.InboundPublishRouter;
+import dev.configmanager.mqtt.OwnedTopicSweep;
 import dev.configmanager.mqtt.RetainedConfigSync;
+import dev.configmanager.mqtt.RetainedStartScan;
 import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.SchemaRegistry;
 import dev.configmanager.security.AccessPolicy;
 import dev.configmanager.security.ConfigAccessAuthorizer;
+import dev.configmanager.security.ConfigReadGuard;
 import dev.configmanager.security.ConnectGuard;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.H2ConfigStore;
@@ -34,6 +38,8 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -80,33 +86,42 @@ public final class ConfigManagerMain implements ExtensionMain {
                 applyStoredSchemas(schemas);
             }
 
-            health = new HealthService(settings.health(), Services.publishService(), Builders::publish,
-                    Services.retainedMessageStore(), metrics, clock);
+            health = new HealthService(settings.health(), Services.publishService(), Builders::publish, metrics,
+                    clock);
+            final var owned = new OwnedTopics(settings.topics(), settings.health());
             final var publisher = new ConfigTopicPublisher(Services.publishService(), Builders::publish,
                     settings.topics(), store.epoch(), clock);
             pipeline = new ConfigPipeline(settings, store, schemas, publisher, metrics, clock, health.storeStatus());
-            final var configSync = storeProblem != null ? CompletableFuture.completedFuture(0)
-                    : new RetainedConfigSync(Services.retainedMessageStore(), publisher, settings.topics(),
-                    store.epoch()).run(store);
-            awaitStartRepairs(CompletableFuture.allOf(configSync, health.sweepStaleHealth()));
+            awaitStartRepairs(RetainedStartScan.run(Services.retainedMessageStore(),
+                    startRepairs(owned, publisher, storeProblem)));
 
             final var access = new AccessPolicy(settings.access());
-            final var requests = new ConfigRequestInterceptor(settings.topics(), pipeline, publisher,
-                    settings.requestTimeout(), denied, access);
-            final var connectGuard = new ConnectGuard(settings.topics(), settings.health());
+            final var requests = new ConfigRequestInterceptor(owned, pipeline, publisher, settings.requestTimeout(),
+                    denied, access);
+            final var connectGuard = new ConnectGuard(owned);
             Services.interceptorRegistry().setConnectInboundInterceptorProvider(providerInput -> connectGuard);
             final boolean rulesInForce = !settings.access().equals(AccessSettings.allowAll());
+            final ConfigReadGuard readGuard = rulesInForce ? new ConfigReadGuard(settings.topics(), access) : null;
             if (rulesInForce) {
                 final var authorizer = new ConfigAccessAuthorizer(settings.topics(), access);
                 Services.securityRegistry().setAuthorizerProvider(providerInput -> authorizer);
             }
             final var publishes = new InboundPublishRouter(settings.health(),
-                    new HealthTopicGuard(settings.health(), denied), requests);
+                    new HealthTopicGuard(settings.health(), health.tracker(), denied), requests);
             Services.initializerRegistry().setClientInitializer((initializerInput, client) -> {
-                if (rulesInForce) {
-                    ConfigAccessAuthorizer.keepBrokerDefaults(client.getDefaultPermissions());
+                try {
+                    client.addPublishInboundInterceptor(publishes);
+                    if (readGuard != null) {
+                        ConfigAccessAuthorizer.keepBrokerDefaults(client.getDefaultPermissions());
+                        if (readGuard.isNeededFor(initializerInput.getClientInformation().getClientId(),
+                                initializerInput.getConnectionInformation())) {
+                            client.addPublishOutboundInterceptor(readGuard);
+                        }
+                    }
+                } catch (final RuntimeException e) {
+                    log.error("config-manager: setting up a client failed; it is disconnected", e);
+                    Services.clientService().disconnectClient(initializerInput.getClientInformation().getClientId());
                 }
-                client.addPublishInboundInterceptor(publishes);
             });
             final var tracker = health.tracker();
             Services.eventRegistry().setClientLifecycleEventListener(providerInput -> tracker.newConnection());
@@ -151,6 +166,28 @@ public final class ConfigManagerMain implements ExtensionMain {
         }
     }
 
+    /**
+     * What the single pass over the retained store at start repairs: owned topics holding what this version would
+     * never publish, config topics that differ from the database (when it can be read), and health left over from
+     * before the restart.
+     */
+    private List<RetainedStartScan.Visitor> startRepairs(final OwnedTopics owned,
+                                                         final ConfigTopicPublisher publisher,
+                                                         final String storeProblem) {
+        final List<RetainedStartScan.Visitor> repairs = new ArrayList<>();
+        repairs.add(new OwnedTopicSweep(Services.retainedMessageStore(), owned, health::hasTopicShape));
+        repairs.add(health.staleHealthSweep());
+        if (storeProblem == null) {
+            try {
+                repairs.add(new RetainedConfigSync(publisher, owned.topics(), store.epoch(), store.allCurrent()));
+            } catch (final StoreUnavailableException e) {
+                log.error("config-manager: the current configs could not be read at start ({}); the retained config "
+                        + "topics are served as they are", e.getMessage());
+            }
+        }
+        return repairs;
+    }
+
     private void applyStoredSchemas(final SchemaRegistry schemas) {
         try {
             schemas.applyStored(store.schemas());
@@ -168,9 +205,15 @@ public final class ConfigManagerMain implements ExtensionMain {
         try {
             cipher = SecretCipher.load(settings.secretsKey(), settings.resolveSecretsKeyFile(dataFolder));
         } catch (final Exception e) {
-            log.error("config-manager: the secrets key {} cannot be read ({}). Config writes are rejected with "
-                    + "store_unavailable until it is restored (or <secrets><key> is set); then restart the broker.",
-                    settings.resolveSecretsKeyFile(dataFolder), e.getMessage());
+            if (settings.secretsKey() != null) {
+                // the message of a failed base64 decode can quote the key: never logged
+                log.error("config-manager: <secrets><key> is not a base64 32-byte key. Config writes are rejected "
+                        + "with store_unavailable until it is fixed; then restart the broker.");
+            } else {
+                log.error("config-manager: the secrets key {} cannot be read ({}). Config writes are rejected with "
+                        + "store_unavailable until it is restored (or <secrets><key> is set); then restart the "
+                        + "broker.", settings.resolveSecretsKeyFile(dataFolder), e.getMessage());
+            }
             return new UnavailableStore("the secrets key cannot be read");
         }
         try {

@@ -1,6 +1,7 @@
 package dev.configmanager.config;
 
 import dev.configmanager.config.ExtensionSettings.UnknownServicePolicy;
+import dev.configmanager.wire.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
@@ -45,14 +46,13 @@ public final class SettingsReader {
             factory.setExpandEntityReferences(false);
             root = factory.newDocumentBuilder().parse(file.toFile()).getDocumentElement();
         } catch (final Exception e) {
-            log.warn("config-manager: {} could not be read ({}), using defaults", file, e.getMessage());
-            return defaults;
+            return unreadable(defaults, file + " could not be read (" + e.getMessage() + ")");
         }
         if (!ROOT.equals(root.getTagName())) {
-            log.warn("config-manager: {} has root <{}> instead of <{}>, using defaults", file, root.getTagName(), ROOT);
-            return defaults;
+            return unreadable(defaults, file + " has root <" + root.getTagName() + "> instead of <" + ROOT + ">");
         }
         final var r = new Values(root);
+        final boolean accessReadable = KnownElements.report(root, file);
         final var topics = readTopics(r, defaults.topics());
         return new ExtensionSettings(
                 topics,
@@ -65,14 +65,34 @@ public final class SettingsReader {
                 Duration.ofSeconds(r.integer("requests/timeout-seconds",
                         (int) defaults.requestTimeout().toSeconds(), 1, 600)),
                 r.text("schemas/folder", defaults.schemaFolder(), s -> s.isBlank() ? null : s),
-                r.text("schemas/unknown-service-policy", defaults.unknownServicePolicy(), SettingsReader::policy),
+                r.security("schemas/unknown-service-policy", defaults.unknownServicePolicy(),
+                        UnknownServicePolicy.REJECT, SettingsReader::policy),
                 r.text("database/path", defaults.databasePath(), s -> s.isBlank() ? null : s),
                 r.integer("database/audit-max-rows", defaults.auditMaxRows(), 1_000, Integer.MAX_VALUE),
                 readHealth(r, defaults.health(), topics),
-                readAccess(r),
-                r.text("secrets/key", null, SettingsReader::aesKey),
+                accessReadable ? readAccess(r) : denyAll("<access> has elements that cannot be read (see above)"),
+                // any non-blank key is kept: one that is not base64 of 32 bytes makes the store read-only at start,
+                // never falls back to another key
+                r.text("secrets/key", null, s -> s.isBlank() ? null : s),
                 r.text("secrets/key-file", defaults.secretsKeyFile(), s -> s.isBlank() ? null : s),
                 readConsole(r, defaults.console()));
+    }
+
+    /**
+     * A file that exists but cannot be read may hold the secure profile: everything else takes its defaults, but no
+     * client may read or write configs over MQTT until it is fixed.
+     */
+    private static ExtensionSettings unreadable(final ExtensionSettings defaults, final String problem) {
+        final var d = defaults;
+        return new ExtensionSettings(d.topics(), d.maxPayloadBytes(), d.maxDepth(), d.dedupWindow(),
+                d.dedupMaxEntries(), d.requestTimeout(), d.schemaFolder(), d.unknownServicePolicy(), d.databasePath(),
+                d.auditMaxRows(), d.health(), denyAll(problem), d.secretsKey(), d.secretsKeyFile(), d.console());
+    }
+
+    private static AccessSettings denyAll(final String problem) {
+        log.error("config-manager: {}: the access rules cannot be read, so they fail closed: no client may read or "
+                + "write configs over MQTT until the configuration is fixed and the broker restarted", problem);
+        return new AccessSettings(false, List.of());
     }
 
     private static ConsoleSettings readConsole(final Values r, final ConsoleSettings defaults) {
@@ -98,19 +118,9 @@ public final class SettingsReader {
                 tokens);
     }
 
-    /** A base64 AES-256 key; the value itself is never logged. */
-    private static String aesKey(final String value) {
-        try {
-            return java.util.Base64.getDecoder().decode(value).length == 32 ? value : null;
-        } catch (final IllegalArgumentException e) {
-            return null;
-        }
-    }
-
     private static AccessSettings readAccess(final Values r) {
-        final boolean defaultAllow = r.text("access/default", "allow",
-                s -> s.equalsIgnoreCase("allow") || s.equalsIgnoreCase("deny") ? s.toLowerCase(Locale.ROOT) : null)
-                .equals("allow");
+        final boolean defaultAllow = r.security("access/default", Boolean.TRUE, Boolean.FALSE,
+                s -> s.equalsIgnoreCase("allow") ? Boolean.TRUE : s.equalsIgnoreCase("deny") ? Boolean.FALSE : null);
         final List<AccessSettings.Rule> rules = new ArrayList<>();
         for (final Values rule : r.elements("access/rule")) {
             final List<String> clientIds = rule.texts("client-id");
@@ -132,17 +142,25 @@ public final class SettingsReader {
         final List<String> exclude = r.texts("health/tracked-clients/exclude");
         final var candidate = new HealthSettings(health, keepalive,
                 r.text("health/keepalive-interval", defaults.keepaliveInterval(), SettingsReader::interval),
+                r.integer("health/max-client-id-length", defaults.maxClientIdLength(), 1, 65_535),
                 include.isEmpty() ? defaults.include() : include, exclude);
         for (final String prefix : new String[]{health, keepalive}) {
-            if (topics.parseRequest(prefix + "/x").isPresent() || topics.isExtensionOwned(prefix + "/x")
-                    || health.equals(keepalive)) {
+            final String other = prefix.equals(health) ? keepalive : health;
+            if (overlap(prefix, topics.requestPrefix()) || overlap(prefix, topics.updatedPrefix())
+                    || overlap(prefix, topics.resultPrefix()) || overlap(prefix, other)) {
                 log.warn("config-manager: health topic prefix '{}' overlaps another topic family, using the default "
                         + "health topics", prefix);
                 return new HealthSettings(defaults.healthPrefix(), defaults.keepalivePrefix(),
-                        candidate.keepaliveInterval(), candidate.include(), candidate.exclude());
+                        candidate.keepaliveInterval(), candidate.maxClientIdLength(), candidate.include(),
+                        candidate.exclude());
             }
         }
         return candidate;
+    }
+
+    /** One prefix is the other or lies inside it: their topics would be read as both families. */
+    private static boolean overlap(final String a, final String b) {
+        return TopicLayout.isUnder(a, b) || TopicLayout.isUnder(b, a);
     }
 
     /** {@code 10s}, {@code 500ms} or plain seconds; at least {@link HealthSettings#MIN_KEEPALIVE_INTERVAL}. */
@@ -164,12 +182,11 @@ public final class SettingsReader {
                 r.text("topics/request-prefix", defaults.requestPrefix(), SettingsReader::prefix),
                 r.text("topics/updated-prefix", defaults.updatedPrefix(), SettingsReader::prefix),
                 r.text("topics/result-prefix", defaults.resultPrefix(), SettingsReader::prefix));
-        for (final String owned : new String[]{candidate.updatedPrefix(), candidate.resultPrefix()}) {
-            if (candidate.parseRequest(owned + "/x").isPresent() || owned.equals(candidate.requestPrefix())) {
-                log.warn("config-manager: topic prefix '{}' overlaps the request topics under '{}', using the default "
-                        + "topic layout {}", owned, candidate.requestPrefix(), defaults);
-                return defaults;
-            }
+        final var conflict = candidate.conflict();
+        if (conflict.isPresent()) {
+            log.warn("config-manager: topic prefixes cannot be used as configured ({}), using the default topic "
+                    + "layout {}", conflict.get(), defaults);
+            return defaults;
         }
         return candidate;
     }
@@ -204,8 +221,26 @@ public final class SettingsReader {
             final T value = convert.apply(raw.get());
             if (value == null) {
                 log.warn("config-manager: invalid value '{}' for <{}>, using default '{}'",
-                        SENSITIVE.contains(path) ? "(hidden)" : raw.get(), path, fallback);
+                        SENSITIVE.contains(path) ? "(hidden)" : ClientText.escape(raw.get(), 80), path, fallback);
                 return fallback;
+            }
+            return value;
+        }
+
+        /**
+         * A security setting: a value that cannot be read does not fall back to the default but to {@code closed},
+         * the value that lets clients do the least, with an error that names the element.
+         */
+        <T> T security(final String path, final T fallback, final T closed, final Function<String, T> convert) {
+            final Optional<String> raw = find(path);
+            if (raw.isEmpty()) {
+                return fallback;
+            }
+            final T value = convert.apply(raw.get());
+            if (value == null) {
+                log.error("config-manager: invalid value '{}' for the security setting <{}>; failing closed with '{}' "
+                        + "until it is fixed", ClientText.escape(raw.get(), 80), path, closed);
+                return closed;
             }
             return value;
         }

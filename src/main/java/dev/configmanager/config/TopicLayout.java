@@ -14,7 +14,9 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
     public static final TopicLayout DEFAULT = new TopicLayout("config", "config/updated", "config/result");
 
     public enum Action {
-        SET, PATCH, ROLLBACK, DELETE;
+        SET, PATCH, ROLLBACK, DELETE,
+        /** A topic under the request prefix whose action level is none of the others: refused, never delivered. */
+        UNKNOWN;
 
         public String topicLevel() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -22,7 +24,7 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
 
         static Optional<Action> ofLevel(final String level) {
             for (final Action a : values()) {
-                if (a.topicLevel().equals(level)) {
+                if (a != UNKNOWN && a.topicLevel().equals(level)) {
                     return Optional.of(a);
                 }
             }
@@ -30,20 +32,52 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
         }
     }
 
-    /** A request topic taken apart; {@code service} is everything after the action level and is not yet validated. */
+    /**
+     * A request topic taken apart; {@code service} is everything after the action level (possibly empty, possibly
+     * with more levels) and is not yet validated.
+     */
     public record RequestTopic(Action action, String service) {
     }
 
+    /**
+     * Every topic under the request prefix is the extension's: a request with a known action, or one with
+     * {@link Action#UNKNOWN} (a typo, a missing level) that is answered {@code invalid_request}. The updated and result
+     * topics, which may live under the same prefix, are not requests.
+     */
     public Optional<RequestTopic> parseRequest(final String topic) {
-        if (!topic.startsWith(requestPrefix) || topic.length() <= requestPrefix.length()
-                || topic.charAt(requestPrefix.length()) != '/') {
+        if (!isUnder(topic, requestPrefix) || isExtensionOwned(topic)) {
             return Optional.empty();
         }
-        final String rest = topic.substring(requestPrefix.length() + 1);
+        final String rest = belowRequestPrefix(topic);
         final int slash = rest.indexOf('/');
         final String level = slash < 0 ? rest : rest.substring(0, slash);
         final String service = slash < 0 ? "" : rest.substring(slash + 1);
-        return Action.ofLevel(level).map(action -> new RequestTopic(action, service));
+        return Optional.of(new RequestTopic(Action.ofLevel(level).orElse(Action.UNKNOWN), service));
+    }
+
+    /**
+     * Why this layout cannot work, if it cannot: an owned prefix that contains the request prefix or lies where a
+     * request with a known action would be read, or one owned prefix inside the other.
+     */
+    public Optional<String> conflict() {
+        for (final String owned : new String[]{updatedPrefix, resultPrefix}) {
+            if (isUnder(requestPrefix, owned)) {
+                return Optional.of("'" + owned + "' contains the request prefix '" + requestPrefix + "'");
+            }
+            if (isUnder(owned, requestPrefix)
+                    && Action.ofLevel(belowRequestPrefix(owned + "/").split("/", -1)[0]).isPresent()) {
+                return Optional.of("'" + owned + "' lies where requests under '" + requestPrefix + "' are read");
+            }
+        }
+        if (isUnder(updatedPrefix, resultPrefix) || isUnder(resultPrefix, updatedPrefix)) {
+            return Optional.of("'" + updatedPrefix + "' and '" + resultPrefix + "' overlap");
+        }
+        return Optional.empty();
+    }
+
+    /** The part of a topic under the request prefix after its {@code /}; empty for the prefix itself. */
+    private String belowRequestPrefix(final String topic) {
+        return topic.length() > requestPrefix.length() ? topic.substring(requestPrefix.length() + 1) : "";
     }
 
     /** Topics only the extension may publish to. */
@@ -59,10 +93,19 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
         return resultPrefix + "/" + service;
     }
 
+    /** The service of a {@code config/updated/<service>} or {@code config/result/<service>} topic, if it is one. */
+    public Optional<String> serviceOfOwnedTopic(final String topic) {
+        return serviceOfUpdatedTopic(topic).or(() -> serviceBelow(topic, resultPrefix));
+    }
+
     /** The service of a retained {@code config/updated/<service>} topic, if it is one. */
     public Optional<String> serviceOfUpdatedTopic(final String topic) {
-        if (topic.startsWith(updatedPrefix + "/")) {
-            final String service = topic.substring(updatedPrefix.length() + 1);
+        return serviceBelow(topic, updatedPrefix);
+    }
+
+    private static Optional<String> serviceBelow(final String topic, final String prefix) {
+        if (topic.length() > prefix.length() && topic.startsWith(prefix) && topic.charAt(prefix.length()) == '/') {
+            final String service = topic.substring(prefix.length() + 1);
             return service.indexOf('/') < 0 ? Optional.of(service) : Optional.empty();
         }
         return Optional.empty();

@@ -8,9 +8,13 @@ import com.hivemq.extension.sdk.api.events.client.parameters.ConnectionLostInput
 import com.hivemq.extension.sdk.api.events.client.parameters.ConnectionStartInput;
 import com.hivemq.extension.sdk.api.events.client.parameters.DisconnectEventInput;
 import com.hivemq.extension.sdk.api.events.client.parameters.ServerInitiatedDisconnectInput;
+import dev.configmanager.wire.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -51,6 +55,25 @@ public final class ClientHealthTracker {
         return new Connection();
     }
 
+    /**
+     * Publishes health a client sent about itself on its own topic, in sequence with the states the extension
+     * publishes for that client: decided under the client id's lock, so it is either ordered before the client's
+     * disconnect (which then overwrites it) or finds the client gone and is refused. A client that is not tracked, or
+     * no longer connected, has no health topic of its own.
+     *
+     * @return the relayed publish, or {@code null} when the client has no health topic of its own now
+     */
+    public CompletableFuture<Void> relayOwnHealth(final String clientId, final byte[] envelope, final boolean retain) {
+        final List<CompletableFuture<Void>> relayed = new ArrayList<>(1);
+        connected.computeIfPresent(clientId, (id, epoch) -> {
+            final CompletableFuture<Void> publish = publisher.relay(id, startOrdinal(epoch), envelope, retain);
+            report(publish, id);
+            relayed.add(publish);
+            return epoch;
+        });
+        return relayed.isEmpty() ? null : relayed.get(0);
+    }
+
     /** Number of tracked clients that are connected now. */
     int connectedCount() {
         return connected.size();
@@ -82,7 +105,7 @@ public final class ClientHealthTracker {
                     });
                 }
             } catch (final RuntimeException e) {
-                log.error("config-manager: connect of '{}' could not be tracked", clientId, e);
+                log.error("config-manager: connect of '{}' could not be tracked", ClientText.escape(clientId, 80), e);
             }
         }
 
@@ -129,7 +152,8 @@ public final class ClientHealthTracker {
                     return null;
                 });
             } catch (final RuntimeException ex) {
-                log.error("config-manager: disconnect of '{}' could not be tracked", clientId, ex);
+                log.error("config-manager: disconnect of '{}' could not be tracked", ClientText.escape(clientId, 80),
+                        ex);
             }
         }
     }

@@ -52,6 +52,17 @@ public final class HealthPublisher {
         return sequencer.submit(clientId, epoch, () -> send(clientId, ok, event, err));
     }
 
+    /**
+     * Publishes health a client sent about itself (already checked against the health contract) for its connection
+     * {@code ordinal}: a publish that arrives after that connection's end is skipped.
+     */
+    public CompletableFuture<Void> relay(final String clientId, final long ordinal, final byte[] envelope,
+                                         final boolean retain) {
+        return sequencer.submit(clientId, ordinal, () -> publishService.publish(builders.get()
+                .topic(settings.healthTopic(clientId)).qos(Qos.AT_LEAST_ONCE).retain(retain)
+                .payload(ByteBuffer.wrap(envelope)).build()));
+    }
+
     /** Publishes only if no connection of the client has published since start (the restart sweep). */
     public CompletableFuture<Void> publishIfUntouched(final String clientId, final boolean ok, final String event,
                                                       final String err) {

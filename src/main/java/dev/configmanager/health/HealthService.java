@@ -4,12 +4,11 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
-import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import dev.configmanager.config.HealthSettings;
+import dev.configmanager.mqtt.RetainedStartScan;
 import dev.configmanager.pipeline.ConfigPipeline.StoreStatusListener;
 
 import java.time.Clock;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -19,26 +18,32 @@ public final class HealthService {
 
     private final HealthPublisher publisher;
     private final KeepaliveWheel keepalives;
+    private final TrackedClients tracked;
     private final ClientHealthTracker tracker;
     private final ExtensionHealth self;
     private final StaleHealthSweep sweep;
 
     public HealthService(final HealthSettings settings, final PublishService publishService,
-                         final Supplier<PublishBuilder> builders, final RetainedMessageStore retained,
-                         final MetricRegistry metrics, final Clock clock) {
+                         final Supplier<PublishBuilder> builders, final MetricRegistry metrics, final Clock clock) {
         final AtomicLong epochs = new AtomicLong();
         this.publisher = new HealthPublisher(publishService, builders, settings, clock, metrics);
         this.keepalives = new KeepaliveWheel(settings.keepaliveInterval(), publisher::keepalive);
-        this.tracker = new ClientHealthTracker(new TrackedClients(settings.include(), settings.exclude()), publisher,
-                keepalives, epochs, metrics.counter("dev.configmanager.health.events.stale"));
+        this.tracked = new TrackedClients(settings);
+        this.tracker = new ClientHealthTracker(tracked, publisher, keepalives, epochs,
+                metrics.counter("dev.configmanager.health.events.stale"));
         this.self = new ExtensionHealth(publisher, epochs);
-        this.sweep = new StaleHealthSweep(retained, publisher, settings);
+        this.sweep = new StaleHealthSweep(publisher, settings, tracked);
         metrics.register("dev.configmanager.health.clients.connected", (Gauge<Integer>) tracker::connectedCount);
     }
 
-    /** Marks health left over from before a restart; run before clients can connect. */
-    public CompletableFuture<Integer> sweepStaleHealth() {
-        return sweep.run();
+    /** Marks health left over from before a restart; its pass over the retained store runs before clients connect. */
+    public RetainedStartScan.Visitor staleHealthSweep() {
+        return sweep;
+    }
+
+    /** Whether a client id could have health topics at all, whatever the include and exclude patterns say. */
+    public boolean hasTopicShape(final String clientId) {
+        return tracked.hasTopicShape(clientId);
     }
 
     /** Publishes the extension's own health and starts keepalives. */

@@ -3,6 +3,9 @@ package dev.configmanager.health;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.configmanager.config.Glob;
+import dev.configmanager.config.HealthSettings;
+import dev.configmanager.config.OwnedTopics;
+import dev.configmanager.wire.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,8 +13,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Which clients get health and keepalive. A client id must be usable as one topic level ({@code /}, {@code +},
- * {@code #} and the empty id are not), must not be the extension's own id, must match an include pattern and no
+ * Which clients get health and keepalive, and so a health topic of their own. A client id must have a
+ * {@link #hasTopicShape topic shape}, must not be the extension's own id, must match an include pattern and no
  * exclude pattern. Clients skipped for their id are logged once.
  */
 public final class TrackedClients {
@@ -19,30 +22,41 @@ public final class TrackedClients {
     public static final String SELF = "config-manager";
     private static final Logger log = LoggerFactory.getLogger(TrackedClients.class);
 
+    private final HealthSettings settings;
     private final List<Pattern> include;
     private final List<Pattern> exclude;
+    /** Keyed by a clipped id: a flood of 64 KiB ids must not turn this cache into 64 KiB entries. */
     private final Cache<String, Boolean> loggedOnce = Caffeine.newBuilder().maximumSize(10_000).build();
 
-    public TrackedClients(final List<String> include, final List<String> exclude) {
-        this.include = include.stream().map(Glob::compile).toList();
-        this.exclude = exclude.stream().map(Glob::compile).toList();
+    public TrackedClients(final HealthSettings settings) {
+        this.settings = settings;
+        this.include = settings.include().stream().map(Glob::compile).toList();
+        this.exclude = settings.exclude().stream().map(Glob::compile).toList();
     }
 
     public boolean isTracked(final String clientId) {
-        if (!isTopicLevel(clientId) || SELF.equals(clientId)) {
-            if (loggedOnce.asMap().putIfAbsent(clientId, Boolean.TRUE) == null) {
-                log.info("config-manager: client id '{}' is {}; it gets no health or keepalive topics",
-                        clientId.replaceAll("\\p{Cntrl}", "?"),
-                        SELF.equals(clientId) ? "reserved for the extension itself" : "not a valid topic level");
+        if (!hasTopicShape(clientId) || SELF.equals(clientId)) {
+            final String shown = ClientText.escape(clientId, 80);
+            if (loggedOnce.asMap().putIfAbsent(shown, Boolean.TRUE) == null) {
+                log.info("config-manager: client id '{}' ({} characters) is {}; it gets no health or keepalive topics",
+                        shown, clientId.length(), SELF.equals(clientId) ? "reserved for the extension itself"
+                                : "not usable as a topic level (/, +, #, empty, characters MQTT clients refuse, or "
+                                + "longer than health/max-client-id-length " + settings.maxClientIdLength() + ")");
             }
             return false;
         }
         return matchesAny(include, clientId) && !matchesAny(exclude, clientId);
     }
 
-    public static boolean isTopicLevel(final String id) {
-        return !id.isEmpty() && id.indexOf('/') < 0 && id.indexOf('+') < 0 && id.indexOf('#') < 0
-                && id.indexOf('\0') < 0;
+    /**
+     * Whether the extension could publish this client's health and keepalive at all: one topic level, only
+     * characters every MQTT client decodes, at most {@code max-client-id-length} characters, and both topics within
+     * what MQTT can encode (so also with a long configured prefix).
+     */
+    public boolean hasTopicShape(final String id) {
+        return !id.isEmpty() && id.length() <= settings.maxClientIdLength()
+                && id.indexOf('/') < 0 && id.indexOf('+') < 0 && id.indexOf('#') < 0 && ClientText.isSafe(id)
+                && OwnedTopics.fitsMqtt(settings.healthTopic(id)) && OwnedTopics.fitsMqtt(settings.keepaliveTopic(id));
     }
 
     private static boolean matchesAny(final List<Pattern> patterns, final String id) {

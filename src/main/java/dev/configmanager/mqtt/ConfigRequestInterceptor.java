@@ -8,12 +8,15 @@ import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInbound
 import com.hivemq.extension.sdk.api.packets.general.MqttVersion;
 import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
+import dev.configmanager.config.OwnedTopics;
 import dev.configmanager.config.TopicLayout;
+import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.ConfigPipeline.Answer;
 import dev.configmanager.security.AccessPolicy;
 import dev.configmanager.security.ClientIdentity;
+import dev.configmanager.wire.ClientText;
 import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.Envelope;
 import dev.configmanager.wire.ErrorCode;
@@ -36,17 +39,17 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
     private static final Logger log = LoggerFactory.getLogger(ConfigRequestInterceptor.class);
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
-    private final TopicLayout topics;
+    private final OwnedTopics owned;
     private final ConfigPipeline pipeline;
     private final ConfigTopicPublisher publisher;
     private final Duration timeout;
     private final DeniedPublishes denied;
     private final AccessPolicy access;
 
-    public ConfigRequestInterceptor(final TopicLayout topics, final ConfigPipeline pipeline,
+    public ConfigRequestInterceptor(final OwnedTopics owned, final ConfigPipeline pipeline,
                                     final ConfigTopicPublisher publisher, final Duration timeout,
                                     final DeniedPublishes denied, final AccessPolicy access) {
-        this.topics = topics;
+        this.owned = owned;
         this.pipeline = pipeline;
         this.publisher = publisher;
         this.timeout = timeout;
@@ -62,42 +65,79 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
         // MQTT 3 has no PUBACK reason codes; HiveMQ answers an error code there by closing the connection.
         final boolean mqtt5 = input.getConnectionInformation().getMqttVersion() == MqttVersion.V_5;
         try {
+            final TopicLayout topics = owned.topics();
             final Optional<RequestTopic> request = topics.parseRequest(topic);
             if (request.isPresent()) {
-                final boolean authorized = access.mayWrite(ClientIdentity.of(clientId,
-                        input.getConnectionInformation()), request.get().service());
-                handle(request.get(), packet, clientId, mqtt5, authorized, output);
+                final ClientIdentity who = ClientIdentity.of(clientId, input.getConnectionInformation());
+                final String service = request.get().service();
+                final boolean mayWrite = access.mayWrite(who, service);
+                final Replies replies = replies(packet.getResponseTopic(), mayWrite,
+                        mayWrite || access.mayRead(who, service), clientId);
+                // an unknown action is answered invalid_request whoever sends it
+                handle(request.get(), packet, clientId, mqtt5, mayWrite || request.get().action() == Action.UNKNOWN,
+                        replies, output);
             } else if (topics.isExtensionOwned(topic)) {
-                denied.deny(output, mqtt5, clientId, topic, "only config-manager publishes to " + topic);
+                denied.deny(output, mqtt5, clientId, topic, "only config-manager publishes current configs and "
+                        + "results");
             }
         } catch (final RuntimeException e) {
-            log.error("config-manager: handling a publish by '{}' to '{}' failed", clientId, topic, e);
+            log.error("config-manager: handling a publish by '{}' to '{}' failed", ClientText.escape(clientId, 80),
+                    ClientText.escape(topic, 120), e);
+            if (owned.isOwned(topic)) {
+                DeniedPublishes.failClosed(output);
+            }
         }
     }
 
+    /**
+     * Where a request's result may go. Its response topic only for a requester the write rules allow (it makes the
+     * extension publish where the requester names, past other extensions' ACLs) and never inside the extension's own
+     * topic families or a {@code $} topic; else {@code config/result/<service>}, but only for a requester that may
+     * write or read that service: a refused client must not plant answers, with someone else's request id, where that
+     * service's writers wait for theirs.
+     */
+    private record Replies(Optional<String> responseTopic, boolean resultTopic, String auditNote) {
+    }
+
+    private Replies replies(final Optional<String> asked, final boolean mayWrite, final boolean mayRead,
+                            final String clientId) {
+        if (asked.isEmpty()) {
+            return new Replies(Optional.empty(), mayRead, null);
+        }
+        if (!owned.isAllowedResponseTopic(asked.get())) {
+            denied.refuseResponseTopic(clientId, asked.get());
+            return new Replies(Optional.empty(), mayRead, "response topic refused: it lies in a topic family "
+                    + "config-manager owns, or starts with $; the result went to the service's result topic");
+        }
+        return mayWrite ? new Replies(asked, true, null) : new Replies(Optional.empty(), mayRead,
+                "response topic not used: the requester may not write this service");
+    }
+
     private void handle(final RequestTopic request, final PublishPacket packet, final String clientId,
-                        final boolean mqtt5, final boolean authorized, final PublishInboundOutput output) {
+                        final boolean mqtt5, final boolean authorized, final Replies replies,
+                        final PublishInboundOutput output) {
         final Async<PublishInboundOutput> async = mqtt5
                 ? output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.UNSPECIFIED_ERROR,
                 "store_unavailable: the request timed out")
                 : output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.SUCCESS, null);
-        final Optional<String> responseTopic = packet.getResponseTopic();
         final Optional<ByteBuffer> correlationData = packet.getCorrelationData();
-        pipeline.submitMqtt(request, packet.getPayload().orElse(EMPTY), clientId, authorized)
+        pipeline.submitMqtt(request, packet.getPayload().orElse(EMPTY), clientId, authorized, replies.auditNote())
                 .whenComplete((answer, error) -> {
                     PubackReason puback = new PubackReason(AckReasonCode.UNSPECIFIED_ERROR, "internal");
                     try {
                         final Answer a = error == null ? answer : new Answer(Envelope.newId(),
                                 Rejected.of(request.service(), ErrorCode.INTERNAL, "internal error"));
                         if (error != null) {
-                            log.error("config-manager: request by '{}' on {} failed", clientId, request, error);
+                            log.error("config-manager: request by '{}' on {} failed", ClientText.escape(clientId,
+                                    80), request.action(), error);
                         }
-                        log.debug("config-manager: request {} by '{}' on {}: {}", a.requestId(), clientId, request,
-                                a.result());
-                        publisher.publishResult(a, request.service(), responseTopic, correlationData);
+                        log.debug("config-manager: request {} by '{}' on {}: {}", a.requestId(),
+                                ClientText.escape(clientId, 80), request.action(), a.result());
+                        publisher.publishResult(a, replies.responseTopic(), replies.resultTopic(), correlationData);
                         puback = mqtt5 ? PubackReason.of(a.result()) : PubackReason.SUCCESS;
                     } catch (final RuntimeException e) {
-                        log.error("config-manager: answering a request by '{}' on {} failed", clientId, request, e);
+                        log.error("config-manager: answering a request by '{}' failed", ClientText.escape(clientId,
+                                80), e);
                     } finally {
                         finish(output, async, puback);
                     }

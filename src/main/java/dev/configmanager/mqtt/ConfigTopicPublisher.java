@@ -7,7 +7,9 @@ import com.hivemq.extension.sdk.api.packets.general.Qos;
 import dev.configmanager.config.TopicLayout;
 import dev.configmanager.pipeline.ConfigPipeline.Answer;
 import dev.configmanager.pipeline.ConfigPublication;
+import dev.configmanager.pipeline.RequestParser;
 import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.wire.ClientText;
 import dev.configmanager.wire.ConfigUpdated;
 import dev.configmanager.wire.EpochSeconds;
 import org.slf4j.Logger;
@@ -59,21 +61,32 @@ public final class ConfigTopicPublisher implements ConfigPublication {
         return sequencer.submitIfUntouched(service, () -> clearNow(service));
     }
 
-    /** Sends a result to the request's MQTT 5 response topic, or to {@code config/result/<service>}. */
-    public void publishResult(final Answer answer, final String service, final Optional<String> responseTopic,
+    /**
+     * Sends a result to the request's MQTT 5 response topic (already vetted by the caller), or else, if
+     * {@code toResultTopic}, to {@code config/result/<service>}. A rejection whose topic had no service name to speak
+     * of goes only to a response topic: the client's text is never made into a topic.
+     */
+    public void publishResult(final Answer answer, final Optional<String> responseTopic, final boolean toResultTopic,
                               final Optional<ByteBuffer> correlationData) {
+        final String service = answer.result().service();
+        final Optional<String> resultTopic = toResultTopic && RequestParser.isValidServiceName(service)
+                ? Optional.of(topics.resultTopic(service)) : Optional.empty();
+        final Optional<String> topic = responseTopic.or(() -> resultTopic);
+        if (topic.isEmpty()) {
+            log.debug("config-manager: result of request {} has no topic to go to", answer.requestId());
+            return;
+        }
         final byte[] payload = answer.result().toEnvelope(answer.requestId(), EpochSeconds.of(clock.instant()))
                 .toBytes();
         Publish publish;
         try {
-            final PublishBuilder b = builders.get().qos(Qos.AT_LEAST_ONCE).retain(false)
-                    .topic(responseTopic.orElse(topics.resultTopic(service))).payload(ByteBuffer.wrap(payload));
-            correlationData.ifPresent(c -> b.correlationData(c.asReadOnlyBuffer()));
-            publish = b.build();
+            publish = result(topic.get(), payload, correlationData);
         } catch (final IllegalArgumentException e) {
             // a response topic the broker refuses to publish to: fall back to the service's result topic
-            publish = builders.get().qos(Qos.AT_LEAST_ONCE).retain(false).topic(topics.resultTopic(service))
-                    .payload(ByteBuffer.wrap(payload)).build();
+            if (resultTopic.isEmpty() || topic.equals(resultTopic)) {
+                return;
+            }
+            publish = result(resultTopic.get(), payload, correlationData);
         }
         publishService.publish(publish).whenComplete((ok, error) -> {
             if (error != null) {
@@ -81,6 +94,13 @@ public final class ConfigTopicPublisher implements ConfigPublication {
                         error.toString());
             }
         });
+    }
+
+    private Publish result(final String topic, final byte[] payload, final Optional<ByteBuffer> correlationData) {
+        final PublishBuilder b = builders.get().qos(Qos.AT_LEAST_ONCE).retain(false).topic(topic)
+                .payload(ByteBuffer.wrap(payload));
+        correlationData.ifPresent(c -> b.correlationData(c.asReadOnlyBuffer()));
+        return b.build();
     }
 
     private Publish updated(final ConfigVersion v) {
@@ -94,9 +114,11 @@ public final class ConfigTopicPublisher implements ConfigPublication {
                 .contentType("application/json")
                 .userProperty("version", Long.toString(v.version()))
                 .userProperty("checksum", v.checksum())
-                .userProperty("updated-by", v.updatedBy());
+                // escaped again here, not only at intake: versions stored by older releases hold the raw text, and
+                // one refused property would keep the version off its topic for good
+                .userProperty("updated-by", ClientText.escape(v.updatedBy(), 256));
         if (v.requestId() != null) {
-            b.userProperty("request-id", v.requestId());
+            b.userProperty("request-id", ClientText.escape(v.requestId(), 128));
         }
         return b.build();
     }

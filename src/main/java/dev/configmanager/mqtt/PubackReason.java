@@ -1,6 +1,7 @@
 package dev.configmanager.mqtt;
 
 import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
+import dev.configmanager.wire.ClientText;
 import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ErrorCode;
 
@@ -12,11 +13,14 @@ record PubackReason(AckReasonCode code, String reasonString) {
 
     static PubackReason of(final ConfigResult result) {
         if (result instanceof ConfigResult.Rejected r) {
-            final String reason = r.code().wire() + ": " + r.message();
-            return new PubackReason(code(r.code()),
-                    reason.length() > MAX_REASON_LENGTH ? reason.substring(0, MAX_REASON_LENGTH) : reason);
+            return new PubackReason(code(r.code()), reasonString(r.code().wire() + ": " + r.message()));
         }
         return SUCCESS;
+    }
+
+    /** A reason string every client can decode: messages may quote what the client sent. */
+    static String reasonString(final String reason) {
+        return ClientText.escape(reason, MAX_REASON_LENGTH);
     }
 
     static AckReasonCode code(final ErrorCode code) {

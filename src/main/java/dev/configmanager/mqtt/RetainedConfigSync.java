@@ -1,11 +1,10 @@
 package dev.configmanager.mqtt;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
+import com.hivemq.extension.sdk.api.services.publish.RetainedPublish;
 import dev.configmanager.config.TopicLayout;
-import dev.configmanager.store.ConfigStore;
+import dev.configmanager.pipeline.RequestParser;
 import dev.configmanager.store.ConfigVersion;
-import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.wire.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,39 +24,39 @@ import java.util.concurrent.ConcurrentHashMap;
  * truth, so a broker whose retained store was wiped, restored from elsewhere, or left behind by a crash gets its
  * config topics back before services read them. Topics already right are left alone.
  */
-public final class RetainedConfigSync {
+public final class RetainedConfigSync implements RetainedStartScan.Visitor {
 
     private static final Logger log = LoggerFactory.getLogger(RetainedConfigSync.class);
 
-    private final RetainedMessageStore retained;
     private final ConfigTopicPublisher publisher;
     private final TopicLayout topics;
     private final String epoch;
+    private final List<ConfigVersion> all;
+    private final Map<String, Claim> present = new ConcurrentHashMap<>();
 
-    public RetainedConfigSync(final RetainedMessageStore retained, final ConfigTopicPublisher publisher,
-                              final TopicLayout topics, final String epoch) {
-        this.retained = retained;
+    /** @param all every service's current version, as the database has it */
+    public RetainedConfigSync(final ConfigTopicPublisher publisher, final TopicLayout topics, final String epoch,
+                              final List<ConfigVersion> all) {
         this.publisher = publisher;
         this.topics = topics;
         this.epoch = epoch;
+        this.all = List.copyOf(all);
     }
 
     /** What a retained config message claims to be, for comparison with the database. */
     private record Claim(long version, String checksum, String epoch) {
     }
 
-    public CompletableFuture<Integer> run(final ConfigStore store) {
-        final List<ConfigVersion> all;
-        try {
-            all = store.allCurrent();
-        } catch (final StoreUnavailableException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        final Map<String, Claim> present = new ConcurrentHashMap<>();
-        return retained.iterateAllRetainedMessages((context, message) ->
-                        topics.serviceOfUpdatedTopic(message.getTopic()).ifPresent(service ->
-                                present.put(service, claim(message.getPayload().orElse(null)))))
-                .thenCompose(ignored -> reconcile(all, present));
+    @Override
+    public void visit(final RetainedPublish message) {
+        // topics that are no service's are the OwnedTopicSweep's to remove
+        topics.serviceOfUpdatedTopic(message.getTopic()).filter(RequestParser::isValidServiceName)
+                .ifPresent(service -> present.put(service, claim(message.getPayload().orElse(null))));
+    }
+
+    @Override
+    public CompletableFuture<Integer> finish() {
+        return reconcile(all, present);
     }
 
     private CompletableFuture<Integer> reconcile(final List<ConfigVersion> all, final Map<String, Claim> present) {

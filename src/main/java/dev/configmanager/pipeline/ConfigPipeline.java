@@ -12,6 +12,7 @@ import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.ConfigVersion.Origin;
 import dev.configmanager.store.StoreUnavailableException;
+import dev.configmanager.wire.ClientText;
 import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ConfigResult.Accepted;
 import dev.configmanager.wire.ConfigResult.Rejected;
@@ -115,14 +116,19 @@ public final class ConfigPipeline implements AutoCloseable {
      * A request as it arrived over MQTT. Never blocks the caller: a small payload is read in place, a larger one on
      * the pipeline's own threads. An unauthorized request is still read, only to answer with its request id, and is
      * rejected with {@code not_authorized} whatever it says.
+     *
+     * @param auditNote what the audit log should say besides the outcome, or {@code null}
      */
     public CompletableFuture<Answer> submitMqtt(final RequestTopic topic, final ByteBuffer payload,
-                                                final String clientId, final boolean authorized) {
+                                                final String clientId, final boolean authorized,
+                                                final String auditNote) {
         final ByteBuffer copy = copyWithinLimit(payload);
-        final String requester = "mqtt:" + clientId;
+        // the client id is the client's own text: it reaches columns, logs and the updated-by user property
+        final String requester = "mqtt:" + ClientText.escape(clientId, 240);
         return parseThenSubmit(topic, () -> parser.parse(topic, copy, requester, Origin.MQTT), requester, Origin.MQTT,
-                authorized ? null : "client '" + clientId + "' may not " + topic.action().topicLevel() + " '"
-                        + topic.service() + "'", copy.remaining());
+                authorized ? null : "client '" + ClientText.escape(clientId, 80) + "' may not "
+                        + topic.action().topicLevel() + " '" + ClientText.escape(topic.service(), 64) + "'",
+                copy.remaining(), auditNote);
     }
 
     /** A request from the console: the body is the document itself, the expected version comes from If-Match. */
@@ -131,7 +137,7 @@ public final class ConfigPipeline implements AutoCloseable {
                                                 final String requester) {
         final ByteBuffer copy = copyWithinLimit(body);
         return parseThenSubmit(topic, () -> parser.parseHttp(topic, copy, expectedVersion, requestId, requester),
-                requester, Origin.HTTP, null, copy.remaining());
+                requester, Origin.HTTP, null, copy.remaining(), null);
     }
 
     /**
@@ -147,7 +153,8 @@ public final class ConfigPipeline implements AutoCloseable {
 
     private CompletableFuture<Answer> parseThenSubmit(final RequestTopic topic, final Supplier<Parsed> parse,
                                                       final String requester, final Origin origin,
-                                                      final String refusal, final int payloadBytes) {
+                                                      final String refusal, final int payloadBytes,
+                                                      final String auditNote) {
         final CompletableFuture<Answer> answer = new CompletableFuture<>();
         final String action = topic.action().topicLevel();
         final Runnable work = () -> {
@@ -156,15 +163,18 @@ public final class ConfigPipeline implements AutoCloseable {
                 if (refusal != null) {
                     final String id = parsed instanceof Parsed.Ok ok ? ok.request().requestId()
                             : ((Parsed.Failed) parsed).requestId();
-                    relay(rejectEarly(new Parsed.Failed(Rejected.of(topic.service(), ErrorCode.NOT_AUTHORIZED,
-                            refusal), id), action, requester, origin), answer);
+                    final String service = parsed instanceof Parsed.Failed f ? f.rejection().service()
+                            : topic.service();
+                    relay(rejectEarly(new Parsed.Failed(Rejected.of(service, ErrorCode.NOT_AUTHORIZED, refusal), id),
+                            action, requester, origin, auditNote), answer);
                 } else if (parsed instanceof Parsed.Ok ok) {
-                    relay(submit(ok.request()), answer);
+                    relay(submit(ok.request().withAuditNote(auditNote)), answer);
                 } else {
-                    relay(rejectEarly((Parsed.Failed) parsed, action, requester, origin), answer);
+                    relay(rejectEarly((Parsed.Failed) parsed, action, requester, origin, auditNote), answer);
                 }
             } catch (final RuntimeException e) {
-                log.error("config-manager: reading a request on {} failed unexpectedly", topic, e);
+                log.error("config-manager: reading a {} request for '{}' failed unexpectedly",
+                        topic.action().topicLevel(), ClientText.escape(topic.service(), 64), e);
                 answer.complete(new Answer(Envelope.newId(), Rejected.of(topic.service(), ErrorCode.INTERNAL,
                         "internal error while reading the request")));
             }
@@ -186,9 +196,7 @@ public final class ConfigPipeline implements AutoCloseable {
     public CompletableFuture<Answer> submit(final ConfigRequest request) {
         final boolean clientId = request.requestId() != null;
         final String requestId = clientId ? request.requestId() : Envelope.newId();
-        final ConfigRequest withId = clientId ? request : new ConfigRequest(request.action(), request.service(),
-                request.document(), request.toVersion(), request.expectedVersion(), requestId, request.requester(),
-                request.origin());
+        final ConfigRequest withId = clientId ? request : request.withRequestId(requestId);
         final CompletableFuture<ConfigResult> result = new CompletableFuture<>();
         if (clientId) {
             final Optional<CompletableFuture<ConfigResult>> first = dedup.claim(request.service(), requestId, result);
@@ -204,12 +212,13 @@ public final class ConfigPipeline implements AutoCloseable {
     }
 
     private CompletableFuture<Answer> rejectEarly(final Parsed.Failed failed, final String action,
-                                                  final String requester, final Origin origin) {
+                                                  final String requester, final Origin origin,
+                                                  final String auditNote) {
         final String requestId = failed.requestId() != null ? failed.requestId() : Envelope.newId();
         final Rejected r = failed.rejection();
         final CompletableFuture<ConfigResult> result = new CompletableFuture<>();
         enqueue(new Pending(null, r, new AuditRecord(clock.instant(), r.service(), action, origin, requester,
-                requestId, "rejected", null, r.code().wire(), r.message()), result));
+                requestId, "rejected", null, r.code().wire(), withNote(r.message(), auditNote)), result));
         return result.thenApply(x -> new Answer(requestId, x));
     }
 
@@ -398,11 +407,15 @@ public final class ConfigPipeline implements AutoCloseable {
         final String action = r.action().topicLevel();
         if (result instanceof Accepted a) {
             return new AuditRecord(clock.instant(), r.service(), action, r.origin(), r.requester(), r.requestId(),
-                    a.noop() ? "noop" : "accepted", a.version(), null, null);
+                    a.noop() ? "noop" : "accepted", a.version(), null, r.auditNote());
         }
         final Rejected j = (Rejected) result;
         return new AuditRecord(clock.instant(), r.service(), action, r.origin(), r.requester(), r.requestId(),
-                "rejected", null, j.code().wire(), j.message());
+                "rejected", null, j.code().wire(), withNote(j.message(), r.auditNote()));
+    }
+
+    private static String withNote(final String message, final String note) {
+        return note == null ? message : message == null ? note : message + " (" + note + ")";
     }
 
     private static String service(final Pending p) {

@@ -12,7 +12,19 @@ import dev.configmanager.store.ConfigVersion.Origin;
  * @param expectedVersion optimistic concurrency: {@code 0} means "must not exist", {@code null} means "any"
  * @param requestId       the requester's id for this request, {@code null} if it gave none
  * @param requester       who asks, e.g. {@code mqtt:<client-id>}
+ * @param auditNote       what the audit log should say about the request besides its outcome (e.g. that its response
+ *                        topic was refused), or {@code null}
  */
 public record ConfigRequest(Action action, String service, JsonNode document, long toVersion, Long expectedVersion,
-                            String requestId, String requester, Origin origin) {
+                            String requestId, String requester, Origin origin, String auditNote) {
+
+    ConfigRequest withRequestId(final String id) {
+        return new ConfigRequest(action, service, document, toVersion, expectedVersion, id, requester, origin,
+                auditNote);
+    }
+
+    ConfigRequest withAuditNote(final String note) {
+        return new ConfigRequest(action, service, document, toVersion, expectedVersion, requestId, requester, origin,
+                note);
+    }
 }

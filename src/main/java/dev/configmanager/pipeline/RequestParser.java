@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.store.ConfigVersion.Origin;
+import dev.configmanager.wire.ClientText;
 import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.ErrorCode;
 import dev.configmanager.wire.Json;
@@ -27,7 +28,13 @@ import java.util.regex.Pattern;
 public final class RequestParser {
 
     public static final Pattern SERVICE_NAME = Pattern.compile("^[a-z][a-z0-9-]{0,63}$");
-    static final int MAX_REQUEST_ID_LENGTH = 128;
+    /**
+     * One request-id syntax for MQTT and HTTP. Ids are echoed in result envelopes, user properties, history and logs,
+     * so they are held to characters every MQTT client, log and column takes as they are (UUIDs, ULIDs, base64,
+     * {@code host:pid/n} all fit).
+     */
+    public static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:@/+=-]{1,128}");
+    static final String REQUEST_ID_RULE = "1 to 128 characters from A-Z a-z 0-9 . _ : @ / + = -";
     private static final Set<String> ENVELOPE_KEYS = Set.of("id", "type", "ts", "source", "data");
 
     private final int maxPayloadBytes;
@@ -64,15 +71,21 @@ public final class RequestParser {
         return SERVICE_NAME.matcher(service).matches();
     }
 
+    public static boolean isValidRequestId(final String id) {
+        return REQUEST_ID.matcher(id).matches();
+    }
+
     public Parsed parse(final RequestTopic topic, final ByteBuffer payload, final String requester,
                         final Origin origin) {
         final String service = topic.service();
         String requestId = null;
         try {
-            if (!isValidServiceName(service)) {
-                throw reject(service, ErrorCode.INVALID_SERVICE_NAME, "service name '" + printable(service)
-                        + "' must match " + SERVICE_NAME.pattern());
+            if (topic.action() == Action.UNKNOWN) {
+                requestId = readableRequestId(payload);
+                throw reject(resultService(service), ErrorCode.INVALID_REQUEST, "unknown request topic: requests are "
+                        + "published to <request-prefix>/set|patch|rollback|delete/<service>");
             }
+            checkServiceName(service);
             final JsonNode root = readDocument(service, payload, topic.action() == Action.DELETE);
             if (!root.isObject()) {
                 throw reject(service, ErrorCode.INVALID_REQUEST, "the request must be a JSON object, not "
@@ -105,9 +118,9 @@ public final class RequestParser {
                             final String requestId, final String requester) {
         final String service = topic.service();
         try {
-            if (!isValidServiceName(service)) {
-                throw reject(service, ErrorCode.INVALID_SERVICE_NAME, "service name '" + printable(service)
-                        + "' must match " + SERVICE_NAME.pattern());
+            checkServiceName(service);
+            if (requestId != null && !isValidRequestId(requestId)) {
+                throw reject(service, ErrorCode.INVALID_REQUEST, "X-Request-Id must be " + REQUEST_ID_RULE);
             }
             final JsonNode document = readDocument(service, body, topic.action() == Action.DELETE);
             if (!document.isObject()) {
@@ -124,8 +137,39 @@ public final class RequestParser {
             }
             return new Parsed.Ok(body(topic.action(), service, request, requestId, requester, Origin.HTTP));
         } catch (final Reject r) {
-            return new Parsed.Failed(r.rejection, requestId);
+            return new Parsed.Failed(r.rejection, requestId != null && isValidRequestId(requestId) ? requestId : null);
         }
+    }
+
+    /**
+     * The request id of a request refused for its topic alone, so its answer can still carry it; {@code null} when
+     * the payload does not yield a valid one.
+     */
+    private String readableRequestId(final ByteBuffer payload) {
+        try {
+            final JsonNode root = readDocument("", payload, false);
+            if (!root.isObject()) {
+                return null;
+            }
+            return root.has("data") ? envelopeId("", root) : bareRequestId("", root);
+        } catch (final Reject r) {
+            return null;
+        }
+    }
+
+    private static void checkServiceName(final String service) throws Reject {
+        if (!isValidServiceName(service)) {
+            throw reject(resultService(service), ErrorCode.INVALID_SERVICE_NAME, "service name '"
+                    + ClientText.escape(service, 80) + "' must match " + SERVICE_NAME.pattern());
+        }
+    }
+
+    /**
+     * The service a rejection names: the topic level itself when it is a service name, else a printable and clipped
+     * form of it (it is echoed in the result, the audit log and the broker log).
+     */
+    private static String resultService(final String level) {
+        return isValidServiceName(level) ? level : ClientText.escape(level, 64);
     }
 
     /** Size, then UTF-8, then depth, then strict JSON: the order in which no check costs more than the input. */
@@ -146,6 +190,7 @@ public final class RequestParser {
             case PATCH -> Set.of("patch", "expected_version", "request_id");
             case ROLLBACK -> Set.of("to_version", "expected_version", "request_id");
             case DELETE -> Set.of("expected_version", "request_id");
+            case UNKNOWN -> throw new IllegalArgumentException("not a request action");
         };
         final List<Violation> unknown = new ArrayList<>();
         body.fieldNames().forEachRemaining(name -> {
@@ -183,7 +228,7 @@ public final class RequestParser {
                         "the document has values that cannot be stored faithfully", values, null));
             }
         }
-        return new ConfigRequest(action, service, document, toVersion, expected, requestId, requester, origin);
+        return new ConfigRequest(action, service, document, toVersion, expected, requestId, requester, origin, null);
     }
 
     private String decodeUtf8(final String service, final ByteBuffer payload) throws Reject {
@@ -209,7 +254,7 @@ public final class RequestParser {
             final var loc = e.getLocation();
             final String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
             throw reject(service, ErrorCode.INVALID_JSON, "the payload is not valid JSON" + where + ": "
-                    + printable(e.getOriginalMessage()));
+                    + ClientText.escape(e.getOriginalMessage(), 80));
         } catch (final java.io.IOException e) {
             throw reject(service, ErrorCode.INVALID_JSON, "the payload is not valid JSON: " + e.getMessage());
         }
@@ -224,10 +269,8 @@ public final class RequestParser {
             }
         });
         final JsonNode id = root.get("id");
-        if (id == null || !id.isTextual() || id.textValue().isEmpty()
-                || id.textValue().length() > MAX_REQUEST_ID_LENGTH) {
-            problems.add(new Violation("/id", "the envelope id must be a string of 1 to " + MAX_REQUEST_ID_LENGTH
-                    + " characters"));
+        if (id == null || !id.isTextual() || !isValidRequestId(id.textValue())) {
+            problems.add(new Violation("/id", "the envelope id must be a string of " + REQUEST_ID_RULE));
         }
         checkType(root, "type", JsonNode::isTextual, "a string", problems);
         checkType(root, "source", JsonNode::isTextual, "a string", problems);
@@ -244,9 +287,9 @@ public final class RequestParser {
         if (id == null) {
             return null;
         }
-        if (!id.isTextual() || id.textValue().isEmpty() || id.textValue().length() > MAX_REQUEST_ID_LENGTH) {
-            throw reject(service, ErrorCode.INVALID_REQUEST, "request_id must be a string of 1 to "
-                    + MAX_REQUEST_ID_LENGTH + " characters", "/request_id");
+        if (!id.isTextual() || !isValidRequestId(id.textValue())) {
+            throw reject(service, ErrorCode.INVALID_REQUEST, "request_id must be a string of " + REQUEST_ID_RULE,
+                    "/request_id");
         }
         return id.textValue();
     }
@@ -343,23 +386,6 @@ public final class RequestParser {
 
     static String escapePointer(final String key) {
         return key.replace("~", "~0").replace("/", "~1");
-    }
-
-    /** Client text echoed in a message: clipped, with control characters made visible. */
-    static String printable(final String s) {
-        if (s == null) {
-            return "";
-        }
-        final String clipped = s.length() > 80 ? s.substring(0, 80) + "..." : s;
-        final var sb = new StringBuilder(clipped.length());
-        clipped.codePoints().forEach(cp -> {
-            if (Character.isISOControl(cp)) {
-                sb.append(String.format("\\u%04x", cp));
-            } else {
-                sb.appendCodePoint(cp);
-            }
-        });
-        return sb.toString();
     }
 
     private static Reject reject(final String service, final ErrorCode code, final String message) {

@@ -17,7 +17,30 @@ public final class AccessPolicy {
     private final boolean defaultAllow;
     private final List<CompiledRule> rules;
 
-    private record CompiledRule(Pattern clientId, Pattern username, List<String> write, List<String> read) {
+    /**
+     * A service pattern: compiled once, unless it names the client ({@code ${client-id}}, {@code ${username}}); those
+     * are filled in and compiled per decision. Reads are judged at every delivery, so the common case stays cheap.
+     */
+    private record ServicePattern(String template, Pattern compiled) {
+        static ServicePattern of(final String pattern) {
+            return new ServicePattern(pattern, pattern.contains("${") ? null : Glob.compile(pattern));
+        }
+
+        boolean matches(final ClientIdentity who, final String service) {
+            if (compiled != null) {
+                return compiled.matcher(service).matches();
+            }
+            if (template.contains("${username}") && who.username() == null) {
+                return false;
+            }
+            final String filled = template.replace("${client-id}", literal(who.clientId()))
+                    .replace("${username}", who.username() == null ? "" : literal(who.username()));
+            return Glob.compile(filled).matcher(service).matches();
+        }
+    }
+
+    private record CompiledRule(Pattern clientId, Pattern username, List<ServicePattern> write,
+                                List<ServicePattern> read, boolean readsAll) {
         boolean matches(final ClientIdentity who) {
             return clientId.matcher(who.clientId()).matches()
                     && (username == null || who.username() != null && username.matcher(who.username()).matches());
@@ -27,7 +50,9 @@ public final class AccessPolicy {
     public AccessPolicy(final AccessSettings settings) {
         this.defaultAllow = settings.defaultAllow();
         this.rules = settings.rules().stream().map(r -> new CompiledRule(Glob.compile(r.clientId()),
-                r.username() == null ? null : Glob.compile(r.username()), r.write(), r.read())).toList();
+                r.username() == null ? null : Glob.compile(r.username()),
+                r.write().stream().map(ServicePattern::of).toList(), r.read().stream().map(ServicePattern::of).toList(),
+                r.read().contains("*"))).toList();
     }
 
     public boolean mayWrite(final ClientIdentity who, final String service) {
@@ -40,21 +65,22 @@ public final class AccessPolicy {
 
     /** Whether the client may read every service, which a wildcard subscription would give it. */
     public boolean mayReadAll(final ClientIdentity who) {
-        return rule(who).map(r -> r.read().contains("*")).orElse(defaultAllow);
+        return rule(who).map(CompiledRule::readsAll).orElse(defaultAllow);
     }
 
     private Optional<CompiledRule> rule(final ClientIdentity who) {
-        return rules.stream().filter(r -> r.matches(who)).findFirst();
+        for (final CompiledRule r : rules) {
+            if (r.matches(who)) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
     }
 
-    private static boolean anyMatches(final List<String> patterns, final ClientIdentity who, final String service) {
-        for (final String pattern : patterns) {
-            if (pattern.contains("${username}") && who.username() == null) {
-                continue;
-            }
-            final String filled = pattern.replace("${client-id}", literal(who.clientId()))
-                    .replace("${username}", who.username() == null ? "" : literal(who.username()));
-            if (Glob.compile(filled).matcher(service).matches()) {
+    private static boolean anyMatches(final List<ServicePattern> patterns, final ClientIdentity who,
+                                      final String service) {
+        for (final ServicePattern pattern : patterns) {
+            if (pattern.matches(who, service)) {
                 return true;
             }
         }

@@ -8,6 +8,7 @@ import com.hivemq.extension.sdk.api.packets.auth.ModifiableDefaultPermissions;
 import com.hivemq.extension.sdk.api.packets.subscribe.SubackReasonCode;
 import dev.configmanager.config.TopicLayout;
 import dev.configmanager.config.TopicLayout.ReadScope;
+import dev.configmanager.wire.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,7 @@ public final class ConfigAccessAuthorizer implements SubscriptionAuthorizer {
 
     private final TopicLayout topics;
     private final AccessPolicy policy;
+    private final OncePerMinute refusals = new OncePerMinute();
 
     public ConfigAccessAuthorizer(final TopicLayout topics, final AccessPolicy policy) {
         this.topics = topics;
@@ -51,13 +53,17 @@ public final class ConfigAccessAuthorizer implements SubscriptionAuthorizer {
             final boolean denied = scope instanceof ReadScope.Service s ? !policy.mayRead(who, s.name())
                     : scope instanceof ReadScope.All && !policy.mayReadAll(who);
             if (denied) {
-                log.info("config-manager: client '{}' may not subscribe to '{}'", clientId, filter);
+                if (refusals.first(clientId)) {
+                    log.info("config-manager: client '{}' may not subscribe to '{}' (logged once a minute per client)",
+                            ClientText.escape(clientId, 80), ClientText.escape(filter, 120));
+                }
                 output.failAuthorization(SubackReasonCode.NOT_AUTHORIZED, "not allowed to read these configs");
             } else {
                 output.nextExtensionOrDefault();
             }
         } catch (final RuntimeException e) {
-            log.error("config-manager: authorizing '{}' for '{}' failed; refusing", clientId, filter, e);
+            log.error("config-manager: authorizing '{}' for '{}' failed; refusing", ClientText.escape(clientId, 80),
+                    ClientText.escape(filter, 120), e);
             output.failAuthorization(SubackReasonCode.UNSPECIFIED_ERROR, "authorization failed");
         }
     }

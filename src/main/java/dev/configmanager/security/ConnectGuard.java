@@ -4,70 +4,55 @@ import com.hivemq.extension.sdk.api.interceptor.connect.ConnectInboundIntercepto
 import com.hivemq.extension.sdk.api.interceptor.connect.parameter.ConnectInboundInput;
 import com.hivemq.extension.sdk.api.interceptor.connect.parameter.ConnectInboundOutput;
 import com.hivemq.extension.sdk.api.packets.publish.ModifiableConnectPacket;
-import com.hivemq.extension.sdk.api.packets.connect.WillPublishPacket;
-import dev.configmanager.config.HealthSettings;
-import dev.configmanager.config.TopicLayout;
-import dev.configmanager.wire.HealthStatus;
-import dev.configmanager.wire.Json;
+import dev.configmanager.config.OwnedTopics;
+import dev.configmanager.wire.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
-
 /**
- * Looks at every CONNECT: keeps the username for the access rules, and removes a Last Will aimed at a topic only the
- * extension may publish to. The broker publishes wills itself, past the publish interceptors, so without this a
- * client could leave a forged retained config or health behind by simply dropping its connection.
+ * Looks at every CONNECT: keeps the username for the access rules and whether the client may resume a session (for
+ * the {@link ConfigReadGuard}), and removes a Last Will aimed at any topic the extension owns. The broker publishes wills itself, past the publish interceptors, so without this a client could
+ * leave a forged retained config or health behind by simply dropping its connection. That includes a will on the
+ * client's own health topic: the extension publishes every tracked client's end itself, and a will (possibly delayed
+ * past that end, possibly saying {@code ok: true}) would overwrite the truth.
  */
 public final class ConnectGuard implements ConnectInboundInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectGuard.class);
 
-    private final TopicLayout topics;
-    private final HealthSettings health;
+    private final OwnedTopics owned;
 
-    public ConnectGuard(final TopicLayout topics, final HealthSettings health) {
-        this.topics = topics;
-        this.health = health;
+    public ConnectGuard(final OwnedTopics owned) {
+        this.owned = owned;
     }
 
     @Override
     public void onConnect(final ConnectInboundInput input, final ConnectInboundOutput output) {
         final String clientId = input.getClientInformation().getClientId();
+        final ModifiableConnectPacket connect = output.getConnectPacket();
         try {
-            input.getConnectPacket().getUserName().ifPresent(name -> input.getConnectionInformation()
-                    .getConnectionAttributeStore().putAsString(ClientIdentity.USERNAME_ATTRIBUTE, name));
-            final ModifiableConnectPacket connect = output.getConnectPacket();
+            // the will first: nothing that could fail before it may leave it in place
             connect.getWillPublish().ifPresent(will -> {
-                if (!willAllowed(clientId, will)) {
-                    log.warn("config-manager: removed the Last Will of client '{}' on '{}': only config-manager "
-                            + "publishes there", clientId, will.getTopic());
+                if (owned.isOwned(will.getTopic())) {
+                    log.warn("config-manager: removed the Last Will of client '{}' on '{}': config-manager owns that "
+                            + "topic", ClientText.escape(clientId, 80), ClientText.escape(will.getTopic(), 120));
                     connect.setWillPublish(null);
                 }
             });
+            final var attributes = input.getConnectionInformation().getConnectionAttributeStore();
+            input.getConnectPacket().getUserName().ifPresent(name -> attributes.putAsString(
+                    ClientIdentity.USERNAME_ATTRIBUTE, name));
+            if (!input.getConnectPacket().getCleanStart()) {
+                attributes.putAsString(ConfigReadGuard.RESUMES_SESSION_ATTRIBUTE, "true");
+            }
         } catch (final RuntimeException e) {
-            log.error("config-manager: checking the CONNECT of '{}' failed", clientId, e);
+            log.error("config-manager: checking the CONNECT of '{}' failed; its Last Will is removed",
+                    ClientText.escape(clientId, 80), e);
+            try {
+                connect.setWillPublish(null);
+            } catch (final RuntimeException ignored) {
+                // nothing more can be done; the error is logged
+            }
         }
     }
-
-    private boolean willAllowed(final String clientId, final WillPublishPacket will) {
-        final String topic = will.getTopic();
-        if (topics.isExtensionOwned(topic) || topics.parseRequest(topic).isPresent()
-                || TopicLayout.isUnder(topic, health.keepalivePrefix())) {
-            return false;
-        }
-        if (TopicLayout.isUnder(topic, health.healthPrefix())) {
-            return topic.equals(health.healthTopic(clientId)) && isHealth(will.getPayload().orElse(null));
-        }
-        return true;
-    }
-
-    private static boolean isHealth(final ByteBuffer payload) {
-        try {
-            return payload != null && HealthStatus.isValidEnvelope(Json.parse(Json.decodeUtf8(payload)));
-        } catch (final Exception e) {
-            return false;
-        }
-    }
-
 }

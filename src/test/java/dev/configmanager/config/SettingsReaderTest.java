@@ -1,13 +1,23 @@
 package dev.configmanager.config;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SettingsReaderTest {
 
@@ -20,8 +30,89 @@ class SettingsReaderTest {
     }
 
     @Test
-    void brokenFileMeansDefaults() throws Exception {
-        assertEquals(ExtensionSettings.defaults(), SettingsReader.read(write("<config-manager><limits>")));
+    void brokenFileMeansDefaultsExceptThatNoClientMayReadOrWriteConfigs() throws Exception {
+        final ExtensionSettings s = SettingsReader.read(write("<config-manager><limits>"));
+        assertEquals(new AccessSettings(false, List.of()), s.access(), "the file may have held the secure profile");
+        assertEquals(ExtensionSettings.defaults().topics(), s.topics());
+        assertEquals(ExtensionSettings.defaults().maxPayloadBytes(), s.maxPayloadBytes());
+    }
+
+    @Test
+    void misspelledAccessDefaultFailsClosed() throws Exception {
+        final ExtensionSettings s = SettingsReader.read(write("""
+                <config-manager><access><default>denny</default>
+                  <rule><username>admin</username><write>*</write><read>*</read></rule>
+                </access></config-manager>"""));
+        assertFalse(s.access().defaultAllow());
+        assertEquals(1, s.access().rules().size(), "the rules that could be read still apply");
+        assertTrue(logged(Level.ERROR, "access/default"), events.toString());
+    }
+
+    @Test
+    void unknownElementInsideAccessDeniesEverything() throws Exception {
+        // a rule that cannot be read as written must not be skipped: the next, wider rule would apply instead
+        final ExtensionSettings s = SettingsReader.read(write("""
+                <config-manager><access><default>allow</default>
+                  <rule><clientid>guest-*</clientid><read>public-*</read></rule>
+                </access></config-manager>"""));
+        assertEquals(new AccessSettings(false, List.of()), s.access());
+        assertTrue(logged(Level.ERROR, "access/rule/clientid"), events.toString());
+    }
+
+    @Test
+    void accessRulesThatCannotBeReadExactlyAsWrittenDenyEverything() throws Exception {
+        for (final String rule : List.of(
+                "<rule><client-id></client-id><write>*</write></rule>",          // empty: would match every client
+                "<rule client-id=\"admin\"><write>*</write></rule>",             // attributes are not read
+                "<rule><username>a</username><username>b</username><read>*</read></rule>",
+                "<rule><client-id>x</client-id><client-id>y</client-id><read>*</read></rule>")) {
+            final ExtensionSettings s = SettingsReader.read(write("<config-manager><access><default>allow</default>"
+                    + rule + "<rule><client-id>*</client-id><read>*</read></rule></access></config-manager>"));
+            assertEquals(new AccessSettings(false, List.of()), s.access(), rule);
+        }
+    }
+
+    @Test
+    void misspelledAccessElementDeniesEverything() throws Exception {
+        final ExtensionSettings s = SettingsReader.read(write("""
+                <config-manager><acess><default>deny</default></acess></config-manager>"""));
+        assertEquals(new AccessSettings(false, List.of()), s.access());
+        assertTrue(logged(Level.ERROR, "did you mean <access>"), events.toString());
+    }
+
+    @Test
+    void misspelledUnknownServicePolicyFailsClosed() throws Exception {
+        final ExtensionSettings s = SettingsReader.read(write("""
+                <config-manager><schemas><unknown-service-policy>alow</unknown-service-policy></schemas>
+                </config-manager>"""));
+        assertEquals(ExtensionSettings.UnknownServicePolicy.REJECT, s.unknownServicePolicy());
+    }
+
+    @Test
+    void unknownElementsAreReportedByNameWithTheClosestKnownOne() throws Exception {
+        final ExtensionSettings s = SettingsReader.read(write("""
+                <config-manager><limits><max-dpeth>4</max-dpeth></limits><colour>blue</colour></config-manager>"""));
+        assertEquals(ExtensionSettings.DEFAULT_MAX_DEPTH, s.maxDepth());
+        assertTrue(logged(Level.WARN, "unknown element <limits/max-dpeth>")
+                && logged(Level.WARN, "did you mean <limits/max-depth>?"), events.toString());
+        assertTrue(logged(Level.WARN, "unknown element <colour>"), events.toString());
+        assertTrue(s.access().defaultAllow(), "an unknown element outside <access> changes no security setting");
+    }
+
+    @Test
+    void clientIdBoundIsReadAndBounded() throws Exception {
+        assertEquals(64, SettingsReader.read(write("""
+                <config-manager><health><max-client-id-length>64</max-client-id-length></health></config-manager>"""))
+                .health().maxClientIdLength());
+        assertEquals(HealthSettings.DEFAULT_MAX_CLIENT_ID_LENGTH, SettingsReader.read(write("""
+                <config-manager><health><max-client-id-length>0</max-client-id-length></health></config-manager>"""))
+                .health().maxClientIdLength());
+    }
+
+    @Test
+    void aSecretsKeyThatIsNotAKeyIsKeptSoTheStoreRefusesWritesInsteadOfUsingAnotherKey() throws Exception {
+        assertEquals("not-a-key", SettingsReader.read(write("""
+                <config-manager><secrets><key>not-a-key</key></secrets></config-manager>""")).secretsKey());
     }
 
     @Test
@@ -54,6 +145,29 @@ class SettingsReaderTest {
     @Test
     void theShippedConfigurationIsTheDefaults() {
         assertEquals(ExtensionSettings.defaults(), SettingsReader.read(Path.of("src/hivemq-extension/conf/config.xml")));
+        assertEquals(List.of(), events.list.stream().map(ILoggingEvent::getFormattedMessage).toList(),
+                "every element of the shipped file is known");
+    }
+
+    private final ListAppender<ILoggingEvent> events = new ListAppender<>();
+
+    @BeforeEach
+    void captureLog() {
+        events.start();
+        for (final Class<?> c : List.of(SettingsReader.class, KnownElements.class)) {
+            ((Logger) LoggerFactory.getLogger(c)).addAppender(events);
+        }
+    }
+
+    @AfterEach
+    void releaseLog() {
+        for (final Class<?> c : List.of(SettingsReader.class, KnownElements.class)) {
+            ((Logger) LoggerFactory.getLogger(c)).detachAppender(events);
+        }
+    }
+
+    private boolean logged(final Level level, final String text) {
+        return events.list.stream().anyMatch(e -> e.getLevel() == level && e.getFormattedMessage().contains(text));
     }
 
     private Path write(final String xml) throws Exception {

@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,6 +63,29 @@ class ConsoleApiTest {
         final Reply audit = send("GET", "/api/audit?service=router&outcome=accepted", READ_TOKEN, null, null);
         assertEquals("http:ops", audit.body().get(0).get("requester").asText());
         assertEquals("http", audit.body().get(0).get("origin").asText());
+    }
+
+    @Test
+    void requestIdsFollowTheSameSyntaxAsOverMqttAndABadOneStoresNothing() throws Exception {
+        for (final String bad : List.of("r".repeat(200), "has space", "a\\b", "a#b", "a;b", "")) {
+            final HttpRequest request = HttpRequest.newBuilder(uri("/api/services/svc-rid"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"a\": 1}"))
+                    .header("Authorization", "Bearer " + WRITE_TOKEN).header("Content-Type", "application/json")
+                    .header("X-Request-Id", bad).build();
+            final HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, response.statusCode(), bad + ": " + response.body());
+            assertEquals("invalid_request", Requester.parse(response.body().getBytes(StandardCharsets.UTF_8))
+                    .path("error").path("code").asText());
+        }
+        assertEquals(404, send("GET", "/api/services/svc-rid", READ_TOKEN, null, null).status());
+        final HttpResponse<String> good = http.send(HttpRequest.newBuilder(uri("/api/services/svc-rid"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"a\": 1}"))
+                .header("Authorization", "Bearer " + WRITE_TOKEN).header("Content-Type", "application/json")
+                .header("X-Request-Id", "console:7f3a/1+b=").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, good.statusCode(), good.body());
+        assertEquals("console:7f3a/1+b=", RetainedReader.receive(broker.port(), "config/updated/svc-rid")
+                .getUserProperties().asList().stream().filter(p -> p.getName().toString().equals("request-id"))
+                .findFirst().orElseThrow().getValue().toString());
     }
 
     @Test

@@ -30,7 +30,7 @@ class ClientHealthTrackerTest {
             HealthSettings.defaults(), Clock.systemUTC(), metrics);
     private final KeepaliveWheel wheel = new KeepaliveWheel(HealthSettings.DEFAULT_KEEPALIVE_INTERVAL, id -> {
     });
-    private final ClientHealthTracker tracker = new ClientHealthTracker(new TrackedClients(List.of("*"), List.of()),
+    private final ClientHealthTracker tracker = new ClientHealthTracker(new TrackedClients(HealthSettings.defaults()),
             publisher, wheel, new AtomicLong(), metrics.counter("stale"));
 
     @Test

@@ -221,25 +221,52 @@ class ConfigRequestsTest {
 
     @Test
     void requestsAreNeverDeliveredToSubscribers() throws Exception {
-        final var spy = com.hivemq.client.mqtt.mqtt5.Mqtt5Client.builder().identifier("spy")
+        final List<String> topics = topicsSeenUnder("config/#", () -> {
+            requester.send("set", "svc-hidden", "{\"config\": {\"a\": 1}}");
+            requester.send("set", "svc-hidden", "{\"config\": 1}");
+        });
+        assertTrue(topics.contains("config/updated/svc-hidden"), topics.toString());
+        assertTrue(topics.stream().noneMatch(t -> t.startsWith("config/set/")), topics.toString());
+    }
+
+    @Test
+    void aTypoedActionIsAnsweredInvalidRequestAndNeverDelivered() throws Exception {
+        final List<String> topics = topicsSeenUnder("config/#", () -> {
+            final Reply typo = requester.send("frobnicate", "tts-worker",
+                    "{\"config\": {\"volume_percent\": 70}, \"request_id\": \"typo-1\"}");
+            assertEquals("invalid_request", typo.errorCode(), typo.envelope().toString());
+            assertEquals("typo-1", typo.envelope().get("id").asText());
+            assertEquals(Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID, typo.puback());
+            final Reply bare = requester.send("frobnicate", "{}".getBytes(StandardCharsets.UTF_8));
+            assertEquals("invalid_request", bare.errorCode(), bare.envelope().toString());
+        });
+        assertTrue(topics.stream().noneMatch(t -> t.startsWith("config/frobnicate")), topics.toString());
+    }
+
+    /** Something that talks to the broker and may throw. */
+    private interface Requests {
+        void send() throws Exception;
+    }
+
+    /** The topics a subscriber to {@code filter} receives while {@code requests} run (and everything before). */
+    private static List<String> topicsSeenUnder(final String filter, final Requests requests) throws Exception {
+        final var spy = com.hivemq.client.mqtt.mqtt5.Mqtt5Client.builder().identifier("spy-" + System.nanoTime())
                 .serverHost("127.0.0.1").serverPort(broker.port()).buildBlocking();
         spy.connect();
         try (var publishes = spy.publishes(MqttGlobalPublishFilter.ALL)) {
-            spy.subscribeWith().topicFilter("config/#").qos(MqttQos.AT_LEAST_ONCE).send();
-            requester.send("set", "svc-hidden", "{\"config\": {\"a\": 1}}");
-            requester.send("set", "svc-hidden", "{\"config\": 1}");
+            spy.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
+            spy.subscribeWith().topicFilter("marker/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            requests.send();
             // Messages from one publisher arrive in order: once the marker is here, everything before it is too.
-            requester.client().publishWith().topic("config/marker").qos(MqttQos.AT_LEAST_ONCE).send();
+            requester.client().publishWith().topic("marker/spy").qos(MqttQos.AT_LEAST_ONCE).send();
             final List<String> topics = new ArrayList<>();
             while (true) {
                 final Mqtt5Publish p = publishes.receive(10, TimeUnit.SECONDS).orElseThrow();
-                if (p.getTopic().toString().equals("config/marker")) {
-                    break;
+                if (p.getTopic().toString().equals("marker/spy")) {
+                    return topics;
                 }
                 topics.add(p.getTopic().toString());
             }
-            assertTrue(topics.contains("config/updated/svc-hidden"), topics.toString());
-            assertTrue(topics.stream().noneMatch(t -> t.startsWith("config/set/")), topics.toString());
         } finally {
             spy.disconnect();
         }

@@ -37,7 +37,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * error code, the stored state is byte-for-byte what it was before, and the broker keeps serving.
  * <p>
  * A case file is a header ({@code topic:} after {@code config/}, {@code expect:} the error code, {@code encoding:}
- * text, base64, or repeat with {@code prefix/unit/count/suffix}) then {@code ---} and the payload.
+ * text, base64, or repeat with {@code prefix/unit/count/suffix}) then {@code ---} and the payload. Optional headers:
+ * {@code response-topic:} the MQTT 5 response topic to ask for (one the extension must refuse: the result is then
+ * expected on {@code config/result/<service>}), and {@code client-id:} (repeated {@code client-id-count:} times) the
+ * id of the client that sends it. {@code expect: accepted} is for hostile client ids on {@code corpus-accepted-*}
+ * services: the write must be stored and reach {@code config/updated} with user properties every client decodes.
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -50,8 +54,14 @@ class HostileInputTest {
     static Requester requester;
     static String storedBefore;
 
-    /** One corpus entry. */
-    record Case(String name, String topic, String expect, byte[] payload) {
+    private static final String ACCEPTED_PREFIX = "corpus-accepted-";
+
+    /** One corpus entry; {@code responseTopic} and {@code clientId} are {@code null} unless the case sets them. */
+    record Case(String name, String topic, String expect, byte[] payload, String responseTopic, String clientId) {
+        String service() {
+            final int slash = topic.indexOf('/');
+            return slash < 0 ? "" : topic.substring(slash + 1);
+        }
     }
 
     @BeforeAll
@@ -74,17 +84,45 @@ class HostileInputTest {
     void corpusHasAtLeastAHundredDistinctCases() throws IOException {
         assertTrue(cases().size() >= 100, "corpus size " + cases().size());
         assertEquals(cases().size(), cases().stream().map(c -> c.topic() + new String(c.payload(),
-                StandardCharsets.ISO_8859_1)).distinct().count(), "every case is distinct");
+                StandardCharsets.ISO_8859_1) + c.responseTopic() + c.clientId()).distinct().count(),
+                "every case is distinct");
     }
 
     @TestFactory
     @Order(2)
     Stream<DynamicTest> eachMalformedRequestIsRejectedWithItsCode() throws IOException {
         return cases().stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
-            final Reply reply = requester.send(c.topic(), c.payload());
-            assertEquals("config.rejected", reply.type(), reply.envelope().toString());
-            assertEquals(c.expect(), reply.errorCode(), reply.envelope().toString());
+            final Requester sender = c.clientId() == null ? requester : new Requester(broker.port(), c.clientId());
+            try {
+                final Reply reply = sender.send(c.topic(), c.payload(),
+                        c.responseTopic() == null ? sender.replyTopic() : c.responseTopic());
+                if (c.expect().equals("accepted")) {
+                    assertTrue(reply.accepted(), reply.envelope().toString());
+                    assertReachesItsTopic(c.service(), reply.version());
+                } else {
+                    assertEquals("config.rejected", reply.type(), reply.envelope().toString());
+                    assertEquals(c.expect(), reply.errorCode(), reply.envelope().toString());
+                }
+                assertEquals(c.responseTopic() == null ? sender.replyTopic() : "config/result/" + c.service(),
+                        reply.topic(), "a response topic the extension owns is refused, never published to");
+            } finally {
+                if (sender != requester) {
+                    sender.close();
+                }
+            }
         }));
+    }
+
+    /** The version is on {@code config/updated/<service>}, with user properties free of what clients refuse. */
+    private static void assertReachesItsTopic(final String service, final long version) throws Exception {
+        final var updated = RetainedReader.receive(broker.port(), "config/updated/" + service);
+        assertEquals(version, Requester.parse(updated.getPayloadAsBytes()).get("version").asLong());
+        for (final var property : updated.getUserProperties().asList()) {
+            final String value = property.getValue().toString();
+            assertTrue(value.codePoints().allMatch(cp -> cp >= 0x20 && cp < 0x7F), "user property "
+                    + property.getName() + " = " + value.codePoints().mapToObj(Integer::toHexString).toList());
+            assertTrue(value.length() <= 300, property.getName() + " is " + value.length() + " characters");
+        }
     }
 
     @Test
@@ -116,7 +154,7 @@ class HostileInputTest {
         try (Connection db = broker.openDatabase()) {
             for (final String table : List.of("cm_current", "cm_history")) {
                 try (ResultSet rs = db.createStatement().executeQuery("SELECT * FROM " + table
-                        + " ORDER BY service, version")) {
+                        + " WHERE service NOT LIKE '" + ACCEPTED_PREFIX + "%' ORDER BY service, version")) {
                     final int columns = rs.getMetaData().getColumnCount();
                     while (rs.next()) {
                         sb.append(table);
@@ -156,13 +194,19 @@ class HostileInputTest {
                 default -> throw new IllegalArgumentException("unknown encoding in " + file);
             };
             final String name = file.getFileName().toString().replace(".case", "");
-            return new Case(name, header.get("topic"), header.get("expect"), payload);
+            final String clientId = header.containsKey("client-id") ? unescape(header.get("client-id"))
+                    .repeat(Integer.parseInt(header.getOrDefault("client-id-count", "1"))) : null;
+            return new Case(name, header.get("topic"), header.get("expect"), payload, header.get("response-topic"),
+                    clientId);
         } catch (final IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
     }
 
-    /** The few escapes the corpus headers use: {@code \xHH}, {@code \t}, {@code \n}, {@code \\}. */
+    /**
+     * The few escapes the corpus headers use: {@code \xHH}, backslash-u with four hex digits, {@code \t},
+     * {@code \n}, {@code \\}.
+     */
     private static String unescape(final String s) {
         final var sb = new StringBuilder();
         for (int i = 0; i < s.length(); i++) {
@@ -176,6 +220,10 @@ class HostileInputTest {
                 case 'x' -> {
                     sb.append((char) Integer.parseInt(s.substring(i + 1, i + 3), 16));
                     i += 2;
+                }
+                case 'u' -> {
+                    sb.append((char) Integer.parseInt(s.substring(i + 1, i + 5), 16));
+                    i += 4;
                 }
                 case 't' -> sb.append('\t');
                 case 'n' -> sb.append('\n');

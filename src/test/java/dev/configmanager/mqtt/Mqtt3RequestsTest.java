@@ -87,6 +87,23 @@ class Mqtt3RequestsTest {
         assertEquals(1, updated.get("version").asLong(), "the forged retained message was not stored");
     }
 
+    @Test
+    void aTypoedActionOverMqtt3IsAnsweredOnTheServicesResultTopicAndNotDelivered() throws Exception {
+        final var spy = Mqtt3Client.builder().identifier("legacy-spy").serverHost("127.0.0.1")
+                .serverPort(broker.port()).buildBlocking();
+        spy.connect();
+        try (var seen = spy.publishes(MqttGlobalPublishFilter.ALL)) {
+            spy.subscribeWith().topicFilter("config/frobnicate/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            publish("config/frobnicate/memory-worker", "{\"config\": {\"memory_top_k\": 3}, \"request_id\": \"t3\"}");
+            final JsonNode result = nextResult("config/result/memory-worker");
+            assertEquals("invalid_request", result.get("data").get("error").get("code").asText());
+            assertEquals("t3", result.get("id").asText());
+            assertTrue(seen.receive(1, TimeUnit.SECONDS).isEmpty(), "the request was delivered");
+        } finally {
+            spy.disconnect();
+        }
+    }
+
     private static void publish(final String topic, final String payload) {
         client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
                 .payload(payload.getBytes(StandardCharsets.UTF_8)).send();

@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The spoofing matrix, on the real broker with the secure profile: for each protected topic and each kind of client
@@ -117,12 +119,31 @@ class AccessRulesTest {
 
     @Test
     void unauthorizedWriteIsAnsweredWithNotAuthorizedAndChangesNothing() throws Exception {
-        try (Requester intruder = new Requester(broker.port(), "tts-worker-2", "svc")) {
-            final Requester.Reply reply = intruder.send("set", "router",
-                    "{\"config\": {\"router_stream_min_chars\": 99}, \"request_id\": \"sneaky\"}");
+        // a service that may read only its own config: the PUBACK is its answer (it may read neither router's
+        // result topic nor make the extension publish to a response topic of its choosing)
+        final Mqtt5BlockingClient intruder = client("tts-worker-2", "svc");
+        try {
+            final var e = assertThrows(Mqtt5PubAckException.class, () -> intruder.publishWith()
+                    .topic("config/set/router").qos(MqttQos.AT_LEAST_ONCE).responseTopic("replies/tts-worker-2")
+                    .payload("{\"config\": {\"router_stream_min_chars\": 99}, \"request_id\": \"sneaky\"}"
+                            .getBytes(StandardCharsets.UTF_8)).send());
+            assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, e.getMqttMessage().getReasonCode());
+            assertTrue(e.getMqttMessage().getReasonString().orElseThrow().toString().startsWith("not_authorized"));
+        } finally {
+            intruder.disconnect();
+        }
+        try (Requester service = new Requester(broker.port(), "svc-reader", "svc")) {
+            // a service may not write its own config either, but may read it: answered on its result topic
+            final Requester.Reply reply = service.send("set/svc-reader", "{\"config\": {}, \"request_id\": \"own\"}"
+                    .getBytes(StandardCharsets.UTF_8), "replies/svc-reader");
             assertEquals("not_authorized", reply.errorCode(), reply.envelope().toString());
-            assertEquals("sneaky", reply.envelope().get("id").asText());
-            assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, reply.puback());
+            assertEquals("own", reply.envelope().get("id").asText());
+            assertEquals("config/result/svc-reader", reply.topic());
+        }
+        try (java.sql.Connection db = broker.openDatabase(); var rs = db.createStatement().executeQuery(
+                "SELECT outcome, error_code FROM cm_audit WHERE request_id = 'sneaky'")) {
+            assertTrue(rs.next(), "the refused write is audited");
+            assertEquals("not_authorized", rs.getString(2));
         }
         assertEquals(30, RetainedReader.receiveJson(broker.port(), "config/updated/router", "admin")
                 .get("config").get("router_stream_min_chars").asInt());

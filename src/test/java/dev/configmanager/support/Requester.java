@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Requester implements AutoCloseable {
 
-    /** The result envelope and the PUBACK the request got. */
-    public record Reply(JsonNode envelope, Mqtt5PubAckReasonCode puback, String pubackReason) {
+    /** The result envelope, the topic it came on and the PUBACK the request got. */
+    public record Reply(JsonNode envelope, Mqtt5PubAckReasonCode puback, String pubackReason, String topic) {
         public String type() {
             return envelope.path("type").asText();
         }
@@ -64,9 +64,14 @@ public final class Requester implements AutoCloseable {
         client = (username == null ? builder : builder.simpleAuth().username(username).applySimpleAuth())
                 .buildBlocking();
         client.connect();
-        replyTopic = "test/replies/" + clientId;
+        replyTopic = "test/replies/" + UUID.randomUUID(); // any client id, even one no topic could hold
         replies = client.publishes(MqttGlobalPublishFilter.SUBSCRIBED);
         client.subscribeWith().topicFilter(replyTopic).qos(MqttQos.AT_LEAST_ONCE).send();
+    }
+
+    /** The topic results come back on when the request names no other. */
+    public String replyTopic() {
+        return replyTopic;
     }
 
     public Mqtt5BlockingClient client() {
@@ -79,12 +84,27 @@ public final class Requester implements AutoCloseable {
 
     /** Publishes {@code payload} to {@code config/<topicSuffix>} and returns the matching result. */
     public Reply send(final String topicSuffix, final byte[] payload) throws InterruptedException {
+        return send(topicSuffix, payload, replyTopic);
+    }
+
+    /**
+     * As {@link #send(String, byte[])}, asking for the result on {@code responseTopic}; the result is looked for
+     * there and on {@code config/result/<service>} (where it goes when the extension does not use the response
+     * topic).
+     */
+    public Reply send(final String topicSuffix, final byte[] payload, final String responseTopic)
+            throws InterruptedException {
+        final int slash = topicSuffix.indexOf('/');
+        if (!responseTopic.equals(replyTopic) && slash > 0) {
+            client.subscribeWith().topicFilter("config/result/" + topicSuffix.substring(slash + 1))
+                    .qos(MqttQos.AT_LEAST_ONCE).send();
+        }
         final String correlation = UUID.randomUUID().toString();
         Mqtt5PubAckReasonCode code;
         String reason = null;
         try {
             final var result = client.publishWith().topic("config/" + topicSuffix).qos(MqttQos.AT_LEAST_ONCE)
-                    .responseTopic(replyTopic).correlationData(correlation.getBytes(StandardCharsets.UTF_8))
+                    .responseTopic(responseTopic).correlationData(correlation.getBytes(StandardCharsets.UTF_8))
                     .payload(payload).send();
             final Mqtt5PubAck ack = ((Mqtt5PublishResult.Mqtt5Qos1Result) result).getPubAck();
             code = ack.getReasonCode();
@@ -98,7 +118,8 @@ public final class Requester implements AutoCloseable {
             final Optional<Mqtt5Publish> reply = replies.receive(1, TimeUnit.SECONDS);
             if (reply.isPresent() && reply.get().getCorrelationData()
                     .map(c -> StandardCharsets.UTF_8.decode(c).toString()).filter(correlation::equals).isPresent()) {
-                return new Reply(parse(reply.get().getPayloadAsBytes()), code, reason);
+                return new Reply(parse(reply.get().getPayloadAsBytes()), code, reason,
+                        reply.get().getTopic().toString());
             }
         }
         throw new AssertionError("no result for the request on config/" + topicSuffix);

@@ -1,0 +1,53 @@
+package dev.configmanager.mqtt;
+
+import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
+import com.hivemq.extension.sdk.api.services.publish.RetainedPublish;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One pass over the broker's retained messages at start, shared by every repair that needs to look at them: walking
+ * the whole retained store once per repair would multiply the start-up cost by their number.
+ */
+public final class RetainedStartScan {
+
+    private static final Logger log = LoggerFactory.getLogger(RetainedStartScan.class);
+
+    /** A repair that looks at each retained message, then acts once the pass is over. */
+    public interface Visitor {
+        /** Called for every retained message, possibly from several threads; only collects. */
+        void visit(RetainedPublish message);
+
+        /** Called once after the pass; completes when the repair is done. */
+        CompletableFuture<?> finish();
+    }
+
+    private RetainedStartScan() {
+    }
+
+    public static CompletableFuture<Void> run(final RetainedMessageStore retained, final List<Visitor> visitors) {
+        return retained.iterateAllRetainedMessages((context, message) -> {
+            for (final Visitor v : visitors) {
+                try {
+                    v.visit(message);
+                } catch (final RuntimeException e) {
+                    log.warn("config-manager: a start-up repair could not look at a retained message: {}",
+                            e.toString());
+                }
+            }
+        }).thenCompose(ignored -> CompletableFuture.allOf(visitors.stream().map(RetainedStartScan::finish)
+                .toArray(CompletableFuture[]::new)));
+    }
+
+    /** One repair that fails does not keep the others from finishing. */
+    private static CompletableFuture<?> finish(final Visitor visitor) {
+        try {
+            return visitor.finish();
+        } catch (final RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+}
