@@ -6,9 +6,10 @@ import java.util.Locale;
 /**
  * The admin console's HTTP server and who may use it.
  *
+ * @param hosts  names the console answers to besides IP literals and {@code localhost} (DNS rebinding protection)
  * @param tokens console tokens, each stored as the SHA-256 of the token, never the token itself
  */
-public record ConsoleSettings(boolean enabled, String bind, int port, List<Token> tokens) {
+public record ConsoleSettings(boolean enabled, String bind, int port, List<String> hosts, List<Token> tokens) {
 
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final int DEFAULT_PORT = 8081;
@@ -35,10 +36,11 @@ public record ConsoleSettings(boolean enabled, String bind, int port, List<Token
     }
 
     public ConsoleSettings {
+        hosts = List.copyOf(hosts);
         tokens = List.copyOf(tokens);
     }
 
     public static ConsoleSettings defaults() {
-        return new ConsoleSettings(true, DEFAULT_BIND, DEFAULT_PORT, List.of());
+        return new ConsoleSettings(true, DEFAULT_BIND, DEFAULT_PORT, List.of(), List.of());
     }
 }

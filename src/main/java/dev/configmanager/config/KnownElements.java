@@ -33,7 +33,8 @@ final class KnownElements {
             "secrets", "secrets/key", "secrets/key-file",
             "access", "access/default", "access/rule", "access/rule/client-id", "access/rule/username",
             "access/rule/write", "access/rule/read",
-            "console", "console/enabled", "console/bind", "console/port", "console/token", "console/token/name",
+            "console", "console/enabled", "console/bind", "console/port", "console/host", "console/token",
+            "console/token/name",
             "console/token/role", "console/token/sha256");
 
     /** Access settings that hold one value: a second one, or an empty one, cannot be read as meant. */

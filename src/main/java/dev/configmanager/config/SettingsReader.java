@@ -115,6 +115,7 @@ public final class SettingsReader {
                         : s.equalsIgnoreCase("false") ? Boolean.FALSE : null),
                 r.text("console/bind", defaults.bind(), s -> s.isBlank() ? null : s),
                 r.integer("console/port", defaults.port(), 0, 65_535),
+                r.texts("console/host"),
                 tokens);
     }
 

@@ -3,6 +3,7 @@ package dev.configmanager.console;
 import dev.configmanager.config.ConsoleSettings;
 import dev.configmanager.config.ConsoleSettings.Role;
 import dev.configmanager.wire.CanonicalJson;
+import dev.configmanager.wire.ClientText;
 import dev.configmanager.wire.ErrorCode;
 
 import java.nio.charset.StandardCharsets;
@@ -24,9 +25,11 @@ final class ConsoleAuth {
     }
 
     private final List<ConsoleSettings.Token> tokens;
+    private final ConsoleHosts hosts;
 
-    ConsoleAuth(final List<ConsoleSettings.Token> tokens) {
+    ConsoleAuth(final List<ConsoleSettings.Token> tokens, final ConsoleHosts hosts) {
         this.tokens = tokens;
+        this.hosts = hosts;
     }
 
     boolean hasTokens() {
@@ -70,12 +73,12 @@ final class ConsoleAuth {
         return new Caller(match.name(), match.role());
     }
 
-    private static void checkOrigin(final ApiExchange call) throws ApiExchange.Failure {
+    /** A browser's write must come from a page of this console: an Origin naming a served name and this port. */
+    private void checkOrigin(final ApiExchange call) throws ApiExchange.Failure {
         final Optional<String> origin = call.header("Origin");
-        final Optional<String> host = call.header("Host");
-        if (origin.isPresent() && (host.isEmpty() || !(origin.get().equals("http://" + host.get())
-                || origin.get().equals("https://" + host.get())))) {
-            throw new ApiExchange.Failure(403, "csrf", "cross-origin write refused (Origin " + origin.get() + ")");
+        if (origin.isPresent() && !hosts.isOwnOrigin(origin.get())) {
+            throw new ApiExchange.Failure(403, "csrf", "cross-origin write refused (Origin "
+                    + ClientText.escape(origin.get(), 120) + ")");
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.configmanager.console;
 
 import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.configmanager.config.ConsoleSettings;
 import dev.configmanager.config.ExtensionSettings;
@@ -51,12 +53,15 @@ public final class ConsoleServer {
                     console.port(), e.getMessage());
             return null;
         }
-        final var auth = new ConsoleAuth(console.tokens());
+        final var hosts = new ConsoleHosts(console.hosts(), server.getAddress().getPort());
+        final var auth = new ConsoleAuth(console.tokens(), hosts);
         final var configs = new ConfigApi(pipeline, store, schemas, auth, settings.maxPayloadBytes(),
                 settings.requestTimeout());
+        final var hostCheck = new HostCheck(hosts);
         server.createContext("/api/", new ApiHandler(configs, store, schemas, auth, retained,
-                settings.health().healthPrefix(), storeProblem, settings.maxPayloadBytes()));
-        server.createContext("/", new StaticFiles());
+                settings.health().healthPrefix(), storeProblem, settings.maxPayloadBytes()))
+                .getFilters().add(hostCheck);
+        server.createContext("/", new StaticFiles()).getFilters().add(hostCheck);
         final ExecutorService threads = Executors.newFixedThreadPool(4, Threads.factory("config-manager-console"));
         server.setExecutor(threads);
         server.start();
@@ -64,6 +69,34 @@ public final class ConsoleServer {
                 server.getAddress().getPort(), auth.hasTokens() ? console.tokens().size() + " token(s)"
                         : "no tokens configured: read-only");
         return new ConsoleServer(server, threads);
+    }
+
+    /** Refuses a request whose Host the console does not serve, before any handler sees it. */
+    private static final class HostCheck extends Filter {
+        private final ConsoleHosts hosts;
+
+        HostCheck(final ConsoleHosts hosts) {
+            this.hosts = hosts;
+        }
+
+        @Override
+        public void doFilter(final HttpExchange exchange, final Chain chain) throws IOException {
+            if (hosts.serves(exchange.getRequestHeaders().getFirst("Host"))) {
+                chain.doFilter(exchange);
+                return;
+            }
+            try {
+                new ApiExchange(exchange).respondError(421, "misdirected_request", "this console does not answer to "
+                        + "that Host name; add it as <console><host> in conf/config.xml if it is yours", null);
+            } finally {
+                exchange.close();
+            }
+        }
+
+        @Override
+        public String description() {
+            return "refuses Host names the console does not serve (DNS rebinding)";
+        }
     }
 
     public int port() {

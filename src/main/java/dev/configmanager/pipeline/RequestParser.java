@@ -142,6 +142,38 @@ public final class RequestParser {
     }
 
     /**
+     * What kind of JSON error the parser met, in words of our own: the parser's message quotes the offending input
+     * (a secret typed without quotes would land in the result, the PUBACK reason and the audit log), so only its kind
+     * is kept; the position says where.
+     */
+    private static String jsonProblem(final String parserMessage) {
+        final String m = parserMessage == null ? "" : parserMessage;
+        if (m.startsWith("Duplicate field")) {
+            return "a key appears twice in one object";
+        }
+        if (m.contains("end-of-input")) {
+            return "the document ends before it is complete";
+        }
+        if (m.contains("Trailing token") || m.contains("trailing token")) {
+            return "there is content after the document";
+        }
+        if (m.contains("Non-standard token") || m.contains("NaN") || m.contains("Infinity")) {
+            return "a number JSON does not have (NaN, Infinity)";
+        }
+        if (m.contains("Leading zeroes") || m.contains("numeric value") || m.contains("Number value")
+                || m.contains("Numeric value")) {
+            return "a malformed or overlong number";
+        }
+        if (m.contains("CTRL-CHAR") || m.contains("control character")) {
+            return "a control character inside a string must be escaped";
+        }
+        if (m.contains("escape")) {
+            return "an invalid escape in a string";
+        }
+        return "an unexpected character or token";
+    }
+
+    /**
      * The request id of a request refused for its topic alone, so its answer can still carry it; {@code null} when
      * the payload does not yield a valid one.
      */
@@ -254,9 +286,9 @@ public final class RequestParser {
             final var loc = e.getLocation();
             final String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
             throw reject(service, ErrorCode.INVALID_JSON, "the payload is not valid JSON" + where + ": "
-                    + ClientText.escape(e.getOriginalMessage(), 80));
+                    + jsonProblem(e.getOriginalMessage()));
         } catch (final java.io.IOException e) {
-            throw reject(service, ErrorCode.INVALID_JSON, "the payload is not valid JSON: " + e.getMessage());
+            throw reject(service, ErrorCode.INVALID_JSON, "the payload is not valid JSON");
         }
     }
 

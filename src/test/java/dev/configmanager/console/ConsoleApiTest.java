@@ -89,6 +89,41 @@ class ConsoleApiTest {
     }
 
     @Test
+    void onlyHostNamesTheConsoleServesAreAnsweredAgainstDnsRebinding() throws Exception {
+        // what a page on a rebinding domain sends: its own name in Host, its own origin in Origin
+        assertEquals(421, rawStatus("GET", "/api/services", "evil.example:" + PORT, null));
+        assertEquals(421, rawStatus("GET", "/", "evil.example", null));
+        assertEquals(421, rawStatus("PUT", "/api/services/svc-rebind", "evil.example:" + PORT,
+                "http://evil.example:" + PORT));
+        assertEquals(200, rawStatus("GET", "/api/status", "127.0.0.1:" + PORT, null));
+        assertEquals(200, rawStatus("GET", "/api/status", "localhost:" + PORT, null));
+        assertEquals(200, rawStatus("GET", "/", "[::1]:" + PORT, null));
+        // a write from the console's own page passes the Origin check; one naming another port does not
+        assertEquals(403, rawStatus("PUT", "/api/services/svc-rebind", "127.0.0.1:" + PORT,
+                "http://127.0.0.1:" + (PORT + 1)));
+        assertEquals(200, rawStatus("PUT", "/api/services/svc-rebind", "127.0.0.1:" + PORT,
+                "http://localhost:" + PORT));
+    }
+
+    /** One HTTP/1.1 request over a plain socket (the JDK client will not set Host), with the write token. */
+    private static int rawStatus(final String method, final String path, final String host, final String origin)
+            throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", PORT)) {
+            socket.setSoTimeout(10_000);
+            final String body = method.equals("PUT") ? "{\"a\": 1}" : "";
+            final String request = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n"
+                    + "Authorization: Bearer " + WRITE_TOKEN + "\r\n"
+                    + (origin == null ? "" : "Origin: " + origin + "\r\n")
+                    + (body.isEmpty() ? "" : "Content-Type: application/json\r\n")
+                    + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body;
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            final String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
+            return Integer.parseInt(status.split(" ")[1]);
+        }
+    }
+
+    @Test
     void changeMadeOverMqttAppearsInTheApi() throws Exception {
         try (Requester mqtt = new Requester(broker.port(), "mqtt-admin")) {
             assertTrue(mqtt.send("set", "svc-mqtt", "{\"config\": {\"a\": 1}}").accepted());

@@ -220,6 +220,38 @@ class ConfigRequestsTest {
     }
 
     @Test
+    void errorsPointAtPositionsAndNeverQuoteWhatTheRequestSaid() throws Exception {
+        final String secret = "sk-live-Q7Z9X2";
+        final List<String> payloads = List.of(
+                "{\"config\": {\"key\": " + secret + "}}",                 // a secret typed without quotes
+                "{\"config\": {\"key\": \"x\"}} " + secret,              // trailing content
+                "{\"config\": {\"k\": \"\\q" + secret + "\"}}",          // a bad escape right before it
+                "{\"config\": {\"k\": 01" + secret + "}}",                  // a malformed number
+                "{\"config\": {\"ws_url\": \"ftp://" + secret + "\"}}",    // a schema pattern violation
+                "{\"config\": {\"memory_dir\": \"" + secret + "\"}}");
+        final List<String> services = List.of("svc-echo", "svc-echo", "svc-echo", "svc-echo", "stt-worker",
+                "memory-worker");
+        for (int i = 0; i < payloads.size(); i++) {
+            final Reply reply = requester.send("set/" + services.get(i), payloads.get(i)
+                    .replace("\"config\"", "\"request_id\": \"echo-" + i + "\", \"config\"")
+                    .getBytes(StandardCharsets.UTF_8));
+            assertEquals("config.rejected", reply.type(), payloads.get(i));
+            assertFalse(reply.envelope().toString().contains("Q7Z9X2"), reply.envelope().toString());
+            assertFalse(String.valueOf(reply.pubackReason()).contains("Q7Z9X2"), reply.pubackReason());
+        }
+        // unreadable payloads have no request id to find them by: every audit line of these services is checked
+        try (var db = broker.openDatabase(); var rs = db.createStatement().executeQuery(
+                "SELECT message FROM cm_audit WHERE service IN ('svc-echo', 'stt-worker', 'memory-worker')")) {
+            int rows = 0;
+            while (rs.next()) {
+                rows++;
+                assertFalse(rs.getString(1).contains("Q7Z9X2"), rs.getString(1));
+            }
+            assertTrue(rows >= payloads.size(), rows + " audit lines");
+        }
+    }
+
+    @Test
     void requestsAreNeverDeliveredToSubscribers() throws Exception {
         final List<String> topics = topicsSeenUnder("config/#", () -> {
             requester.send("set", "svc-hidden", "{\"config\": {\"a\": 1}}");
