@@ -218,7 +218,7 @@ public final class ConfigManagerMain implements ExtensionMain {
         }
         try {
             return new SealedConfigStore(H2ConfigStore.open(database, settings.auditMaxRows()), cipher,
-                    schemas::secretPaths);
+                    schemas::secretLocations);
         } catch (final StoreUnavailableException e) {
             log.error("config-manager: {}. Config writes are rejected with store_unavailable and the retained config "
                     + "topics are served as they are. Check that no other process uses {}.mv.db, that the broker "

@@ -89,8 +89,7 @@ final class ConfigApi {
     /** Puts stored secrets back where an edited config still shows the mask; anything unparsable passes as is. */
     private java.nio.ByteBuffer unmask(final String service, final Action action, final java.nio.ByteBuffer body)
             throws Exception {
-        final List<List<String>> secrets = schemas.secretPaths(service);
-        if (secrets.isEmpty() || (action != Action.SET && action != Action.PATCH)
+        if (!schemas.hasSecrets(service) || (action != Action.SET && action != Action.PATCH)
                 || body.remaining() > maxBodyBytes) {
             return body;
         }
@@ -105,7 +104,8 @@ final class ConfigApi {
             return body;
         }
         final Optional<ConfigVersion> current = store.current(service).filter(v -> !v.isDeleted());
-        SecretMask.restore(edited, current.map(ConfigApi::parse).orElse(null), secrets);
+        SecretMask.restore(edited, current.map(ConfigApi::parse).orElse(null),
+                schemas.secretLocations(service, edited));
         return java.nio.ByteBuffer.wrap(Json.bytes(edited));
     }
 
@@ -122,19 +122,10 @@ final class ConfigApi {
         auth.authorize(call, Role.READ);
         final ConfigVersion from = version(service, call.intQuery("from", 0, Integer.MAX_VALUE));
         final ConfigVersion to = version(service, call.intQuery("to", 0, Integer.MAX_VALUE));
-        final ArrayNode changes = ConfigDiff.between(parse(from), parse(to));
-        final List<String> secrets = schemas.secretPaths(service).stream().map(p -> "/" + String.join("/", p))
-                .toList();
-        for (final JsonNode change : changes) {
-            final String path = change.get("path").asText();
-            if (secrets.stream().anyMatch(s -> path.equals(s) || path.startsWith(s + "/"))) {
-                final ObjectNode masked = (ObjectNode) change;
-                masked.replace("from", masked.has("from") ? Json.MAPPER.getNodeFactory().textNode(SecretMask.MASK)
-                        : null);
-                masked.replace("to", masked.has("to") ? Json.MAPPER.getNodeFactory().textNode(SecretMask.MASK)
-                        : null);
-            }
-        }
+        final JsonNode fromConfig = parse(from);
+        final JsonNode toConfig = parse(to);
+        final ArrayNode changes = ConfigDiff.between(fromConfig, toConfig,
+                schemas.secretLocations(service, fromConfig), schemas.secretLocations(service, toConfig));
         final ObjectNode body = Json.object();
         body.put("service", service);
         body.put("from", from.version());
@@ -171,7 +162,8 @@ final class ConfigApi {
         node.put("request_id", v.requestId());
         node.put("origin", v.origin().name().toLowerCase(java.util.Locale.ROOT));
         if (withConfig) {
-            node.set("config", SecretMask.apply(parse(v), schemas.secretPaths(v.service())));
+            final JsonNode config = parse(v);
+            node.set("config", SecretMask.mask(config, List.of(), schemas.secretLocations(v.service(), config)));
         }
         return node;
     }

@@ -1,58 +1,110 @@
 package dev.configmanager.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 import java.util.List;
 
-/** The console never shows a secret: values at a service's secret paths are replaced before anything is sent. */
+/**
+ * The console never shows a secret. Every config value the API sends, whole documents, history, the sub-trees of a
+ * diff, goes through {@link #mask}: given where in the config the value sits and where the config's secrets are (from
+ * its schema: fields, array elements, whole sub-trees), it replaces each secret inside the value by {@link #MASK}, and
+ * the whole value when it lies inside a secret.
+ */
 final class SecretMask {
 
     static final String MASK = "********";
+    private static final TextNode MASK_NODE = TextNode.valueOf(MASK);
 
     private SecretMask() {
     }
 
     /**
-     * What the console sends back is what it showed: a secret still reading {@link #MASK} means "unchanged", so it
-     * is replaced by the stored value (or dropped when there is none) before the write.
+     * A copy of {@code value}, found at {@code at} in a config whose secrets are at {@code secrets}, with every
+     * present, non-null secret replaced by {@link #MASK}. {@code value} itself is returned when it holds none.
      */
-    static void restore(final JsonNode edited, final JsonNode stored, final List<List<String>> secretPaths) {
-        for (final List<String> path : secretPaths) {
-            JsonNode parent = edited;
-            JsonNode storedParent = stored;
-            for (int i = 0; i < path.size() - 1 && parent != null; i++) {
-                parent = parent.get(path.get(i));
-                storedParent = storedParent == null ? null : storedParent.get(path.get(i));
+    static JsonNode mask(final JsonNode value, final List<String> at, final List<List<String>> secrets) {
+        if (value == null || value.isNull()) {
+            return value;
+        }
+        JsonNode copy = null;
+        for (final List<String> secret : secrets) {
+            if (startsWith(at, secret)) {
+                return MASK_NODE; // the value is a secret, or lies inside one
             }
-            final String field = path.get(path.size() - 1);
-            if (parent instanceof ObjectNode object && MASK.equals(object.path(field).textValue())) {
-                final JsonNode original = storedParent == null ? null : storedParent.get(field);
-                if (original == null) {
-                    object.remove(field);
-                } else {
-                    object.set(field, original.deepCopy());
+            if (startsWith(secret, at)) {
+                if (copy == null) {
+                    copy = value.deepCopy();
                 }
+                replace(copy, secret.subList(at.size(), secret.size()));
+            }
+        }
+        return copy == null ? value : copy;
+    }
+
+    /**
+     * What the console sends back is what it showed: a secret still reading {@link #MASK} means "unchanged", so it is
+     * replaced by the stored value at the same place (or dropped from its object when there is none) before the write.
+     *
+     * @param secrets where {@code edited} holds secrets
+     */
+    static void restore(final JsonNode edited, final JsonNode stored, final List<List<String>> secrets) {
+        for (final List<String> path : secrets) {
+            final JsonNode parent = at(edited, path.subList(0, path.size() - 1));
+            final String last = path.get(path.size() - 1);
+            if (parent == null || !MASK.equals(child(parent, last) == null ? null : child(parent, last).textValue())) {
+                continue;
+            }
+            final JsonNode original = at(stored, path);
+            if (parent instanceof ObjectNode object) {
+                if (original == null) {
+                    object.remove(last);
+                } else {
+                    object.set(last, original.deepCopy());
+                }
+            } else if (parent instanceof ArrayNode array && original != null) {
+                array.set(Integer.parseInt(last), original.deepCopy());
             }
         }
     }
 
-    /** A copy of {@code config} with every present, non-null secret replaced by {@link #MASK}. */
-    static JsonNode apply(final JsonNode config, final List<List<String>> secretPaths) {
-        if (config == null || secretPaths.isEmpty()) {
-            return config;
+    private static void replace(final JsonNode root, final List<String> path) {
+        final JsonNode parent = at(root, path.subList(0, path.size() - 1));
+        final String last = path.get(path.size() - 1);
+        final JsonNode value = parent == null ? null : child(parent, last);
+        if (value == null || value.isNull()) {
+            return;
         }
-        final JsonNode copy = config.deepCopy();
-        for (final List<String> path : secretPaths) {
-            JsonNode parent = copy;
-            for (int i = 0; i < path.size() - 1 && parent != null; i++) {
-                parent = parent.get(path.get(i));
-            }
-            final String field = path.get(path.size() - 1);
-            if (parent instanceof ObjectNode object && object.hasNonNull(field)) {
-                object.put(field, MASK);
+        if (parent instanceof ObjectNode object) {
+            object.set(last, MASK_NODE);
+        } else if (parent instanceof ArrayNode array) {
+            array.set(Integer.parseInt(last), MASK_NODE);
+        }
+    }
+
+    private static JsonNode at(final JsonNode root, final List<String> path) {
+        JsonNode node = root;
+        for (final String segment : path) {
+            node = node == null ? null : child(node, segment);
+        }
+        return node;
+    }
+
+    private static JsonNode child(final JsonNode node, final String segment) {
+        if (node.isArray()) {
+            try {
+                return node.get(Integer.parseInt(segment));
+            } catch (final NumberFormatException e) {
+                return null;
             }
         }
-        return copy;
+        return node.get(segment);
+    }
+
+    /** Whether {@code path} is {@code prefix} or lies below it. */
+    private static boolean startsWith(final List<String> path, final List<String> prefix) {
+        return path.size() >= prefix.size() && path.subList(0, prefix.size()).equals(prefix);
     }
 }

@@ -42,7 +42,7 @@ public final class SchemaRegistry {
     private volatile Map<String, Compiled> schemas;
 
     /** A service's schema and its secret fields, or the reason it cannot be used. */
-    private record Compiled(JsonSchema schema, JsonNode document, List<List<String>> secretPaths, String problem) {
+    private record Compiled(JsonSchema schema, JsonNode document, SecretSchema secrets, String problem) {
     }
 
     private SchemaRegistry(final JsonSchemaFactory factory, final SchemaValidatorsConfig config,
@@ -153,7 +153,7 @@ public final class SchemaRegistry {
         try {
             return compile(factory, config, Json.MAPPER.readTree(Files.readAllBytes(file)));
         } catch (final IOException e) {
-            return new Compiled(null, null, List.of(), e.getMessage());
+            return new Compiled(null, null, SecretSchema.NONE, e.getMessage());
         }
     }
 
@@ -161,47 +161,37 @@ public final class SchemaRegistry {
                                     final JsonNode node) {
         try {
             if (!node.isObject()) {
-                return new Compiled(null, node, List.of(), "a schema must be a JSON object");
+                return new Compiled(null, node, SecretSchema.NONE, "a schema must be a JSON object");
             }
             final JsonSchema meta = factory.getSchema(SchemaLocation.of(META_SCHEMA), config);
             final List<Violation> metaViolations = violations(meta.validate(node));
             if (!metaViolations.isEmpty()) {
-                return new Compiled(null, node, List.of(), "not a valid draft 2020-12 schema: " + metaViolations);
+                // still masked and sealed where it says writeOnly: a broken schema must not expose stored secrets
+                return new Compiled(null, node, SecretSchema.of(node), "not a valid draft 2020-12 schema: "
+                        + metaViolations);
             }
             final JsonSchema schema = factory.getSchema(node, config);
             schema.initializeValidators();
-            final List<List<String>> secrets = new ArrayList<>();
-            collectSecrets(node, new ArrayList<>(), secrets);
-            return new Compiled(schema, node, List.copyOf(secrets), null);
+            return new Compiled(schema, node, SecretSchema.of(node), null);
         } catch (final Exception e) {
-            return new Compiled(null, null, List.of(), e.getMessage());
+            return new Compiled(null, node, node.isObject() ? SecretSchema.of(node) : SecretSchema.NONE,
+                    e.getMessage());
         }
     }
 
     /**
-     * The paths of the service's secrets: fields marked {@code "writeOnly": true}, found through {@code properties}
-     * at any depth. (Secrets behind {@code $ref} or combinators are not followed; mark them where they are declared.)
+     * Where {@code config} holds the service's secrets (see {@link SecretSchema}): keys and array indices from the
+     * root, outermost first.
      */
-    public List<List<String>> secretPaths(final String service) {
+    public List<List<String>> secretLocations(final String service, final JsonNode config) {
         final Compiled compiled = schemas.get(service);
-        return compiled == null ? List.of() : compiled.secretPaths();
+        return compiled == null ? List.of() : compiled.secrets().locate(config);
     }
 
-    private static void collectSecrets(final JsonNode schema, final List<String> path,
-                                       final List<List<String>> secrets) {
-        final JsonNode properties = schema.get("properties");
-        if (properties == null || !properties.isObject()) {
-            return;
-        }
-        properties.fields().forEachRemaining(field -> {
-            path.add(field.getKey());
-            if (field.getValue().path("writeOnly").asBoolean(false)) {
-                secrets.add(List.copyOf(path));
-            } else {
-                collectSecrets(field.getValue(), path, secrets);
-            }
-            path.remove(path.size() - 1);
-        });
+    /** Whether the service's schema marks anything {@code writeOnly}. */
+    public boolean hasSecrets(final String service) {
+        final Compiled compiled = schemas.get(service);
+        return compiled != null && !compiled.secrets().isEmpty();
     }
 
     private static List<Violation> violations(final java.util.Set<ValidationMessage> messages) {

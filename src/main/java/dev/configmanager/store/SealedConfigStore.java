@@ -1,6 +1,7 @@
 package dev.configmanager.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.Json;
@@ -11,7 +12,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * Keeps secret config values encrypted at rest. Before a version is stored, every value at one of the service's
@@ -25,14 +26,17 @@ public final class SealedConfigStore implements ConfigStore {
 
     private final ConfigStore store;
     private final SecretCipher cipher;
-    private final Function<String, List<List<String>>> secretPaths;
+    private final BiFunction<String, JsonNode, List<List<String>>> secretLocations;
 
-    /** @param secretPaths the secret field paths of a service (object keys from the root), from its schema */
+    /**
+     * @param secretLocations where a service's config holds secrets (object keys and array indices from the root),
+     *                        from its schema
+     */
     public SealedConfigStore(final ConfigStore store, final SecretCipher cipher,
-                             final Function<String, List<List<String>>> secretPaths) {
+                             final BiFunction<String, JsonNode, List<List<String>>> secretLocations) {
         this.store = store;
         this.cipher = cipher;
-        this.secretPaths = secretPaths;
+        this.secretLocations = secretLocations;
     }
 
     @Override
@@ -94,25 +98,47 @@ public final class SealedConfigStore implements ConfigStore {
     }
 
     private ConfigVersion seal(final ConfigVersion v) {
-        final List<List<String>> paths = v.config() == null ? List.of() : secretPaths.apply(v.service());
-        if (paths.isEmpty()) {
+        if (v.config() == null) {
             return v;
         }
         final JsonNode config = parse(v.config());
+        final List<List<String>> locations = secretLocations.apply(v.service(), config);
         boolean changed = false;
-        for (final List<String> path : paths) {
-            JsonNode parent = config;
-            for (int i = 0; i < path.size() - 1 && parent != null; i++) {
-                parent = parent.get(path.get(i));
-            }
-            final String field = path.get(path.size() - 1);
-            if (parent instanceof ObjectNode object && object.has(field) && !object.get(field).isNull()) {
-                final String plain = CanonicalJson.write(object.get(field));
-                object.putObject(field).put(MARKER, cipher.seal(plain, context(v.service(), path)));
+        for (final List<String> path : locations) {
+            final JsonNode parent = at(config, path.subList(0, path.size() - 1));
+            final String last = path.get(path.size() - 1);
+            final JsonNode value = parent == null ? null : child(parent, last);
+            if (value != null && !value.isNull()) {
+                final ObjectNode sealed = Json.object().put(MARKER, cipher.seal(CanonicalJson.write(value),
+                        context(v.service(), path)));
+                if (parent instanceof ObjectNode object) {
+                    object.set(last, sealed);
+                } else {
+                    ((ArrayNode) parent).set(Integer.parseInt(last), sealed);
+                }
                 changed = true;
             }
         }
         return changed ? with(v, CanonicalJson.write(config)) : v;
+    }
+
+    private static JsonNode at(final JsonNode root, final List<String> path) {
+        JsonNode node = root;
+        for (final String segment : path) {
+            node = node == null ? null : child(node, segment);
+        }
+        return node;
+    }
+
+    private static JsonNode child(final JsonNode node, final String segment) {
+        if (node.isArray()) {
+            try {
+                return node.get(Integer.parseInt(segment));
+            } catch (final NumberFormatException e) {
+                return null;
+            }
+        }
+        return node.get(segment);
     }
 
     private ConfigVersion open(final ConfigVersion v) {
@@ -124,25 +150,35 @@ public final class SealedConfigStore implements ConfigStore {
         return with(v, CanonicalJson.write(config));
     }
 
+    /** Opens every sealed value, in objects and arrays alike, each with the location it was sealed for. */
     private void openAll(final String service, final JsonNode node, final List<String> path) {
-        if (!(node instanceof ObjectNode object)) {
-            return;
-        }
-        final Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
-        while (fields.hasNext()) {
-            final Map.Entry<String, JsonNode> field = fields.next();
-            path.add(field.getKey());
-            final JsonNode value = field.getValue();
-            final JsonNode sealed = value.isObject() && value.size() == 1 ? value.get(MARKER) : null;
-            final Optional<String> plain = sealed != null && sealed.isTextual()
-                    ? cipher.open(sealed.textValue(), context(service, path)) : Optional.empty();
-            if (plain.isPresent()) {
-                field.setValue(parse(plain.get()));
-            } else {
-                openAll(service, value, path);
+        if (node instanceof ObjectNode object) {
+            final Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
+            while (fields.hasNext()) {
+                final Map.Entry<String, JsonNode> field = fields.next();
+                path.add(field.getKey());
+                opened(service, field.getValue(), path).ifPresentOrElse(field::setValue,
+                        () -> openAll(service, field.getValue(), path));
+                path.remove(path.size() - 1);
             }
-            path.remove(path.size() - 1);
+        } else if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                path.add(Integer.toString(i));
+                final int index = i;
+                opened(service, array.get(i), path).ifPresentOrElse(plain -> array.set(index, plain),
+                        () -> openAll(service, array.get(index), path));
+                path.remove(path.size() - 1);
+            }
         }
+    }
+
+    /** The plain value of a sealed value at {@code path}, or empty if it is not one (or not sealed for there). */
+    private Optional<JsonNode> opened(final String service, final JsonNode value, final List<String> path) {
+        final JsonNode sealed = value.isObject() && value.size() == 1 ? value.get(MARKER) : null;
+        if (sealed == null || !sealed.isTextual()) {
+            return Optional.empty();
+        }
+        return cipher.open(sealed.textValue(), context(service, path)).map(SealedConfigStore::parse);
     }
 
     private static String context(final String service, final List<String> path) {
