@@ -3,8 +3,10 @@ package dev.configmanager.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.ExtensionSettings.UnknownServicePolicy;
+import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.ConfigVersion.Change;
+import dev.configmanager.store.SealedConfigStore;
 import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.ConfigResult;
@@ -112,10 +114,21 @@ final class ConfigDecider {
             return Optional.of(Rejected.of(service, ErrorCode.TOO_DEEP, "the resulting config nests deeper than "
                     + maxDepth + " levels").withCurrentVersion(currentVersion));
         }
-        final int size = CanonicalJson.write(config).getBytes(StandardCharsets.UTF_8).length;
+        final String canonical = CanonicalJson.write(config);
+        final int size = canonical.getBytes(StandardCharsets.UTF_8).length;
         if (size > maxPayloadBytes) {
             return Optional.of(Rejected.of(service, ErrorCode.TOO_LARGE, "the resulting config is " + size
                     + " bytes; the limit is " + maxPayloadBytes).withCurrentVersion(currentVersion));
+        }
+        if (schemas.hasSecrets(service)) {
+            // sealed at rest, secrets grow by about a third plus a wrapper each: bounded here, before the writer
+            final long sealed = canonical.length()
+                    + SealedConfigStore.sealingGrowth(config, schemas.secretLocations(service, config));
+            if (sealed > ConfigStore.MAX_CONFIG_CHARS) {
+                return Optional.of(Rejected.of(service, ErrorCode.TOO_LARGE, "with its secrets sealed at rest the "
+                        + "config would be " + sealed + " characters; the store holds at most "
+                        + ConfigStore.MAX_CONFIG_CHARS).withCurrentVersion(currentVersion));
+            }
         }
         final List<Violation> violations = schemas.validate(service, config);
         if (!violations.isEmpty()) {

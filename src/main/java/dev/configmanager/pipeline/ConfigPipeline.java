@@ -12,6 +12,7 @@ import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.ConfigVersion.Origin;
 import dev.configmanager.store.StoreUnavailableException;
+import dev.configmanager.store.WriteRefusedException;
 import dev.configmanager.wire.ClientText;
 import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ConfigResult.Accepted;
@@ -332,6 +333,16 @@ public final class ConfigPipeline implements AutoCloseable {
                 storeFailed = true;
                 log.error("config-manager: {} request(s) rejected with store_unavailable: {}", batch.size(),
                         e.getMessage());
+            } catch (final WriteRefusedException e) {
+                // the database works but refused a row of this batch: decide and commit each request on its own,
+                // so the one that cannot be stored fails alone
+                view.keySet().forEach(latest::invalidate);
+                if (batch.size() > 1) {
+                    batch.forEach(p -> processBatch(List.of(p)));
+                } else {
+                    refusedAlone(batch.get(0), e);
+                }
+                return;
             }
         }
         reportStore(storeFailed);
@@ -349,6 +360,21 @@ public final class ConfigPipeline implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             answer(batch.get(i), results.get(i), published.get(i));
         }
+    }
+
+    /** A request whose rows the database refused even on their own: rejected, audited if that still works. */
+    private void refusedAlone(final Pending p, final WriteRefusedException e) {
+        log.error("config-manager: a request for {} could not be stored (the database refused its rows); nothing of "
+                + "it was stored: {}", service(p), e.getMessage());
+        final Rejected refused = Rejected.of(service(p), ErrorCode.INTERNAL,
+                "the config database refused to store this request; nothing was stored");
+        final AuditRecord line = p.request() == null ? p.earlyAudit() : audit(p.request(), refused);
+        try {
+            store.commit(List.of(), List.of(line));
+        } catch (final StoreUnavailableException | WriteRefusedException again) {
+            log.warn("config-manager: the refused request could not be audited either: {}", again.getMessage());
+        }
+        answer(p, p.early() != null ? p.early() : refused, null);
     }
 
     private void reportStore(final boolean failed) {

@@ -9,6 +9,9 @@ import java.util.Optional;
  */
 public interface ConfigStore extends AutoCloseable {
 
+    /** The most characters a stored config may have, sealed secrets included (its column's size). */
+    int MAX_CONFIG_CHARS = 1_048_576;
+
     /** A UUID fixed for the life of this database. */
     String epoch();
 
@@ -35,8 +38,11 @@ public interface ConfigStore extends AutoCloseable {
     /**
      * Stores new versions and audit records atomically and durably: when this returns, they are synced to disk. One
      * call is one sync, however many writes it carries (group commit).
+     *
+     * @throws WriteRefusedException the database works but refused these rows; nothing was kept
      */
-    void commit(List<ConfigVersion> versions, List<AuditRecord> audit) throws StoreUnavailableException;
+    void commit(List<ConfigVersion> versions, List<AuditRecord> audit)
+            throws StoreUnavailableException, WriteRefusedException;
 
     @Override
     void close();

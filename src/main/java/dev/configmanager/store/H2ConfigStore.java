@@ -239,14 +239,21 @@ public final class H2ConfigStore implements ConfigStore {
      */
     @Override
     public synchronized void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
-            throws StoreUnavailableException {
+            throws StoreUnavailableException, WriteRefusedException {
         if (versions.isEmpty() && audit.isEmpty()) {
             return;
         }
         final Connection c = connection();
         final long seq = journalSeq + 1;
         try {
-            write(c, versions, audit, seq);
+            try {
+                write(c, versions, audit, seq);
+            } catch (final SQLException e) {
+                if (isRefusedData(e)) {
+                    refuse(c, e); // nothing is journalled yet: the rows were refused, the database works
+                }
+                throw e;
+            }
             final long before;
             try {
                 before = journal.append(new CommitJournal.Entry(seq, versions, audit));
@@ -297,6 +304,27 @@ public final class H2ConfigStore implements ConfigStore {
             s.setString(2, Long.toString(seq));
             s.executeUpdate();
         }
+    }
+
+    /**
+     * A data exception (SQLSTATE class 22: a value too long, out of range) or a constraint violation (class 23) is
+     * about these rows, not the database: the connection stays, so one bad request cannot take the store down for
+     * everyone else's writes.
+     */
+    private static boolean isRefusedData(final SQLException e) {
+        final String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+
+    private static void refuse(final Connection c, final SQLException e) throws WriteRefusedException {
+        try {
+            c.rollback();
+        } catch (final SQLException rollback) {
+            e.addSuppressed(rollback);
+            return; // not even a rollback: handled as a failed database
+        }
+        log.warn("config-manager: the config database refused a commit's rows: {}", e.getMessage());
+        throw new WriteRefusedException("the config database refused these rows: " + e.getMessage(), e);
     }
 
     /** A commit H2 refused must not come back from the journal at the next start. */

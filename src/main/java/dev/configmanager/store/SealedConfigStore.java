@@ -7,6 +7,7 @@ import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.Json;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -84,7 +85,7 @@ public final class SealedConfigStore implements ConfigStore {
 
     @Override
     public void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
-            throws StoreUnavailableException {
+            throws StoreUnavailableException, WriteRefusedException {
         final List<ConfigVersion> sealed = new ArrayList<>(versions.size());
         for (final ConfigVersion v : versions) {
             sealed.add(seal(v));
@@ -120,6 +121,25 @@ public final class SealedConfigStore implements ConfigStore {
             }
         }
         return changed ? with(v, CanonicalJson.write(config)) : v;
+    }
+
+    /**
+     * How many characters sealing adds to {@code config}'s canonical form, computed without sealing: each secret
+     * value becomes {@code {"$sealed":"<base64 of nonce, ciphertext, tag>"}}. Lets a write that would not fit its
+     * column be refused before it reaches the writer.
+     */
+    public static long sealingGrowth(final JsonNode config, final List<List<String>> locations) {
+        long growth = 0;
+        for (final List<String> path : locations) {
+            final JsonNode value = at(config, path);
+            if (value != null && !value.isNull()) {
+                final String plain = CanonicalJson.write(value);
+                final long sealedBytes = SecretCipher.sealedBytes(plain.getBytes(StandardCharsets.UTF_8).length);
+                final long base64 = 4 * ((sealedBytes + 2) / 3);
+                growth += ("{\"" + MARKER + "\":\"\"}").length() + base64 - plain.length();
+            }
+        }
+        return growth;
     }
 
     private static JsonNode at(final JsonNode root, final List<String> path) {

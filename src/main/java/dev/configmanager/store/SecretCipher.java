@@ -81,6 +81,11 @@ public final class SecretCipher {
         }
     }
 
+    /** The size of a sealed value before base64: nonce, ciphertext (as long as the plaintext) and tag. */
+    static long sealedBytes(final long plaintextBytes) {
+        return NONCE_BYTES + plaintextBytes + TAG_BITS / 8;
+    }
+
     /** The plaintext, or empty when the value was not sealed by this key for this context. */
     public Optional<String> open(final String sealed, final String context) {
         try {

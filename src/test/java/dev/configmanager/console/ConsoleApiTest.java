@@ -76,6 +76,10 @@ class ConsoleApiTest {
             assertEquals(400, response.statusCode(), bad + ": " + response.body());
             assertEquals("invalid_request", Requester.parse(response.body().getBytes(StandardCharsets.UTF_8))
                     .path("error").path("code").asText());
+            try (Requester mqtt = new Requester(broker.port(), "rid-neighbour")) {
+                assertTrue(mqtt.send("set", "svc-rid-neighbour", "{\"config\": {\"at\": " + System.nanoTime()
+                        + "}}").accepted(), "a write right after it is stored");
+            }
         }
         assertEquals(404, send("GET", "/api/services/svc-rid", READ_TOKEN, null, null).status());
         final HttpResponse<String> good = http.send(HttpRequest.newBuilder(uri("/api/services/svc-rid"))
