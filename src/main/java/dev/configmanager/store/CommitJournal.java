@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,20 +38,60 @@ final class CommitJournal implements AutoCloseable {
     /** Larger than any commit the pipeline makes (a batch of 256 KiB configs); anything larger is damage. */
     private static final int MAX_RECORD_BYTES = 512 * 1024 * 1024;
 
+    /** Opens the journal's file; tests put a channel that fails on demand in front of the real one. */
+    interface Opener {
+        FileChannel open(Path path) throws IOException;
+
+        Opener REAL = path -> FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+    }
+
     private final Path path;
     private final FileChannel channel;
+    /** The file this journal was opened on (device and inode on Linux), to notice it being moved or deleted. */
+    private final Object fileKey;
     private long end;
+    private boolean inDoubt;
 
-    private CommitJournal(final Path path, final FileChannel channel, final long end) {
+    private CommitJournal(final Path path, final FileChannel channel, final Object fileKey, final long end) {
         this.path = path;
         this.channel = channel;
+        this.fileKey = fileKey;
         this.end = end;
     }
 
     static CommitJournal open(final Path path) throws IOException {
-        final FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        return new CommitJournal(path, channel, channel.size());
+        return open(path, Opener.REAL);
+    }
+
+    static CommitJournal open(final Path path, final Opener opener) throws IOException {
+        final FileChannel channel = opener.open(path);
+        return new CommitJournal(path, channel, fileKey(path), channel.size());
+    }
+
+    private static Object fileKey(final Path path) throws IOException {
+        return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+    }
+
+    /**
+     * Whether the file at the journal's path is no longer the one it writes to (moved, deleted or replaced while the
+     * broker runs), or no longer holds what it wrote (cut or overwritten in place). What it appends then would not be
+     * there, or not readable, for the next start.
+     */
+    boolean isDetached() {
+        try {
+            return fileKey != null && !fileKey.equals(fileKey(path)) || channel.size() != end;
+        } catch (final IOException e) {
+            return true; // gone, or not readable: either way not a journal the next start can use
+        }
+    }
+
+    /**
+     * Whether a failed append may have left its record behind (its removal failed too): the next start could then
+     * apply a commit that was answered as not stored.
+     */
+    boolean inDoubt() {
+        return inDoubt;
     }
 
     Path path() {
@@ -73,13 +115,40 @@ final class CommitJournal implements AutoCloseable {
         record.putInt(body.length).putInt((int) crc.getValue()).put(body).flip();
         final long before = end;
         long at = before;
-        while (record.hasRemaining()) {
-            at += channel.write(record, at);
+        try {
+            while (record.hasRemaining()) {
+                at += channel.write(record, at);
+            }
+            // fdatasync: it writes the file's new length too (reading the record back needs it), not its times.
+            channel.force(false);
+        } catch (final IOException e) {
+            undo(before, e);
+            throw e;
         }
-        // fdatasync: it writes the file's new length too (reading the record back needs it), not its times.
-        channel.force(false);
         end = at;
         return before;
+    }
+
+    /**
+     * Takes a failed append's record out again: a commit answered "not stored" must not be applied when the journal
+     * is next read. If even that fails, the record's length is zeroed (reading stops there); if that fails too, the
+     * journal is {@link #inDoubt}.
+     */
+    private void undo(final long before, final IOException failure) {
+        try {
+            channel.truncate(before);
+            channel.force(true);
+            return;
+        } catch (final IOException e) {
+            failure.addSuppressed(e);
+        }
+        try {
+            channel.write(ByteBuffer.allocate(HEADER_BYTES), before);
+            channel.force(false);
+        } catch (final IOException e) {
+            failure.addSuppressed(e);
+            inDoubt = true;
+        }
     }
 
     /** Cuts the journal back to {@code position} (0 after a checkpoint: H2 holds everything) and syncs that. */

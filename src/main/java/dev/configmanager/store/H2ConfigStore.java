@@ -50,7 +50,8 @@ public final class H2ConfigStore implements ConfigStore {
     private final Path file;
     private final int auditMaxRows;
     private final String epoch;
-    private final CommitJournal journal;
+    private final CommitJournal.Opener journalOpener;
+    private CommitJournal journal;
     private final ScheduledExecutorService checkpoints =
             Executors.newSingleThreadScheduledExecutor(Threads.factory("config-manager-checkpoint"));
     private Connection connection;
@@ -59,8 +60,9 @@ public final class H2ConfigStore implements ConfigStore {
     private long journalSeq;
 
     private H2ConfigStore(final Path file, final int auditMaxRows, final Connection connection, final String epoch,
-                          final CommitJournal journal) {
+                          final CommitJournal journal, final CommitJournal.Opener journalOpener) {
         this.file = file;
+        this.journalOpener = journalOpener;
         this.auditMaxRows = auditMaxRows;
         this.connection = connection;
         this.epoch = epoch;
@@ -77,13 +79,20 @@ public final class H2ConfigStore implements ConfigStore {
     /** With H2 synced at most every {@code checkpointIntervalMillis} (tests hold commits in the journal). */
     static H2ConfigStore open(final Path file, final int auditMaxRows, final long checkpointIntervalMillis)
             throws StoreUnavailableException {
+        return open(file, auditMaxRows, checkpointIntervalMillis, CommitJournal.Opener.REAL);
+    }
+
+    /** With the journal's file opened by {@code journalOpener} (tests make its writes fail). */
+    static H2ConfigStore open(final Path file, final int auditMaxRows, final long checkpointIntervalMillis,
+                              final CommitJournal.Opener journalOpener) throws StoreUnavailableException {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             final Connection connection = connect(file);
             Migrations.apply(connection);
             final String epoch = readEpoch(connection);
-            final CommitJournal journal = CommitJournal.open(journalPath(file));
-            final H2ConfigStore store = new H2ConfigStore(file, auditMaxRows, connection, epoch, journal);
+            final CommitJournal journal = CommitJournal.open(journalPath(file), journalOpener);
+            final H2ConfigStore store = new H2ConfigStore(file, auditMaxRows, connection, epoch, journal,
+                    journalOpener);
             try {
                 store.restoreFromJournal(connection);
             } catch (final Exception e) {
@@ -246,19 +255,33 @@ public final class H2ConfigStore implements ConfigStore {
         final Connection c = connection();
         final long seq = journalSeq + 1;
         try {
-            try {
-                write(c, versions, audit, seq);
-            } catch (final SQLException e) {
-                if (isRefusedData(e)) {
-                    refuse(c, e); // nothing is journalled yet: the rows were refused, the database works
+            long before = -1;
+            for (int attempt = 0; before < 0; attempt++) {
+                if (attempt > 0 || journal.isDetached()) {
+                    // moved, deleted or replaced: what it holds, and this commit, would not be there after a crash
+                    c.rollback();
+                    if (attempt > 1) {
+                        throw fail("keep the journal " + journal.path() + " in place", new IOException(
+                                "it keeps being moved or deleted"));
+                    }
+                    reattachJournal(c);
                 }
-                throw e;
-            }
-            final long before;
-            try {
-                before = journal.append(new CommitJournal.Entry(seq, versions, audit));
-            } catch (final IOException e) {
-                throw fail("write the journal " + journal.path(), e);
+                try {
+                    write(c, versions, audit, seq);
+                } catch (final SQLException e) {
+                    if (isRefusedData(e)) {
+                        refuse(c, e); // nothing is journalled yet: the rows were refused, the database works
+                    }
+                    throw e;
+                }
+                try {
+                    before = journal.append(new CommitJournal.Entry(seq, versions, audit));
+                } catch (final IOException e) {
+                    throw fail("write the journal " + journal.path(), e);
+                }
+                if (journal.isDetached()) {
+                    before = -1; // it went while this commit was appended: again, on a journal that is in place
+                }
             }
             try {
                 c.commit();
@@ -337,12 +360,42 @@ public final class H2ConfigStore implements ConfigStore {
         }
     }
 
+    /**
+     * Starts a new journal at the journal's path after the old one was moved, deleted or replaced. H2 is synced
+     * first, so it holds every commit the old journal held; a file someone put in its place is set aside.
+     */
+    private void reattachJournal(final Connection c) throws SQLException {
+        final Path path = journal.path();
+        log.warn("config-manager: the journal {} was moved, deleted or replaced while the broker ran; syncing the "
+                + "database and starting a new journal there", path);
+        try (var s = c.createStatement()) {
+            s.execute("CHECKPOINT SYNC");
+        }
+        try {
+            if (Files.exists(path)) {
+                final Path aside = Path.of(path + ".replaced-" + System.currentTimeMillis());
+                Files.move(path, aside);
+                log.warn("config-manager: the file found at {} is kept as {}", path, aside);
+            }
+            final CommitJournal fresh = CommitJournal.open(path, journalOpener);
+            final CommitJournal old = journal;
+            journal = fresh;
+            old.close();
+        } catch (final IOException e) {
+            throw new SQLException("cannot start a new journal at " + path + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Syncs H2 if the journal holds commits; a failure leaves them there for the next try (or the next start). */
     private synchronized void checkpointPending() {
         if (connection == null || journal.size() == 0) {
             return;
         }
         try {
+            if (journal.isDetached()) {
+                reattachJournal(connection);
+                return;
+            }
             checkpoint(connection);
         } catch (final SQLException e) {
             // dropped like any failed connection; reopening it applies the journal again
@@ -369,6 +422,10 @@ public final class H2ConfigStore implements ConfigStore {
      * counter first; a leftover journal beside it belongs to some other database and is set aside.
      */
     private void restoreFromJournal(final Connection c) throws SQLException, IOException {
+        if (journal.inDoubt()) {
+            throw new IOException("a failed write may have left a commit in the journal " + journal.path()
+                    + " that was answered as not stored; check the disk, then restart the broker");
+        }
         final List<CommitJournal.Entry> entries = journal.readAll();
         final Optional<Long> stored = readJournalSeq(c);
         long seq = stored.orElse(0L);

@@ -45,7 +45,26 @@ class CrashRecoveryTest {
 
     @Test
     void everyAcknowledgedRequestSurvivesSigkillAndRetainedEqualsTheDatabase() throws Exception {
-        final Path home = dir.resolve("broker");
+        streamKillAndCheck(dir.resolve("broker"), home -> {
+        });
+    }
+
+    @Test
+    void aJournalDeletedWhileTheBrokerRunsLosesNothingAcknowledgedAtTheNextSigkill() throws Exception {
+        streamKillAndCheck(dir.resolve("broker-deleted-journal"), home -> java.nio.file.Files.delete(
+                H2ConfigStore.journalPath(home.resolve("data/config-manager/config-manager"))));
+    }
+
+    /** Something done to the broker's files while it runs. */
+    private interface Interference {
+        void apply(Path home) throws Exception;
+    }
+
+    /**
+     * Streams requests, applies {@code interference} after a sixth of them were acknowledged, kills the broker after
+     * half, restarts it and checks that every acknowledged version is stored and retained topics equal the database.
+     */
+    private static void streamKillAndCheck(final Path home, final Interference interference) throws Exception {
         final int port = TestBroker.freePort();
         final List<Ack> acks = java.util.Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger sent = new AtomicInteger();
@@ -65,6 +84,10 @@ class CrashRecoveryTest {
             }
         });
         streamer.start();
+        while (acks.size() < KILL_AFTER / 6 && streamer.isAlive()) {
+            Thread.sleep(1);
+        }
+        interference.apply(home);
         while (acks.size() < KILL_AFTER && streamer.isAlive()) {
             Thread.sleep(1);
         }
