@@ -52,6 +52,9 @@ public final class H2ConfigStore implements ConfigStore {
     private final String epoch;
     private final CommitJournal.Opener journalOpener;
     private CommitJournal journal;
+    /** The console's reads: a connection and a lock of their own (see {@link #read}). */
+    private final Object readLock = new Object();
+    private Connection reader;
     private final ScheduledExecutorService checkpoints =
             Executors.newSingleThreadScheduledExecutor(Threads.factory("config-manager-checkpoint"));
     private Connection connection;
@@ -153,9 +156,10 @@ public final class H2ConfigStore implements ConfigStore {
     }
 
     @Override
-    public synchronized List<ConfigVersion> allCurrent() throws StoreUnavailableException {
-        return query("SELECT " + COLUMNS + " FROM cm_current ORDER BY service", s -> {
-        });
+    public List<ConfigVersion> allCurrent() throws StoreUnavailableException {
+        return read("read the current configs", c -> rows(c, "SELECT " + COLUMNS + " FROM cm_current ORDER BY service",
+                s -> {
+                }));
     }
 
     @Override
@@ -168,39 +172,85 @@ public final class H2ConfigStore implements ConfigStore {
     }
 
     @Override
-    public synchronized List<ConfigVersion> history(final String service, final int limit)
-            throws StoreUnavailableException {
-        return query("SELECT " + COLUMNS + " FROM cm_history WHERE service = ? ORDER BY version DESC LIMIT ?", s -> {
+    public List<ConfigVersion> history(final String service, final int limit) throws StoreUnavailableException {
+        return read("read the history of " + service, c -> rows(c, "SELECT " + COLUMNS
+                + " FROM cm_history WHERE service = ? ORDER BY version DESC LIMIT ?", s -> {
             s.setString(1, service);
             s.setInt(2, limit);
-        });
+        }));
+    }
+
+    /** The SQL of an audit query: one form per filter, each served by an index (migration 4). */
+    static String auditQuery(final boolean byService, final boolean byOutcome) {
+        final String where = byService && byOutcome ? " WHERE service = ? AND outcome = ?"
+                : byService ? " WHERE service = ?" : byOutcome ? " WHERE outcome = ?" : "";
+        return "SELECT at, service, action, origin, requester, request_id, outcome, version, error_code, message "
+                + "FROM cm_audit" + where + " ORDER BY id DESC LIMIT ?";
     }
 
     @Override
-    public synchronized List<AuditRecord> audit(final String service, final String outcome, final int limit)
+    public List<AuditRecord> audit(final String service, final String outcome, final int limit)
             throws StoreUnavailableException {
-        final Connection c = connection();
-        try (var s = c.prepareStatement("SELECT at, service, action, origin, requester, request_id, outcome, version, "
-                + "error_code, message FROM cm_audit WHERE (? IS NULL OR service = ?) AND (? IS NULL OR outcome = ?) "
-                + "ORDER BY id DESC LIMIT ?")) {
-            s.setString(1, service);
-            s.setString(2, service);
-            s.setString(3, outcome);
-            s.setString(4, outcome);
-            s.setInt(5, limit);
-            final List<AuditRecord> rows = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    final long version = rs.getLong(8);
-                    rows.add(new AuditRecord(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3),
-                            ConfigVersion.Origin.valueOf(rs.getString(4)), rs.getString(5), rs.getString(6),
-                            rs.getString(7), rs.wasNull() ? null : version, rs.getString(9), rs.getString(10)));
+        return read("read the audit log", c -> {
+            try (var s = c.prepareStatement(auditQuery(service != null, outcome != null))) {
+                int i = 1;
+                if (service != null) {
+                    s.setString(i++, service);
                 }
+                if (outcome != null) {
+                    s.setString(i++, outcome);
+                }
+                s.setInt(i, limit);
+                final List<AuditRecord> rows = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        final long version = rs.getLong(8);
+                        rows.add(new AuditRecord(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3),
+                                ConfigVersion.Origin.valueOf(rs.getString(4)), rs.getString(5), rs.getString(6),
+                                rs.getString(7), rs.wasNull() ? null : version, rs.getString(9), rs.getString(10)));
+                    }
+                }
+                return rows;
             }
-            c.commit();
-            return rows;
-        } catch (final SQLException e) {
-            throw fail("read the audit log", e);
+        });
+    }
+
+    private interface Reading<T> {
+        T read(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs a console read (all configs, history, audit) on a connection of its own, under a lock of its own: however
+     * long it takes, it never holds the lock that commits take, so browsing a large audit log never delays a write.
+     * H2 shows it only committed rows. A failure closes this connection only; the writer's stays.
+     */
+    private <T> T read(final String what, final Reading<T> reading) throws StoreUnavailableException {
+        synchronized (readLock) {
+            try {
+                if (reader == null) {
+                    reader = connect(file);
+                }
+                final T result = reading.read(reader);
+                reader.commit();
+                return result;
+            } catch (final SQLException e) {
+                closeReader();
+                throw new StoreUnavailableException("the config database failed to " + what + ": " + e.getMessage(),
+                        e);
+            }
+        }
+    }
+
+    private void closeReader() {
+        synchronized (readLock) {
+            if (reader != null) {
+                try {
+                    reader.close();
+                } catch (final SQLException ignored) {
+                    // it is being dropped either way
+                }
+                reader = null;
+            }
         }
     }
 
@@ -506,6 +556,7 @@ public final class H2ConfigStore implements ConfigStore {
     }
 
     private synchronized void closeDatabase() {
+        closeReader();
         if (connection != null) {
             try {
                 checkpoint(connection);
@@ -533,18 +584,26 @@ public final class H2ConfigStore implements ConfigStore {
 
     private List<ConfigVersion> query(final String sql, final Binder binder) throws StoreUnavailableException {
         final Connection c = connection();
+        try {
+            final List<ConfigVersion> rows = rows(c, sql, binder);
+            c.commit();
+            return rows;
+        } catch (final SQLException e) {
+            throw fail("read", e);
+        }
+    }
+
+    private static List<ConfigVersion> rows(final Connection c, final String sql, final Binder binder)
+            throws SQLException {
         try (var s = c.prepareStatement(sql)) {
             binder.bind(s);
             final List<ConfigVersion> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(read(rs));
+                    rows.add(version(rs));
                 }
             }
-            c.commit();
             return rows;
-        } catch (final SQLException e) {
-            throw fail("read", e);
         }
     }
 
@@ -609,7 +668,7 @@ public final class H2ConfigStore implements ConfigStore {
         s.setString(9, v.origin().name());
     }
 
-    private static ConfigVersion read(final ResultSet rs) throws SQLException {
+    private static ConfigVersion version(final ResultSet rs) throws SQLException {
         return new ConfigVersion(rs.getString(1), rs.getLong(2), ConfigVersion.Change.valueOf(rs.getString(3)),
                 rs.getString(4), rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getString(8),
                 ConfigVersion.Origin.valueOf(rs.getString(9)));
