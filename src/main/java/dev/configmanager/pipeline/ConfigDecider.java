@@ -54,8 +54,45 @@ final class ConfigDecider {
         this.unknownServicePolicy = settings.unknownServicePolicy();
     }
 
+    /**
+     * What a config would be stored as, and whether it may be: checked and canonicalized once, before the writer
+     * where possible (see {@link #prepare}).
+     *
+     * @param baseVersion the version a patch was applied to, {@code null} for a set
+     * @param problem     why it may not be stored (without the current version, which only the writer knows)
+     */
+    record Content(Long baseVersion, JsonNode config, String canonical, String checksum, Rejected problem) {
+    }
+
+    /**
+     * The work whose cost depends on what the client sent (merge, schema validation, canonical form, checksum), done
+     * before the writer so that the writer's own work per request stays small: for a set always, for a patch when
+     * the service's current version is at hand ({@code cached}); {@code null} when it must wait for the writer.
+     */
+    Content prepare(final ConfigRequest r, final Optional<ConfigVersion> cached) {
+        return switch (r.action()) {
+            case SET -> content(r.service(), null, r.document());
+            case PATCH -> cached == null || cached.isEmpty() || cached.get().isDeleted() ? null
+                    : content(r.service(), cached.get().version(), JsonMergePatch.apply(parse(cached.get()),
+                    r.document()));
+            default -> null;
+        };
+    }
+
+    /** The checks and canonical form of a config that would be stored. */
+    Content content(final String service, final Long baseVersion, final JsonNode config) {
+        if (JsonLimits.depth(config) > maxDepth) {
+            return new Content(baseVersion, config, null, null, Rejected.of(service, ErrorCode.TOO_DEEP,
+                    "the resulting config nests deeper than " + maxDepth + " levels"));
+        }
+        final String canonical = CanonicalJson.write(config);
+        final Optional<Rejected> problem = checkContent(service, config, canonical);
+        return problem.isPresent() ? new Content(baseVersion, config, null, null, problem.get())
+                : new Content(baseVersion, config, canonical, CanonicalJson.sha256Hex(canonical), null);
+    }
+
     Decision decide(final ConfigRequest r, final Optional<ConfigVersion> latest, final History history,
-                    final Instant now) throws StoreUnavailableException {
+                    final Instant now, final Content prepared) throws StoreUnavailableException {
         final String service = r.service();
         final Long currentVersion = latest.filter(v -> !v.isDeleted()).map(ConfigVersion::version).orElse(null);
         if (unknownServicePolicy == UnknownServicePolicy.REJECT && !schemas.hasSchema(service)) {
@@ -68,11 +105,11 @@ final class ConfigDecider {
                     currentVersion);
         }
         final long nextVersion = latest.map(ConfigVersion::version).orElse(0L) + 1;
-        final JsonNode config;
+        final Content content;
         final Change change;
         switch (r.action()) {
             case SET -> {
-                config = r.document();
+                content = prepared != null ? prepared : content(service, null, r.document());
                 change = Change.SET;
             }
             case PATCH -> {
@@ -80,7 +117,9 @@ final class ConfigDecider {
                     return reject(service, ErrorCode.NOT_FOUND, "'" + service + "' has no config to patch; use set",
                             null);
                 }
-                config = JsonMergePatch.apply(parse(latest.get()), r.document());
+                // prepared on the version that is still current, or done again here on the one that is
+                content = prepared != null && currentVersion.equals(prepared.baseVersion()) ? prepared
+                        : content(service, currentVersion, JsonMergePatch.apply(parse(latest.get()), r.document()));
                 change = Change.PATCH;
             }
             case ROLLBACK -> {
@@ -93,7 +132,7 @@ final class ConfigDecider {
                     return reject(service, ErrorCode.NOT_FOUND, "version " + r.toVersion() + " of '" + service
                             + "' is a deletion; there is no config to roll back to", currentVersion);
                 }
-                config = parse(target.get());
+                content = content(service, null, parse(target.get()));
                 change = Change.ROLLBACK;
             }
             case DELETE -> {
@@ -105,20 +144,18 @@ final class ConfigDecider {
             }
             default -> throw new IllegalStateException("unknown action " + r.action());
         }
-        return decideContent(r, latest, currentVersion, nextVersion, config, change, now);
+        return decideContent(r, latest, currentVersion, nextVersion, content, change, now);
     }
 
-    /** Depth, size and schema of a config that would be stored; empty when all pass. */
-    Optional<Rejected> checkContent(final String service, final JsonNode config, final Long currentVersion) {
-        if (JsonLimits.depth(config) > maxDepth) {
-            return Optional.of(Rejected.of(service, ErrorCode.TOO_DEEP, "the resulting config nests deeper than "
-                    + maxDepth + " levels").withCurrentVersion(currentVersion));
-        }
-        final String canonical = CanonicalJson.write(config);
+    /**
+     * Size (sealed secrets included) and schema of a config that would be stored; empty when all pass. The rejection
+     * carries no current version: the writer, which alone knows it, adds it.
+     */
+    private Optional<Rejected> checkContent(final String service, final JsonNode config, final String canonical) {
         final int size = canonical.getBytes(StandardCharsets.UTF_8).length;
         if (size > maxPayloadBytes) {
             return Optional.of(Rejected.of(service, ErrorCode.TOO_LARGE, "the resulting config is " + size
-                    + " bytes; the limit is " + maxPayloadBytes).withCurrentVersion(currentVersion));
+                    + " bytes; the limit is " + maxPayloadBytes));
         }
         if (schemas.hasSecrets(service)) {
             // sealed at rest, secrets grow by about a third plus a wrapper each: bounded here, before the writer
@@ -127,32 +164,30 @@ final class ConfigDecider {
             if (sealed > ConfigStore.MAX_CONFIG_CHARS) {
                 return Optional.of(Rejected.of(service, ErrorCode.TOO_LARGE, "with its secrets sealed at rest the "
                         + "config would be " + sealed + " characters; the store holds at most "
-                        + ConfigStore.MAX_CONFIG_CHARS).withCurrentVersion(currentVersion));
+                        + ConfigStore.MAX_CONFIG_CHARS));
             }
         }
         final List<Violation> violations = schemas.validate(service, config);
         if (!violations.isEmpty()) {
             return Optional.of(new Rejected(service, ErrorCode.SCHEMA_VIOLATION, violations.size()
-                    + " schema violation(s) in the config of '" + service + "'", violations, currentVersion));
+                    + " schema violation(s) in the config of '" + service + "'", violations, null));
         }
         return Optional.empty();
     }
 
     private Decision decideContent(final ConfigRequest r, final Optional<ConfigVersion> latest,
-                                   final Long currentVersion, final long nextVersion, final JsonNode config,
+                                   final Long currentVersion, final long nextVersion, final Content content,
                                    final Change change, final Instant now) {
-        final Optional<Rejected> problem = checkContent(r.service(), config, currentVersion);
-        if (problem.isPresent()) {
-            return Decision.rejected(problem.get());
+        if (content.problem() != null) {
+            return Decision.rejected(content.problem().withCurrentVersion(currentVersion));
         }
         final String service = r.service();
-        final String canonical = CanonicalJson.write(config);
-        final String checksum = CanonicalJson.sha256Hex(canonical);
+        final String checksum = content.checksum();
         if (currentVersion != null && checksum.equals(latest.get().checksum())) {
             return new Decision(new Accepted(service, currentVersion, checksum, true), null);
         }
         return new Decision(new Accepted(service, nextVersion, checksum, false),
-                newVersion(r, nextVersion, change, canonical, checksum, now));
+                newVersion(r, nextVersion, change, content.canonical(), checksum, now));
     }
 
     private static ConfigVersion newVersion(final ConfigRequest r, final long version, final Change change,

@@ -68,13 +68,17 @@ public final class ConfigPipeline implements AutoCloseable {
     public record Answer(String requestId, ConfigResult result) {
     }
 
-    /** A request waiting for the writer, or a rejection waiting only to be audited. */
-    private record Pending(ConfigRequest request, Rejected early, AuditRecord earlyAudit,
-                           CompletableFuture<ConfigResult> answer) {
+    /**
+     * A request waiting for the writer (with its content checked beforehand where that was possible), or a rejection
+     * waiting only to be audited.
+     */
+    private record Pending(ConfigRequest request, ConfigDecider.Content prepared, Rejected early,
+                           AuditRecord earlyAudit, CompletableFuture<ConfigResult> answer) {
     }
 
     private final ConfigStore store;
     private final ConfigDecider decider;
+    private final SchemaRegistry schemas;
     private final RequestParser parser;
     private final DedupWindow dedup;
     private final ConfigPublication publication;
@@ -93,6 +97,7 @@ public final class ConfigPipeline implements AutoCloseable {
                           final Clock clock, final StoreStatusListener storeStatus) {
         this.store = store;
         this.decider = new ConfigDecider(schemas, settings);
+        this.schemas = schemas;
         this.parser = new RequestParser(settings.maxPayloadBytes(), settings.maxDepth());
         this.dedup = new DedupWindow(settings.dedupWindow(), settings.dedupMaxEntries());
         this.publication = publication;
@@ -148,7 +153,8 @@ public final class ConfigPipeline implements AutoCloseable {
     public Optional<Rejected> dryRun(final String service, final ByteBuffer body) {
         final Parsed parsed = parser.parseHttp(new RequestTopic(dev.configmanager.config.TopicLayout.Action.SET,
                 service), body, null, null, "dry-run");
-        return parsed instanceof Parsed.Ok ok ? decider.checkContent(service, ok.request().document(), null)
+        return parsed instanceof Parsed.Ok ok
+                ? Optional.ofNullable(decider.content(service, null, ok.request().document()).problem())
                 : Optional.of(((Parsed.Failed) parsed).rejection());
     }
 
@@ -180,8 +186,9 @@ public final class ConfigPipeline implements AutoCloseable {
                         "internal error while reading the request")));
             }
         };
-        if (payloadBytes <= INLINE_PARSE_BYTES) {
-            // A small request is read in microseconds: a hand-off to the pool would cost more than the work.
+        if (payloadBytes <= INLINE_PARSE_BYTES && !schemas.hasSchema(topic.service())) {
+            // A small request is read in microseconds: a hand-off to the pool would cost more than the work. One
+            // that a schema validates goes to the pool: a schema's patterns may spend up to their budget on it.
             work.run();
             return answer;
         }
@@ -208,8 +215,22 @@ public final class ConfigPipeline implements AutoCloseable {
                 return first.get().thenApply(r -> new Answer(requestId, r));
             }
         }
-        enqueue(new Pending(withId, null, null, result));
+        enqueue(new Pending(withId, prepare(withId), null, null, result));
         return result.thenApply(r -> new Answer(requestId, r));
+    }
+
+    /**
+     * Merge, validation and canonical form, on the submitting thread instead of the writer's (the writer checks that
+     * a patch's base is still current). A defect here only means the writer does the work itself.
+     */
+    private ConfigDecider.Content prepare(final ConfigRequest request) {
+        try {
+            return decider.prepare(request, latest.getIfPresent(request.service()));
+        } catch (final RuntimeException e) {
+            log.warn("config-manager: checking request {} before the writer failed; the writer checks it: {}",
+                    request.requestId(), e.toString());
+            return null;
+        }
     }
 
     private CompletableFuture<Answer> rejectEarly(final Parsed.Failed failed, final String action,
@@ -218,7 +239,7 @@ public final class ConfigPipeline implements AutoCloseable {
         final String requestId = failed.requestId() != null ? failed.requestId() : Envelope.newId();
         final Rejected r = failed.rejection();
         final CompletableFuture<ConfigResult> result = new CompletableFuture<>();
-        enqueue(new Pending(null, r, new AuditRecord(clock.instant(), r.service(), action, origin, requester,
+        enqueue(new Pending(null, null, r, new AuditRecord(clock.instant(), r.service(), action, origin, requester,
                 requestId, "rejected", null, r.code().wire(), withNote(r.message(), auditNote)), result));
         return result.thenApply(x -> new Answer(requestId, x));
     }
@@ -302,7 +323,7 @@ public final class ConfigPipeline implements AutoCloseable {
                 try {
                     final ConfigRequest r = p.request();
                     final Optional<ConfigVersion> current = current(view, r.service());
-                    final Decision d = decider.decide(r, current, store::version, clock.instant());
+                    final Decision d = decider.decide(r, current, store::version, clock.instant(), p.prepared());
                     result = d.result();
                     written = d.newVersion();
                     if (written != null) {

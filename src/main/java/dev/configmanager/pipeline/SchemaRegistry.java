@@ -109,7 +109,13 @@ public final class SchemaRegistry {
         if (compiled.problem() != null) {
             return List.of(new Violation("", "the schema of '" + service + "' is unusable: " + compiled.problem()));
         }
-        return violations(compiled.schema().validate(config));
+        try {
+            return BoundedRegex.within(() -> violations(compiled.schema().validate(config)));
+        } catch (final BoundedRegex.BudgetSpent e) {
+            return List.of(new Violation("", "validation stopped: the schema's patterns needed more than "
+                    + BoundedRegex.STEPS_PER_VALIDATION + " steps on this config (a pattern that backtracks); "
+                    + "nothing was stored"));
+        }
     }
 
     /**
@@ -210,6 +216,7 @@ public final class SchemaRegistry {
 
     private static SchemaValidatorsConfig newConfig() {
         return SchemaValidatorsConfig.builder()
+                .regularExpressionFactory(new BoundedRegex())
                 .pathType(PathType.JSON_POINTER)
                 .formatAssertionsEnabled(true)
                 .locale(Locale.ENGLISH)

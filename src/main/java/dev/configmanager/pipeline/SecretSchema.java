@@ -128,7 +128,7 @@ final class SecretSchema {
                 final Iterator<Map.Entry<String, JsonNode>> pp = patternProperties.fields();
                 while (pp.hasNext()) {
                     final Map.Entry<String, JsonNode> p = pp.next();
-                    if (pattern(p.getKey()).matcher(name).find()) {
+                    if (matches(pattern(p.getKey()), name)) {
                         walk(p.getValue(), member.getValue(), path, found, applied);
                         matched = true;
                     }
@@ -205,6 +205,18 @@ final class SecretSchema {
                 return Pattern.compile("");
             }
         });
+    }
+
+    /**
+     * A name matches within a bounded number of steps; one whose match would take longer is taken to match (its
+     * value is then treated as secret): the bound keeps a backtracking pattern from stalling whoever locates secrets.
+     */
+    private static boolean matches(final Pattern pattern, final String name) {
+        try {
+            return BoundedRegex.find(pattern, name, BoundedRegex.STEPS_PER_VALIDATION);
+        } catch (final BoundedRegex.BudgetSpent e) {
+            return true;
+        }
     }
 
     /** Whether {@code "writeOnly": true} appears anywhere: most schemas have no secrets and skip every walk. */
