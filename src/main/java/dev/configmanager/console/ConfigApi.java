@@ -137,7 +137,9 @@ final class ConfigApi {
     private void validate(final ApiExchange call, final String service) throws Exception {
         auth.authorize(call, Role.READ);
         requireJson(call);
-        final Optional<ConfigResult.Rejected> problem = pipeline.dryRun(service, call.body(maxBodyBytes));
+        // what would be stored: a secret still shown as the mask is the stored secret, as on save
+        final Optional<ConfigResult.Rejected> problem = pipeline.dryRun(service,
+                unmask(service, Action.SET, call.body(maxBodyBytes)));
         final ObjectNode body = Json.object();
         body.put("service", service);
         body.put("valid", problem.isEmpty());

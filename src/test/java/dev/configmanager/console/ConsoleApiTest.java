@@ -128,6 +128,20 @@ class ConsoleApiTest {
     }
 
     @Test
+    void aConfigShownWithAMaskedSecretValidatesAsWhatWouldBeStored() throws Exception {
+        // the mask itself (8 characters) would fail the schema's minLength of 10; the stored key does not
+        assertEquals(200, send("PUT", "/api/services/llm-worker", WRITE_TOKEN,
+                "{\"openai_api_key\": \"sk-0123456789\", \"rag_enabled\": true}", null).status());
+        final JsonNode shown = send("GET", "/api/services/llm-worker", READ_TOKEN, null, null).body().get("config");
+        assertEquals("********", shown.get("openai_api_key").asText());
+        final Reply dryRun = send("POST", "/api/services/llm-worker/validate", READ_TOKEN, shown.toString(), null);
+        assertTrue(dryRun.body().get("valid").asBoolean(), dryRun.body().toString());
+        final Reply tooShort = send("POST", "/api/services/llm-worker/validate", READ_TOKEN,
+                "{\"openai_api_key\": \"short\"}", null);
+        assertFalse(tooShort.body().get("valid").asBoolean(), "a new key is still checked");
+    }
+
+    @Test
     void changeMadeOverMqttAppearsInTheApi() throws Exception {
         try (Requester mqtt = new Requester(broker.port(), "mqtt-admin")) {
             assertTrue(mqtt.send("set", "svc-mqtt", "{\"config\": {\"a\": 1}}").accepted());
