@@ -35,6 +35,7 @@ class PackagedExtensionIT {
     static BrokerHome home;
     static EmbeddedHiveMQ hivemq;
     static int port;
+    static int consolePort;
 
     @BeforeAll
     static void start() throws Exception {
@@ -43,6 +44,12 @@ class PackagedExtensionIT {
         }
         home = new BrokerHome(dir, "127.0.0.1", port, false);
         ExtensionZip.unzipInto(home.extensions);
+        try (ServerSocket s = new ServerSocket(0)) {
+            consolePort = s.getLocalPort();
+        }
+        final Path config = home.extensions.resolve("config-manager/conf/config.xml");
+        Files.writeString(config, Files.readString(config).replace("<port>8081</port>",
+                "<port>" + consolePort + "</port>"));
         hivemq = home.withLoadedExtensions();
         hivemq.start().get(120, TimeUnit.SECONDS);
     }
@@ -66,6 +73,9 @@ class PackagedExtensionIT {
         try (JarFile j = new JarFile(jar.toFile())) {
             assertTrue(j.getEntry("org/h2/Driver.class") != null, "H2 is bundled");
             assertTrue(j.getEntry("com/networknt/schema/JsonSchema.class") != null, "the validator is bundled");
+            assertTrue(j.getEntry("dev/configmanager/shaded/jetty/server/Server.class") != null
+                    && j.stream().noneMatch(e -> e.getName().startsWith("org/eclipse/jetty/")),
+                    "Jetty is bundled relocated, so it never meets another copy");
             assertTrue(j.stream().noneMatch(e -> e.getName().startsWith("org/slf4j/")
                     || e.getName().startsWith("ch/qos/logback/")
                     || e.getName().startsWith("com/codahale/metrics/")
@@ -87,5 +97,15 @@ class PackagedExtensionIT {
         }
         final JsonNode updated = RetainedReader.receiveJson(port, "config/updated/tts-worker");
         assertEquals(70, updated.get("config").get("volume_percent").asInt());
+    }
+
+    @Test
+    void theConsoleAnswersFromTheIsolatedClassLoader() throws Exception {
+        final var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + consolePort + "/api/status")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        assertTrue(Requester.parse(response.body().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .get("store_ok").asBoolean(), response.body());
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -16,9 +17,10 @@ import java.util.stream.Collectors;
 final class ConsoleHosts {
 
     private final Set<String> names;
-    private final int port;
+    /** The console's port, known once it listens (an ephemeral one when configured as 0). */
+    private final IntSupplier port;
 
-    ConsoleHosts(final List<String> configured, final int port) {
+    ConsoleHosts(final List<String> configured, final IntSupplier port) {
         this.names = configured.stream().map(h -> h.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
         this.port = port;
     }
@@ -35,7 +37,7 @@ final class ConsoleHosts {
             final String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             final int originPort = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
             return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null
-                    && isServedName(stripBrackets(uri.getHost().toLowerCase(Locale.ROOT))) && originPort == port;
+                    && isServedName(stripBrackets(uri.getHost().toLowerCase(Locale.ROOT))) && originPort == port.getAsInt();
         } catch (final Exception e) {
             return false;
         }

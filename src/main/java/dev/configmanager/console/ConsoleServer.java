@@ -3,72 +3,119 @@ package dev.configmanager.console;
 import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.configmanager.config.ConsoleSettings;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.SchemaRegistry;
-import dev.configmanager.pipeline.Threads;
 import dev.configmanager.store.ConfigStore;
+import org.eclipse.jetty.http.spi.JettyHttpServer;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * The admin console's HTTP server (JDK {@code HttpServer}, a small pool of our own daemon threads), started and
- * stopped with the extension. A port that is taken leaves the broker and the rest of the extension running.
+ * The admin console's HTTP server, started and stopped with the extension. The handlers are written against the JDK's
+ * {@code com.sun.net.httpserver} API; underneath runs Jetty's connector, because the JDK server reads request headers
+ * on its worker threads with no time limit, so four clients sending headers slowly took the console offline. Jetty
+ * parses without holding a thread, closes connections idle for {@link #IDLE_TIMEOUT_MS}, bounds headers and the
+ * number of connections. A port that is taken leaves the broker and the rest of the extension running.
  */
 public final class ConsoleServer {
 
     private static final Logger log = LoggerFactory.getLogger(ConsoleServer.class);
+    /** A connection that sends or reads nothing for this long is closed (a header sent a byte at a time included). */
+    static final long IDLE_TIMEOUT_MS = 10_000;
+    /** Connections held at once; more wait to be accepted. */
+    static final int MAX_CONNECTIONS = 1_024;
+    private static final int MAX_HEADER_BYTES = 8 * 1024;
 
-    private final HttpServer server;
-    private final ExecutorService threads;
+    private final JettyHttpServer server;
+    private final ServerConnector connector;
 
-    private ConsoleServer(final HttpServer server, final ExecutorService threads) {
+    private ConsoleServer(final JettyHttpServer server, final ServerConnector connector) {
         this.server = server;
-        this.threads = threads;
+        this.connector = connector;
     }
 
-    /** Starts the console, or returns {@code null} (with the reason in the log) when it is off or cannot bind. */
+    /**
+     * Starts the console, or returns {@code null} (with the reason in the log) when it is off, cannot bind or fails
+     * to start: the console is never a reason for the extension not to run.
+     */
     public static ConsoleServer start(final ExtensionSettings settings, final ConfigPipeline pipeline,
                                       final ConfigStore store, final SchemaRegistry schemas,
                                       final RetainedMessageStore retained, final Supplier<String> storeProblem) {
+        try {
+            return startConsole(settings, pipeline, store, schemas, retained, storeProblem);
+        } catch (final RuntimeException e) {
+            log.error("config-manager: the console could not be started; the broker and MQTT config requests work "
+                    + "without it", e);
+            return null;
+        }
+    }
+
+    private static ConsoleServer startConsole(final ExtensionSettings settings, final ConfigPipeline pipeline,
+                                              final ConfigStore store, final SchemaRegistry schemas,
+                                              final RetainedMessageStore retained,
+                                              final Supplier<String> storeProblem) {
         final ConsoleSettings console = settings.console();
         if (!console.enabled()) {
             log.info("config-manager: console disabled in conf/config.xml");
             return null;
         }
-        final HttpServer server;
+        final QueuedThreadPool threads = new QueuedThreadPool(8, 2);
+        threads.setName("config-manager-console");
+        threads.setDaemon(true);
+        final Server jetty = new Server(threads);
+        final HttpConfiguration http = new HttpConfiguration();
+        http.setRequestHeaderSize(MAX_HEADER_BYTES);
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        final ServerConnector connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(console.bind());
+        connector.setPort(console.port());
+        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        jetty.addConnector(connector);
+        jetty.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
+        jetty.setHandler(new ContextHandlerCollection()); // where the SPI puts each context
+        final JettyHttpServer server = new JettyHttpServer(jetty, false, http);
         try {
-            server = HttpServer.create(new InetSocketAddress(console.bind(), console.port()), 0);
+            server.bind(new InetSocketAddress(console.bind(), console.port()), 0);
         } catch (final IOException e) {
-            log.error("config-manager: the console cannot listen on {}:{} ({}); the broker and MQTT config requests "
-                    + "work without it. Free the port or set <console><port> in conf/config.xml.", console.bind(),
-                    console.port(), e.getMessage());
+            log.error("config-manager: the console cannot use {}:{} ({})", console.bind(), console.port(),
+                    e.getMessage());
             return null;
         }
-        final var hosts = new ConsoleHosts(console.hosts(), server.getAddress().getPort());
+        final var hosts = new ConsoleHosts(console.hosts(), connector::getLocalPort);
         final var auth = new ConsoleAuth(console.tokens(), hosts);
         final var configs = new ConfigApi(pipeline, store, schemas, auth, settings.maxPayloadBytes(),
                 settings.requestTimeout());
         final var hostCheck = new HostCheck(hosts);
-        server.createContext("/api/", new ApiHandler(configs, store, schemas, auth, retained,
+        server.createContext("/api", new ApiHandler(configs, store, schemas, auth, retained,
                 settings.health().healthPrefix(), storeProblem, settings.maxPayloadBytes()))
                 .getFilters().add(hostCheck);
         server.createContext("/", new StaticFiles()).getFilters().add(hostCheck);
-        final ExecutorService threads = Executors.newFixedThreadPool(4, Threads.factory("config-manager-console"));
-        server.setExecutor(threads);
-        server.start();
-        log.info("config-manager: console on http://{}:{}/ ({})", console.bind(),
-                server.getAddress().getPort(), auth.hasTokens() ? console.tokens().size() + " token(s)"
-                        : "no tokens configured: read-only");
-        return new ConsoleServer(server, threads);
+        try {
+            server.start();
+        } catch (final RuntimeException e) {
+            log.error("config-manager: the console cannot listen on {}:{} ({}); the broker and MQTT config requests "
+                    + "work without it. Free the port or set <console><port> in conf/config.xml.", console.bind(),
+                    console.port(), e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+            stopQuietly(jetty);
+            return null;
+        }
+        log.info("config-manager: console on http://{}:{}/ ({})", console.bind(), connector.getLocalPort(),
+                auth.hasTokens() ? console.tokens().size() + " token(s)" : "no tokens configured: read-only");
+        return new ConsoleServer(server, connector);
     }
 
     /** Refuses a request whose Host the console does not serve, before any handler sees it. */
@@ -100,11 +147,18 @@ public final class ConsoleServer {
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
     public void stop() {
         server.stop(0);
-        threads.shutdownNow();
+    }
+
+    private static void stopQuietly(final Server jetty) {
+        try {
+            jetty.stop();
+        } catch (final Exception e) {
+            log.debug("config-manager: stopping the console after a failed start: {}", e.toString());
+        }
     }
 }
