@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
+import dev.configmanager.wire.JsonLocation;
+
 import java.util.List;
 
 /**
@@ -52,12 +54,13 @@ final class SecretMask {
      */
     static void restore(final JsonNode edited, final JsonNode stored, final List<List<String>> secrets) {
         for (final List<String> path : secrets) {
-            final JsonNode parent = at(edited, path.subList(0, path.size() - 1));
+            final JsonNode parent = JsonLocation.at(edited, path.subList(0, path.size() - 1));
             final String last = path.get(path.size() - 1);
-            if (parent == null || !MASK.equals(child(parent, last) == null ? null : child(parent, last).textValue())) {
+            final JsonNode shown = parent == null ? null : JsonLocation.child(parent, last);
+            if (shown == null || !MASK.equals(shown.textValue())) {
                 continue;
             }
-            final JsonNode original = at(stored, path);
+            final JsonNode original = JsonLocation.at(stored, path);
             if (parent instanceof ObjectNode object) {
                 if (original == null) {
                     object.remove(last);
@@ -71,9 +74,9 @@ final class SecretMask {
     }
 
     private static void replace(final JsonNode root, final List<String> path) {
-        final JsonNode parent = at(root, path.subList(0, path.size() - 1));
+        final JsonNode parent = JsonLocation.at(root, path.subList(0, path.size() - 1));
         final String last = path.get(path.size() - 1);
-        final JsonNode value = parent == null ? null : child(parent, last);
+        final JsonNode value = parent == null ? null : JsonLocation.child(parent, last);
         if (value == null || value.isNull()) {
             return;
         }
@@ -82,25 +85,6 @@ final class SecretMask {
         } else if (parent instanceof ArrayNode array) {
             array.set(Integer.parseInt(last), MASK_NODE);
         }
-    }
-
-    private static JsonNode at(final JsonNode root, final List<String> path) {
-        JsonNode node = root;
-        for (final String segment : path) {
-            node = node == null ? null : child(node, segment);
-        }
-        return node;
-    }
-
-    private static JsonNode child(final JsonNode node, final String segment) {
-        if (node.isArray()) {
-            try {
-                return node.get(Integer.parseInt(segment));
-            } catch (final NumberFormatException e) {
-                return null;
-            }
-        }
-        return node.get(segment);
     }
 
     /** Whether {@code path} is {@code prefix} or lies below it. */

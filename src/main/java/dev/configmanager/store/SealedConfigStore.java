@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.Json;
+import dev.configmanager.wire.JsonLocation;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -106,9 +107,9 @@ public final class SealedConfigStore implements ConfigStore {
         final List<List<String>> locations = secretLocations.apply(v.service(), config);
         boolean changed = false;
         for (final List<String> path : locations) {
-            final JsonNode parent = at(config, path.subList(0, path.size() - 1));
+            final JsonNode parent = JsonLocation.at(config, path.subList(0, path.size() - 1));
             final String last = path.get(path.size() - 1);
-            final JsonNode value = parent == null ? null : child(parent, last);
+            final JsonNode value = parent == null ? null : JsonLocation.child(parent, last);
             if (value != null && !value.isNull()) {
                 final ObjectNode sealed = Json.object().put(MARKER, cipher.seal(CanonicalJson.write(value),
                         context(v.service(), path)));
@@ -131,7 +132,7 @@ public final class SealedConfigStore implements ConfigStore {
     public static long sealingGrowth(final JsonNode config, final List<List<String>> locations) {
         long growth = 0;
         for (final List<String> path : locations) {
-            final JsonNode value = at(config, path);
+            final JsonNode value = JsonLocation.at(config, path);
             if (value != null && !value.isNull()) {
                 final String plain = CanonicalJson.write(value);
                 final long sealedBytes = SecretCipher.sealedBytes(plain.getBytes(StandardCharsets.UTF_8).length);
@@ -140,25 +141,6 @@ public final class SealedConfigStore implements ConfigStore {
             }
         }
         return growth;
-    }
-
-    private static JsonNode at(final JsonNode root, final List<String> path) {
-        JsonNode node = root;
-        for (final String segment : path) {
-            node = node == null ? null : child(node, segment);
-        }
-        return node;
-    }
-
-    private static JsonNode child(final JsonNode node, final String segment) {
-        if (node.isArray()) {
-            try {
-                return node.get(Integer.parseInt(segment));
-            } catch (final NumberFormatException e) {
-                return null;
-            }
-        }
-        return node.get(segment);
     }
 
     private ConfigVersion open(final ConfigVersion v) {
