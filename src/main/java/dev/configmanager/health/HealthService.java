@@ -22,6 +22,8 @@ public final class HealthService {
     private final ClientHealthTracker tracker;
     private final ExtensionHealth self;
     private final StaleHealthSweep sweep;
+    private final MetricRegistry metrics;
+    private static final String CONNECTED_GAUGE = "dev.configmanager.health.clients.connected";
 
     public HealthService(final HealthSettings settings, final PublishService publishService,
                          final Supplier<PublishBuilder> builders, final MetricRegistry metrics, final Clock clock) {
@@ -33,7 +35,10 @@ public final class HealthService {
                 metrics.counter("dev.configmanager.health.events.stale"));
         this.self = new ExtensionHealth(publisher, epochs);
         this.sweep = new StaleHealthSweep(publisher, settings, tracked);
-        metrics.register("dev.configmanager.health.clients.connected", (Gauge<Integer>) tracker::connectedCount);
+        // replaced, not added: the registry outlives the extension when it is stopped and started again
+        metrics.remove(CONNECTED_GAUGE);
+        metrics.register(CONNECTED_GAUGE, (Gauge<Integer>) tracker::connectedCount);
+        this.metrics = metrics;
     }
 
     /** Marks health left over from before a restart; its pass over the retained store runs before clients connect. */
@@ -56,6 +61,7 @@ public final class HealthService {
     public void stop() {
         keepalives.stop();
         self.shutdown();
+        metrics.remove(CONNECTED_GAUGE);
     }
 
     public ClientHealthTracker tracker() {

@@ -82,15 +82,22 @@ public final class HealthTopicGuard implements PublishInboundInterceptor {
     private void relay(final PublishInboundOutput output, final boolean mqtt5, final String clientId,
                        final String topic, final byte[] envelope, final boolean retain) {
         final Async<PublishInboundOutput> async = output.async(RELAY_TIMEOUT, TimeoutFallback.FAILURE);
-        final CompletableFuture<Void> relayed = tracker.relayOwnHealth(clientId, envelope, retain);
-        if (relayed == null) {
-            denied.deny(output, mqtt5, clientId, topic, "only tracked, connected clients have a health topic of "
-                    + "their own");
+        try {
+            final CompletableFuture<Void> relayed = tracker.relayOwnHealth(clientId, envelope, retain);
+            if (relayed == null) {
+                denied.deny(output, mqtt5, clientId, topic, "only tracked, connected clients have a health topic "
+                        + "of their own");
+                async.resume();
+                return;
+            }
+            output.preventPublishDelivery();
+            relayed.whenComplete((ok, error) -> async.resume());
+        } catch (final RuntimeException e) {
+            // refused, and resumed now rather than when the SDK's timeout fires
+            log.error("config-manager: relaying the health of '{}' failed", ClientText.escape(clientId, 80), e);
+            DeniedPublishes.failClosed(output);
             async.resume();
-            return;
         }
-        output.preventPublishDelivery();
-        relayed.whenComplete((ok, error) -> async.resume());
     }
 
     /** The payload, if it keeps to the health contract and does not speak for the extension; else {@code null}. */

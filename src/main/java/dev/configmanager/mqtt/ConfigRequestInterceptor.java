@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Takes config requests out of the message flow before any subscriber sees them, hands them to the pipeline, and
@@ -121,8 +122,17 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
                 "store_unavailable: the request timed out")
                 : output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.SUCCESS, null);
         final Optional<ByteBuffer> correlationData = packet.getCorrelationData();
-        pipeline.submitMqtt(request, packet.getPayload().orElse(EMPTY), clientId, authorized, replies.auditNote())
-                .whenComplete((answer, error) -> {
+        final CompletableFuture<Answer> submitted;
+        try {
+            submitted = pipeline.submitMqtt(request, packet.getPayload().orElse(EMPTY), clientId, authorized,
+                    replies.auditNote());
+        } catch (final RuntimeException e) {
+            // the async output is taken: refuse the publish and resume now, not when the SDK's timeout fires
+            log.error("config-manager: submitting a request by '{}' failed", ClientText.escape(clientId, 80), e);
+            finish(output, async, new PubackReason(AckReasonCode.UNSPECIFIED_ERROR, "internal"));
+            return;
+        }
+        submitted.whenComplete((answer, error) -> {
                     PubackReason puback = new PubackReason(AckReasonCode.UNSPECIFIED_ERROR, "internal");
                     try {
                         final Answer a = error == null ? answer : new Answer(Envelope.newId(),

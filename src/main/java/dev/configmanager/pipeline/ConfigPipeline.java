@@ -56,6 +56,7 @@ public final class ConfigPipeline implements AutoCloseable {
     /** Requests up to this size are parsed on the caller's thread (a linear scan and a small tree). */
     private static final int INLINE_PARSE_BYTES = 8 * 1024;
     private static final long HOT_SET_MAX_CHARS = 64L * 1024 * 1024;
+    private static final String STORE_DOWN = "the config database is unavailable; writes are rejected";
 
     /** Told when the store starts or stops working, as seen by the writes that use it. */
     public interface StoreStatusListener {
@@ -91,6 +92,9 @@ public final class ConfigPipeline implements AutoCloseable {
     private final Cache<String, Optional<ConfigVersion>> latest;
     private final Thread writer;
     private volatile boolean running = true;
+    /** Guards the hand-over between {@link #enqueue} and the writer's last drain. */
+    private final Object intake = new Object();
+    private boolean writerDone; // guarded by intake
 
     public ConfigPipeline(final ExtensionSettings settings, final ConfigStore store, final SchemaRegistry schemas,
                           final ConfigPublication publication, final MetricRegistry metricRegistry,
@@ -244,16 +248,40 @@ public final class ConfigPipeline implements AutoCloseable {
         return result.thenApply(x -> new Answer(requestId, x));
     }
 
+    /**
+     * Hands a request to the writer. Under {@link #intake}, so a request is either queued before the writer's last
+     * drain (and answered by it) or sees that the writer is done (and is answered here): none is left unanswered.
+     */
     private void enqueue(final Pending pending) {
-        if (!running) {
-            pending.answer().complete(Rejected.of(service(pending), ErrorCode.STORE_UNAVAILABLE,
-                    "config-manager is stopping"));
-        } else if (!queue.offer(pending)) {
-            pending.answer().complete(overloaded(service(pending)));
+        synchronized (intake) {
+            if (!running || writerDone) {
+                pending.answer().complete(Rejected.of(service(pending), ErrorCode.STORE_UNAVAILABLE, running
+                        ? "the config writer stopped after an error; see the broker log" : "config-manager is stopping"));
+            } else if (!queue.offer(pending)) {
+                pending.answer().complete(overloaded(service(pending)));
+            }
         }
     }
 
     private void writeLoop() {
+        try {
+            writeBatches();
+        } catch (final Throwable t) {
+            log.error("config-manager: the writer stopped; config writes are refused until the broker restarts", t);
+            reportStore("the config writer stopped after an error; writes are refused until the broker restarts");
+        } finally {
+            synchronized (intake) {
+                writerDone = true;
+            }
+            Pending left;
+            while ((left = queue.poll()) != null) {
+                left.answer().complete(Rejected.of(service(left), ErrorCode.STORE_UNAVAILABLE,
+                        "config-manager is stopping"));
+            }
+        }
+    }
+
+    private void writeBatches() {
         final List<Pending> batch = new ArrayList<>(MAX_BATCH);
         int lastBatch = 1;
         while (running || !queue.isEmpty()) {
@@ -273,18 +301,16 @@ public final class ConfigPipeline implements AutoCloseable {
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
-            } catch (final RuntimeException e) {
+            } catch (final RuntimeException | StackOverflowError | OutOfMemoryError e) {
+                // one batch's defect (or exhaustion) is answered and shown in the extension's health; the writer
+                // goes on with the next batch rather than leave every later request unanswered
                 log.error("config-manager: the writer failed on a batch of {} request(s)", batch.size(), e);
                 batch.forEach(p -> p.answer().complete(Rejected.of(service(p), ErrorCode.INTERNAL,
                         "internal error while applying the request")));
+                reportStore("the config writer failed on a request; see the broker log");
             } finally {
                 batch.clear();
             }
-        }
-        Pending left;
-        while ((left = queue.poll()) != null) {
-            left.answer().complete(Rejected.of(service(left), ErrorCode.STORE_UNAVAILABLE,
-                    "config-manager is stopping"));
         }
     }
 
@@ -366,7 +392,7 @@ public final class ConfigPipeline implements AutoCloseable {
                 return;
             }
         }
-        reportStore(storeFailed);
+        reportStore(storeFailed ? STORE_DOWN : null);
         if (storeFailed) {
             // Decisions in this batch may rest on versions that were never stored: answer none of them as decided.
             view.keySet().forEach(latest::invalidate);
@@ -398,14 +424,16 @@ public final class ConfigPipeline implements AutoCloseable {
         answer(p, p.early() != null ? p.early() : refused, null);
     }
 
-    private void reportStore(final boolean failed) {
+    /** Tells the store status listener when writing starts or stops working; {@code problem} null: it works. */
+    private void reportStore(final String problem) {
+        final boolean failed = problem != null;
         if (failed == !storeWorking) {
             return;
         }
         storeWorking = !failed;
         try {
             if (failed) {
-                storeStatus.storeUnavailable("the config database is unavailable; writes are rejected");
+                storeStatus.storeUnavailable(problem);
             } else {
                 storeStatus.storeAvailable();
             }

@@ -29,6 +29,7 @@ public final class TestBroker implements AutoCloseable {
     public final Path database;
     private BrokerHome home;
     private EmbeddedHiveMQ hivemq;
+    private ConfigManagerMain main;
     private int port;
     private int generation;
 
@@ -85,7 +86,8 @@ public final class TestBroker implements AutoCloseable {
     /** Stops and starts again on the same broker home: its retained messages survive. */
     public void restartOnSameHome() throws Exception {
         stop();
-        hivemq = home.embedded(new ConfigManagerMain(extensionHome));
+        main = new ConfigManagerMain(extensionHome);
+        hivemq = home.embedded(main);
         hivemq.start().get(120, TimeUnit.SECONDS);
     }
 
@@ -94,8 +96,14 @@ public final class TestBroker implements AutoCloseable {
         port = freePort();
         home = new BrokerHome(Files.createDirectories(root.resolve("broker-" + (++generation))), "127.0.0.1", port,
                 filePersistence);
-        hivemq = home.embedded(new ConfigManagerMain(extensionHome));
+        main = new ConfigManagerMain(extensionHome);
+        hivemq = home.embedded(main);
         hivemq.start().get(120, TimeUnit.SECONDS);
+    }
+
+    /** The extension instance the running broker started. */
+    public ConfigManagerMain main() {
+        return main;
     }
 
     public void stop() throws Exception {
