@@ -52,6 +52,13 @@ public record ExtensionSettings(
                 ConsoleSettings.defaults());
     }
 
+    /** These settings with other access rules. */
+    public ExtensionSettings withAccess(final AccessSettings rules) {
+        return new ExtensionSettings(topics, maxPayloadBytes, maxDepth, dedupWindow, dedupMaxEntries, requestTimeout,
+                schemaFolder, unknownServicePolicy, databasePath, auditMaxRows, health, rules, secretsKey,
+                secretsKeyFile, console);
+    }
+
     public Path resolveDatabase(final Path brokerDataFolder) {
         return brokerDataFolder.resolve(databasePath).toAbsolutePath().normalize();
     }

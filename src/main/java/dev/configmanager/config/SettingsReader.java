@@ -83,10 +83,7 @@ public final class SettingsReader {
      * client may read or write configs over MQTT until it is fixed.
      */
     private static ExtensionSettings unreadable(final ExtensionSettings defaults, final String problem) {
-        final var d = defaults;
-        return new ExtensionSettings(d.topics(), d.maxPayloadBytes(), d.maxDepth(), d.dedupWindow(),
-                d.dedupMaxEntries(), d.requestTimeout(), d.schemaFolder(), d.unknownServicePolicy(), d.databasePath(),
-                d.auditMaxRows(), d.health(), denyAll(problem), d.secretsKey(), d.secretsKeyFile(), d.console());
+        return defaults.withAccess(denyAll(problem));
     }
 
     private static AccessSettings denyAll(final String problem) {

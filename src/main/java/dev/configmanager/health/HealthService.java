@@ -16,6 +16,8 @@ import java.util.function.Supplier;
 /** Health and keepalive as one part: built once, started after the start-up sweep, stopped with the extension. */
 public final class HealthService {
 
+    private static final String CONNECTED_GAUGE = "dev.configmanager.health.clients.connected";
+
     private final HealthPublisher publisher;
     private final KeepaliveWheel keepalives;
     private final TrackedClients tracked;
@@ -23,7 +25,6 @@ public final class HealthService {
     private final ExtensionHealth self;
     private final StaleHealthSweep sweep;
     private final MetricRegistry metrics;
-    private static final String CONNECTED_GAUGE = "dev.configmanager.health.clients.connected";
 
     public HealthService(final HealthSettings settings, final PublishService publishService,
                          final Supplier<PublishBuilder> builders, final MetricRegistry metrics, final Clock clock) {
