@@ -1,5 +1,6 @@
 package dev.configmanager.console;
 
+import dev.configmanager.wire.RequestOrigin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -246,7 +247,7 @@ final class ApiHandler implements HttpHandler {
             return;
         }
         store.putSchema(service, dev.configmanager.wire.CanonicalJson.write(schema), new AuditRecord(
-                java.time.Instant.now(), service, "schema", ConfigVersion.Origin.HTTP, "http:" + caller.name(), null,
+                java.time.Instant.now(), service, "schema", RequestOrigin.HTTP, "http:" + caller.name(), null,
                 "accepted", null, null, null));
         schemas.install(service, schema);
         final ObjectNode answer = Json.object();

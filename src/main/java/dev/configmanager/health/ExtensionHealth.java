@@ -1,6 +1,6 @@
 package dev.configmanager.health;
 
-import dev.configmanager.pipeline.ConfigPipeline.StoreStatusListener;
+import dev.configmanager.store.StoreStatusListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -6,7 +6,7 @@ import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
 import dev.configmanager.config.HealthSettings;
 import dev.configmanager.mqtt.RetainedStartScan;
-import dev.configmanager.pipeline.ConfigPipeline.StoreStatusListener;
+import dev.configmanager.store.StoreStatusListener;
 
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;

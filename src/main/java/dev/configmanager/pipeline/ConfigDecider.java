@@ -72,7 +72,7 @@ final class ConfigDecider {
     Content prepare(final ConfigRequest r, final Optional<ConfigVersion> cached) {
         return switch (r.action()) {
             case SET -> content(r.service(), null, r.document());
-            case PATCH -> cached == null || cached.isEmpty() || cached.get().isDeleted() ? null
+            case PATCH -> cached.isEmpty() || cached.get().isDeleted() ? null
                     : content(r.service(), cached.get().version(), JsonMergePatch.apply(parse(cached.get()),
                     r.document()));
             default -> null;

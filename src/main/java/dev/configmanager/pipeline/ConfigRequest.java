@@ -2,7 +2,7 @@ package dev.configmanager.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.config.TopicLayout.Action;
-import dev.configmanager.store.ConfigVersion.Origin;
+import dev.configmanager.wire.RequestOrigin;
 
 /**
  * A well-formed config request, from MQTT or the console: the one shape the pipeline decides on.
@@ -16,7 +16,7 @@ import dev.configmanager.store.ConfigVersion.Origin;
  *                        topic was refused), or {@code null}
  */
 public record ConfigRequest(Action action, String service, JsonNode document, long toVersion, Long expectedVersion,
-                            String requestId, String requester, Origin origin, String auditNote) {
+                            String requestId, String requester, RequestOrigin origin, String auditNote) {
 
     ConfigRequest withRequestId(final String id) {
         return new ConfigRequest(action, service, document, toVersion, expectedVersion, id, requester, origin,

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
-import dev.configmanager.store.ConfigVersion.Origin;
+import dev.configmanager.wire.RequestOrigin;
 import dev.configmanager.wire.ClientText;
 import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.ErrorCode;
@@ -47,7 +47,14 @@ public final class RequestParser {
 
     /** Either a request, or a rejection with whatever request id could be read before the problem. */
     public sealed interface Parsed {
+        /** The request id the requester gave, as far as it could be read; {@code null} if none. */
+        String requestId();
+
         record Ok(ConfigRequest request) implements Parsed {
+            @Override
+            public String requestId() {
+                return request.requestId();
+            }
         }
 
         record Failed(Rejected rejection, String requestId) implements Parsed {
@@ -76,7 +83,7 @@ public final class RequestParser {
     }
 
     public Parsed parse(final RequestTopic topic, final ByteBuffer payload, final String requester,
-                        final Origin origin) {
+                        final RequestOrigin origin) {
         final String service = topic.service();
         String requestId = null;
         try {
@@ -135,7 +142,7 @@ public final class RequestParser {
             if (expectedVersion != null) {
                 request.put("expected_version", expectedVersion);
             }
-            return new Parsed.Ok(body(topic.action(), service, request, requestId, requester, Origin.HTTP));
+            return new Parsed.Ok(body(topic.action(), service, request, requestId, requester, RequestOrigin.HTTP));
         } catch (final Reject r) {
             return new Parsed.Failed(r.rejection, requestId != null && isValidRequestId(requestId) ? requestId : null);
         }
@@ -216,7 +223,7 @@ public final class RequestParser {
     }
 
     private ConfigRequest body(final Action action, final String service, final JsonNode body, final String requestId,
-                               final String requester, final Origin origin) throws Reject {
+                               final String requester, final RequestOrigin origin) throws Reject {
         final Set<String> allowed = switch (action) {
             case SET -> Set.of("config", "expected_version", "request_id");
             case PATCH -> Set.of("patch", "expected_version", "request_id");

@@ -1,5 +1,6 @@
 package dev.configmanager.store;
 
+import dev.configmanager.wire.RequestOrigin;
 import java.time.Instant;
 
 /**
@@ -9,6 +10,6 @@ import java.time.Instant;
  * @param version   the version written (or current, for a no-op), {@code null} for rejections
  * @param errorCode the wire error code for rejections
  */
-public record AuditRecord(Instant at, String service, String action, ConfigVersion.Origin origin, String requester,
+public record AuditRecord(Instant at, String service, String action, RequestOrigin origin, String requester,
                           String requestId, String outcome, Long version, String errorCode, String message) {
 }

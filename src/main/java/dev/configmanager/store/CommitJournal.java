@@ -1,5 +1,6 @@
 package dev.configmanager.store;
 
+import dev.configmanager.wire.RequestOrigin;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -249,7 +250,7 @@ final class CommitJournal implements AutoCloseable {
                 versions.add(new ConfigVersion(readString(in), in.readLong(),
                         ConfigVersion.Change.valueOf(readString(in)), readString(in), readString(in),
                         readInstant(in), readString(in), readString(in),
-                        ConfigVersion.Origin.valueOf(readString(in))));
+                        RequestOrigin.valueOf(readString(in))));
             }
             final int auditCount = in.readInt();
             final List<AuditRecord> audit = new ArrayList<>(auditCount);
@@ -257,7 +258,7 @@ final class CommitJournal implements AutoCloseable {
                 final Instant at = readInstant(in);
                 final String service = readString(in);
                 final String action = readString(in);
-                final ConfigVersion.Origin origin = ConfigVersion.Origin.valueOf(readString(in));
+                final RequestOrigin origin = RequestOrigin.valueOf(readString(in));
                 final String requester = readString(in);
                 final String requestId = readString(in);
                 final String outcome = readString(in);

@@ -1,5 +1,7 @@
 package dev.configmanager.store;
 
+import dev.configmanager.wire.RequestOrigin;
+
 import java.time.Instant;
 
 /**
@@ -12,11 +14,9 @@ import java.time.Instant;
  * @param requestId the request id, {@code null} when the requester gave none
  */
 public record ConfigVersion(String service, long version, Change change, String config, String checksum,
-                            Instant updatedAt, String updatedBy, String requestId, Origin origin) {
+                            Instant updatedAt, String updatedBy, String requestId, RequestOrigin origin) {
 
     public enum Change { SET, PATCH, ROLLBACK, DELETE }
-
-    public enum Origin { MQTT, HTTP }
 
     public boolean isDeleted() {
         return change == Change.DELETE;

@@ -1,6 +1,7 @@
 package dev.configmanager.store;
 
-import dev.configmanager.pipeline.Threads;
+import dev.configmanager.wire.RequestOrigin;
+import dev.configmanager.concurrent.Threads;
 import org.h2.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -206,7 +206,7 @@ public final class H2ConfigStore implements ConfigStore {
                     while (rs.next()) {
                         final long version = rs.getLong(8);
                         rows.add(new AuditRecord(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3),
-                                ConfigVersion.Origin.valueOf(rs.getString(4)), rs.getString(5), rs.getString(6),
+                                RequestOrigin.valueOf(rs.getString(4)), rs.getString(5), rs.getString(6),
                                 rs.getString(7), rs.wasNull() ? null : version, rs.getString(9), rs.getString(10)));
                     }
                 }
@@ -671,7 +671,7 @@ public final class H2ConfigStore implements ConfigStore {
     private static ConfigVersion version(final ResultSet rs) throws SQLException {
         return new ConfigVersion(rs.getString(1), rs.getLong(2), ConfigVersion.Change.valueOf(rs.getString(3)),
                 rs.getString(4), rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getString(8),
-                ConfigVersion.Origin.valueOf(rs.getString(9)));
+                RequestOrigin.valueOf(rs.getString(9)));
     }
 
     private static String clip(final String s, final int max) {

@@ -1,5 +1,6 @@
 package dev.configmanager.bench;
 
+import dev.configmanager.wire.RequestOrigin;
 import com.codahale.metrics.Timer;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -563,7 +564,7 @@ public final class Benchmark {
                         final String config = "{\"i\":" + i + ",\"name\":\"service number " + i + "\"}";
                         batch.add(new ConfigVersion("svc-" + i, 1, ConfigVersion.Change.SET, config,
                                 CanonicalJson.sha256Hex(config), Instant.now(), "seed", null,
-                                ConfigVersion.Origin.MQTT));
+                                RequestOrigin.MQTT));
                     }
                     store.commit(batch, List.of());
                 }

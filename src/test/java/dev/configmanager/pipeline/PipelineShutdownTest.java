@@ -37,7 +37,7 @@ class PipelineShutdownTest {
             try (H2ConfigStore store = H2ConfigStore.open(dir.resolve("db-" + round + "/cm"), 10_000)) {
                 final ConfigPipeline pipeline = new ConfigPipeline(ExtensionSettings.defaults(), store,
                         SchemaRegistry.empty(), v -> CompletableFuture.completedFuture(null), new MetricRegistry(),
-                        Clock.systemUTC(), new ConfigPipeline.StoreStatusListener() {
+                        Clock.systemUTC(), new dev.configmanager.store.StoreStatusListener() {
                             @Override
                             public void storeAvailable() {
                             }

@@ -4,7 +4,7 @@ import dev.configmanager.config.TopicLayout;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.pipeline.RequestParser.Parsed;
-import dev.configmanager.store.ConfigVersion.Origin;
+import dev.configmanager.wire.RequestOrigin;
 import dev.configmanager.wire.ErrorCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,7 +66,7 @@ class RequestParserTest {
     void depthIsMeasuredBeforeParsingAndIgnoresBracketsInStrings() {
         assertEquals(ErrorCode.TOO_DEEP, failed("set", "svc", "{\"config\":{\"a\":[[[1]]]}}").rejection().code());
         final Parsed hostile = new RequestParser(1_000_000, 4).parse(topic("set", "svc"),
-                ByteBuffer.wrap("[".repeat(500_000).getBytes(StandardCharsets.UTF_8)), "test", Origin.MQTT);
+                ByteBuffer.wrap("[".repeat(500_000).getBytes(StandardCharsets.UTF_8)), "test", RequestOrigin.MQTT);
         assertEquals(ErrorCode.TOO_DEEP, assertInstanceOf(Parsed.Failed.class, hostile).rejection().code());
         ok("set", "svc", "{\"config\":{\"a\":\"[[[[[[{{{{\\\"]]\"}}");
     }
@@ -75,7 +75,7 @@ class RequestParserTest {
     void sizeIsCheckedBeforeTheBytesAreDecoded() {
         final byte[] big = new byte[2048];
         big[0] = (byte) 0xFF; // not UTF-8, but too large is what is reported
-        assertEquals(ErrorCode.TOO_LARGE, parser.parse(topic("set", "svc"), ByteBuffer.wrap(big), "t", Origin.MQTT)
+        assertEquals(ErrorCode.TOO_LARGE, parser.parse(topic("set", "svc"), ByteBuffer.wrap(big), "t", RequestOrigin.MQTT)
                 instanceof Parsed.Failed f ? f.rejection().code() : null);
     }
 
@@ -125,7 +125,7 @@ class RequestParserTest {
 
     private Parsed parse(final String action, final String service, final String payload) {
         return parser.parse(topic(action, service), ByteBuffer.wrap(payload.getBytes(StandardCharsets.UTF_8)),
-                "test", Origin.MQTT);
+                "test", RequestOrigin.MQTT);
     }
 
     private static RequestTopic topic(final String action, final String service) {

@@ -1,5 +1,6 @@
 package dev.configmanager.store;
 
+import dev.configmanager.wire.RequestOrigin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,15 +19,15 @@ class CommitJournalTest {
 
     private final CommitJournal.Entry first = new CommitJournal.Entry(7, List.of(
             new ConfigVersion("svc", 3, ConfigVersion.Change.DELETE, null, null,
-                    Instant.parse("2026-11-27T06:00:00.123456789Z"), "http:änne", null, ConfigVersion.Origin.HTTP),
+                    Instant.parse("2026-11-27T06:00:00.123456789Z"), "http:änne", null, RequestOrigin.HTTP),
             new ConfigVersion("other", 1, ConfigVersion.Change.SET, "{\"name\":\"ünïcödé ✓\"}", "a".repeat(64),
-                    Instant.EPOCH, "mqtt:c-1", "r-1", ConfigVersion.Origin.MQTT)),
+                    Instant.EPOCH, "mqtt:c-1", "r-1", RequestOrigin.MQTT)),
             List.of(new AuditRecord(Instant.parse("2026-11-27T06:00:01Z"), "svc", "delete",
-                            ConfigVersion.Origin.HTTP, "http:änne", null, "accepted", 3L, null, null),
-                    new AuditRecord(Instant.parse("2026-11-27T06:00:02Z"), "svc", "set", ConfigVersion.Origin.MQTT,
+                            RequestOrigin.HTTP, "http:änne", null, "accepted", 3L, null, null),
+                    new AuditRecord(Instant.parse("2026-11-27T06:00:02Z"), "svc", "set", RequestOrigin.MQTT,
                             "mqtt:c-2", "r-2", "rejected", null, "schema_violation", "$.port: must be ≤ 65535")));
     private final CommitJournal.Entry second = new CommitJournal.Entry(8, List.of(), List.of(
-            new AuditRecord(Instant.parse("2026-11-27T06:00:03Z"), "svc", "patch", ConfigVersion.Origin.MQTT,
+            new AuditRecord(Instant.parse("2026-11-27T06:00:03Z"), "svc", "patch", RequestOrigin.MQTT,
                     "mqtt:c-3", "r-3", "rejected", null, "not_found", "no config")));
 
     @Test

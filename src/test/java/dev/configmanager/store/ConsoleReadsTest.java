@@ -1,5 +1,6 @@
 package dev.configmanager.store;
 
+import dev.configmanager.wire.RequestOrigin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,11 +117,11 @@ class ConsoleReadsTest {
 
     private static ConfigVersion version(final long n) {
         return new ConfigVersion("svc", n, ConfigVersion.Change.SET, "{\"n\":" + n + "}", "c" + n, Instant.now(),
-                "test", "r-" + n, ConfigVersion.Origin.MQTT);
+                "test", "r-" + n, RequestOrigin.MQTT);
     }
 
     private static AuditRecord audit(final String service, final String outcome) {
-        return new AuditRecord(Instant.now(), service, "set", ConfigVersion.Origin.MQTT, "test", null, outcome, null,
+        return new AuditRecord(Instant.now(), service, "set", RequestOrigin.MQTT, "test", null, outcome, null,
                 null, null);
     }
 }

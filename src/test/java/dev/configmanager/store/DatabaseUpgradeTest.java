@@ -1,5 +1,6 @@
 package dev.configmanager.store;
 
+import dev.configmanager.wire.RequestOrigin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,8 +27,8 @@ class DatabaseUpgradeTest {
         final Path file = dir.resolve("db/config-manager");
         try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
             store.commit(List.of(new ConfigVersion("svc", 1, ConfigVersion.Change.SET, "{\"a\":1}",
-                            "c".repeat(64), Instant.now(), "tester", "r-1", ConfigVersion.Origin.MQTT)),
-                    List.of(new AuditRecord(Instant.now(), "svc", "set", ConfigVersion.Origin.MQTT, "tester", "r-1",
+                            "c".repeat(64), Instant.now(), "tester", "r-1", RequestOrigin.MQTT)),
+                    List.of(new AuditRecord(Instant.now(), "svc", "set", RequestOrigin.MQTT, "tester", "r-1",
                             "accepted", 1L, null, null)));
         }
         // what schema version 2 left on disk: the same tables plus the (service, id) audit index

@@ -1,5 +1,6 @@
 package dev.configmanager.store;
 
+import dev.configmanager.wire.RequestOrigin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -114,7 +115,7 @@ class JournalFailureTest {
 
     private static ConfigVersion version(final long n) {
         return new ConfigVersion("svc", n, ConfigVersion.Change.SET, "{\"n\":" + n + "}", "c" + n, Instant.now(),
-                "test", "r-" + n, ConfigVersion.Origin.MQTT);
+                "test", "r-" + n, RequestOrigin.MQTT);
     }
 
     /** Which operations of the journal's channel fail right now. */

@@ -1,5 +1,6 @@
 package dev.configmanager.store;
 
+import dev.configmanager.wire.RequestOrigin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -138,11 +139,11 @@ class JournalRecoveryTest {
 
     private static ConfigVersion version(final long v) {
         return new ConfigVersion("svc", v, ConfigVersion.Change.SET, "{\"a\":" + v + "}", "c".repeat(64),
-                Instant.parse("2026-11-27T06:00:00.123456Z"), "tester", "r-" + v, ConfigVersion.Origin.MQTT);
+                Instant.parse("2026-11-27T06:00:00.123456Z"), "tester", "r-" + v, RequestOrigin.MQTT);
     }
 
     private static AuditRecord audit(final long v) {
-        return new AuditRecord(Instant.parse("2026-11-27T06:00:00Z"), "svc", "set", ConfigVersion.Origin.MQTT,
+        return new AuditRecord(Instant.parse("2026-11-27T06:00:00Z"), "svc", "set", RequestOrigin.MQTT,
                 "tester", "r-" + v, "accepted", v, null, null);
     }
 }

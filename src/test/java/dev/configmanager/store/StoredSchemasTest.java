@@ -1,5 +1,6 @@
 package dev.configmanager.store;
 
+import dev.configmanager.wire.RequestOrigin;
 import dev.configmanager.pipeline.SchemaRegistry;
 import dev.configmanager.wire.Json;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class StoredSchemasTest {
         final Path file = dir.resolve("db/config-manager");
         try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
             store.putSchema("svc", "{\"type\":\"object\",\"properties\":{\"n\":{\"maximum\":3}}}",
-                    new AuditRecord(Instant.now(), "svc", "schema", ConfigVersion.Origin.HTTP, "http:root", null,
+                    new AuditRecord(Instant.now(), "svc", "schema", RequestOrigin.HTTP, "http:root", null,
                             "accepted", null, null, null));
         }
         try (H2ConfigStore reopened = H2ConfigStore.open(file, 10_000)) {

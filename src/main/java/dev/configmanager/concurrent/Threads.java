@@ -1,4 +1,4 @@
-package dev.configmanager.pipeline;
+package dev.configmanager.concurrent;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

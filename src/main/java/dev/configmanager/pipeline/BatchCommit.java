@@ -1,0 +1,179 @@
+package dev.configmanager.pipeline;
+
+import dev.configmanager.pipeline.ConfigDecider.Decision;
+import dev.configmanager.store.AuditRecord;
+import dev.configmanager.store.ConfigStore;
+import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.store.StoreUnavailableException;
+import dev.configmanager.store.WriteRefusedException;
+import dev.configmanager.wire.ConfigResult;
+import dev.configmanager.wire.ConfigResult.Rejected;
+import dev.configmanager.wire.ErrorCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One batch of the writer: every request decided in order against what the batch decided before it, all of them
+ * committed with one sync, then each new version published and each requester answered. A failure answers each
+ * request for what happened to it: a database that fails answers every decision {@code store_unavailable}; rows the
+ * database refuses are retried one request at a time, so the request that cannot be stored fails alone.
+ */
+final class BatchCommit {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchCommit.class);
+    private static final String STORE_DOWN = "the config database is unavailable; writes are rejected";
+
+    private final ConfigStore store;
+    private final ConfigDecider decider;
+    private final CurrentVersions current;
+    private final ConfigPublication publication;
+    private final PipelineMetrics metrics;
+    private final Clock clock;
+    private final StoreStatusReport storeStatus;
+
+    BatchCommit(final ConfigStore store, final ConfigDecider decider, final CurrentVersions current,
+                final ConfigPublication publication, final PipelineMetrics metrics, final Clock clock,
+                final StoreStatusReport storeStatus) {
+        this.store = store;
+        this.decider = decider;
+        this.current = current;
+        this.publication = publication;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.storeStatus = storeStatus;
+    }
+
+    /** One outcome of a batch: the answer, and the version to publish before answering (or {@code null}). */
+    private record Outcome(ConfigResult result, ConfigVersion written) {
+    }
+
+    /** Decides every request of the batch in order, commits them with one sync, then publishes and answers. */
+    void process(final List<Pending> batch) {
+        final CurrentVersions.Batch view = current.batch();
+        final List<ConfigVersion> versions = new ArrayList<>();
+        final List<AuditRecord> audit = new ArrayList<>();
+        final List<Outcome> outcomes = new ArrayList<>(batch.size());
+        boolean storeFailed = false;
+        for (final Pending p : batch) {
+            if (p instanceof Pending.Refused refused) {
+                audit.add(refused.audit());
+                outcomes.add(new Outcome(refused.rejection(), null));
+                continue;
+            }
+            final Pending.Decide decide = (Pending.Decide) p;
+            try {
+                final Outcome decided = decide(decide, view);
+                if (decided.written() != null) {
+                    versions.add(decided.written());
+                    view.decided(decided.written());
+                }
+                audit.add(RequestAudit.of(decide.request(), decided.result(), clock.instant()));
+                outcomes.add(decided);
+            } catch (final StoreUnavailableException e) {
+                storeFailed = true;
+                outcomes.add(new Outcome(Rejected.of(p.service(), ErrorCode.STORE_UNAVAILABLE, e.getMessage()), null));
+            }
+        }
+        if (!storeFailed) {
+            try {
+                final long started = System.nanoTime();
+                store.commit(versions, audit);
+                metrics.committed(batch.size(), System.nanoTime() - started);
+                view.committed(versions);
+            } catch (final StoreUnavailableException e) {
+                storeFailed = true;
+                log.error("config-manager: {} request(s) rejected with store_unavailable: {}", batch.size(),
+                        e.getMessage());
+            } catch (final WriteRefusedException e) {
+                // the database works but refused a row of this batch: decide and commit each request on its own,
+                // so the one that cannot be stored fails alone
+                view.discarded();
+                if (batch.size() > 1) {
+                    batch.forEach(p -> process(List.of(p)));
+                } else {
+                    refusedAlone(batch.get(0), e);
+                }
+                return;
+            }
+        }
+        storeStatus.report(storeFailed ? STORE_DOWN : null);
+        if (storeFailed) {
+            // Decisions in this batch may rest on versions that were never stored: answer none of them as decided.
+            view.discarded();
+            for (int i = 0; i < batch.size(); i++) {
+                if (batch.get(i) instanceof Pending.Decide) {
+                    outcomes.set(i, new Outcome(Rejected.of(batch.get(i).service(), ErrorCode.STORE_UNAVAILABLE,
+                            "the config database is unavailable; nothing was stored"), null));
+                }
+            }
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            answer(batch.get(i), outcomes.get(i));
+        }
+    }
+
+    private Outcome decide(final Pending.Decide p, final CurrentVersions.Batch view)
+            throws StoreUnavailableException {
+        final ConfigRequest r = p.request();
+        try {
+            final Decision d = decider.decide(r, view.current(r.service()), store::version, clock.instant(),
+                    p.prepared());
+            return new Outcome(d.result(), d.newVersion());
+        } catch (final RuntimeException e) {
+            log.error("config-manager: request {} for {} failed unexpectedly", r.requestId(), r.service(), e);
+            return new Outcome(Rejected.of(r.service(), ErrorCode.INTERNAL,
+                    "internal error while applying the request"), null);
+        }
+    }
+
+    /** A request whose rows the database refused even on their own: rejected, audited if that still works. */
+    private void refusedAlone(final Pending p, final WriteRefusedException e) {
+        log.error("config-manager: a request for {} could not be stored (the database refused its rows); nothing of "
+                + "it was stored: {}", p.service(), e.getMessage());
+        final Rejected refused = Rejected.of(p.service(), ErrorCode.INTERNAL,
+                "the config database refused to store this request; nothing was stored");
+        final Outcome outcome;
+        final AuditRecord line;
+        if (p instanceof Pending.Refused r) {
+            outcome = new Outcome(r.rejection(), null);
+            line = r.audit();
+        } else {
+            outcome = new Outcome(refused, null);
+            line = RequestAudit.of(((Pending.Decide) p).request(), refused, clock.instant());
+        }
+        try {
+            store.commit(List.of(), List.of(line));
+        } catch (final StoreUnavailableException | WriteRefusedException again) {
+            log.warn("config-manager: the refused request could not be audited either: {}", again.getMessage());
+        }
+        answer(p, outcome);
+    }
+
+    /** Publishes a new version, then answers: a requester that hears "accepted" finds it on config/updated. */
+    private void answer(final Pending p, final Outcome outcome) {
+        metrics.result(outcome.result());
+        final ConfigVersion written = outcome.written();
+        if (written == null) {
+            p.answer().complete(outcome.result());
+            return;
+        }
+        CompletableFuture<Void> visible;
+        try {
+            visible = publication.publish(written);
+        } catch (final RuntimeException e) {
+            visible = CompletableFuture.failedFuture(e);
+        }
+        visible.whenComplete((ok, error) -> {
+            if (error != null) {
+                log.error("config-manager: {} v{} is stored but publishing it failed; it is published again at the "
+                        + "next start", written.service(), written.version(), error);
+            }
+            p.answer().complete(outcome.result());
+        });
+    }
+}
