@@ -57,7 +57,7 @@ class ConsoleReadsTest {
                         + "FROM SYSTEM_RANGE(1, 1000000)");
                 db.commit();
                 for (final boolean[] filter : new boolean[][]{{true, false}, {false, true}, {true, true}}) {
-                    final String plan = plan(db, H2ConfigStore.auditQuery(filter[0], filter[1]), filter);
+                    final String plan = plan(db, ConfigTables.auditQuery(filter[0], filter[1]), filter);
                     assertTrue(plan.contains("CM_AUDIT_BY_SERVICE") || plan.contains("CM_AUDIT_BY_OUTCOME"), plan);
                 }
             }

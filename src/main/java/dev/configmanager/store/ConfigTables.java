@@ -1,0 +1,229 @@
+package dev.configmanager.store;
+
+import dev.configmanager.wire.RequestOrigin;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The store's SQL: every statement on its tables, on a connection the caller owns (and commits). Not thread-safe: the
+ * caller serializes use of a connection.
+ */
+final class ConfigTables {
+
+    private static final String COLUMNS =
+            "service, version, change_kind, config, checksum, updated_at, updated_by, request_id, origin";
+    /** Audit lines between two prunings of the oldest ones beyond the configured maximum. */
+    private static final int PRUNE_EVERY = 1_000;
+
+    private final SqlDialect dialect;
+    private final int auditMaxRows;
+    private int auditInsertsSincePrune;
+
+    ConfigTables(final SqlDialect dialect, final int auditMaxRows) {
+        this.dialect = dialect;
+        this.auditMaxRows = auditMaxRows;
+    }
+
+    Optional<ConfigVersion> current(final Connection c, final String service) throws SQLException {
+        return versions(c, "SELECT " + COLUMNS + " FROM cm_current WHERE service = ?", s -> s.setString(1, service))
+                .stream().findFirst();
+    }
+
+    List<ConfigVersion> allCurrent(final Connection c) throws SQLException {
+        return versions(c, "SELECT " + COLUMNS + " FROM cm_current ORDER BY service", s -> {
+        });
+    }
+
+    Optional<ConfigVersion> version(final Connection c, final String service, final long version)
+            throws SQLException {
+        return versions(c, "SELECT " + COLUMNS + " FROM cm_history WHERE service = ? AND version = ?", s -> {
+            s.setString(1, service);
+            s.setLong(2, version);
+        }).stream().findFirst();
+    }
+
+    List<ConfigVersion> history(final Connection c, final String service, final int limit) throws SQLException {
+        return versions(c, "SELECT " + COLUMNS + " FROM cm_history WHERE service = ? ORDER BY version DESC LIMIT ?",
+                s -> {
+                    s.setString(1, service);
+                    s.setInt(2, limit);
+                });
+    }
+
+    /** The SQL of an audit query: one form per filter, each served by an index (migration 4). */
+    static String auditQuery(final boolean byService, final boolean byOutcome) {
+        final String where = byService && byOutcome ? " WHERE service = ? AND outcome = ?"
+                : byService ? " WHERE service = ?" : byOutcome ? " WHERE outcome = ?" : "";
+        return "SELECT at, service, action, origin, requester, request_id, outcome, version, error_code, message "
+                + "FROM cm_audit" + where + " ORDER BY id DESC LIMIT ?";
+    }
+
+    List<AuditRecord> audit(final Connection c, final String service, final String outcome, final int limit)
+            throws SQLException {
+        try (var s = c.prepareStatement(auditQuery(service != null, outcome != null))) {
+            int i = 1;
+            if (service != null) {
+                s.setString(i++, service);
+            }
+            if (outcome != null) {
+                s.setString(i++, outcome);
+            }
+            s.setInt(i, limit);
+            final List<AuditRecord> rows = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    final long version = rs.getLong(8);
+                    rows.add(new AuditRecord(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3),
+                            RequestOrigin.valueOf(rs.getString(4)), rs.getString(5), rs.getString(6),
+                            rs.getString(7), rs.wasNull() ? null : version, rs.getString(9), rs.getString(10)));
+                }
+            }
+            return rows;
+        }
+    }
+
+    Map<String, String> schemas(final Connection c) throws SQLException {
+        try (var s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT service, schema_json FROM cm_schema")) {
+            final Map<String, String> schemas = new TreeMap<>();
+            while (rs.next()) {
+                schemas.put(rs.getString(1), rs.getString(2));
+            }
+            return schemas;
+        }
+    }
+
+    void putSchema(final Connection c, final String service, final String schemaJson, final Instant at,
+                   final String by) throws SQLException {
+        try (var s = c.prepareStatement(dialect.upsert("cm_schema", "service, schema_json, updated_at, updated_by",
+                "service"))) {
+            s.setString(1, service);
+            s.setString(2, schemaJson);
+            s.setTimestamp(3, Timestamp.from(at));
+            s.setString(4, clip(by, 256));
+            s.executeUpdate();
+        }
+    }
+
+    /** New versions (history and current) and audit lines, in the caller's transaction. */
+    void write(final Connection c, final List<ConfigVersion> versions, final List<AuditRecord> audit)
+            throws SQLException {
+        if (!versions.isEmpty()) {
+            try (var history = c.prepareStatement("INSERT INTO cm_history (" + COLUMNS
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                 var current = c.prepareStatement(dialect.upsert("cm_current", COLUMNS, "service"))) {
+                for (final ConfigVersion v : versions) {
+                    bind(history, v);
+                    history.addBatch();
+                    bind(current, v);
+                    current.addBatch();
+                }
+                history.executeBatch();
+                current.executeBatch();
+            }
+        }
+        if (!audit.isEmpty()) {
+            insertAudit(c, audit);
+        }
+    }
+
+    Optional<String> meta(final Connection c, final String key) throws SQLException {
+        try (var s = c.prepareStatement("SELECT meta_value FROM cm_meta WHERE meta_key = ?")) {
+            s.setString(1, key);
+            try (var rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    void setMeta(final Connection c, final String key, final String value) throws SQLException {
+        try (var s = c.prepareStatement(dialect.upsert("cm_meta", "meta_key, meta_value", "meta_key"))) {
+            s.setString(1, key);
+            s.setString(2, value);
+            s.executeUpdate();
+        }
+    }
+
+    private void insertAudit(final Connection c, final List<AuditRecord> audit) throws SQLException {
+        try (var s = c.prepareStatement("INSERT INTO cm_audit (at, service, action, origin, requester, request_id, "
+                + "outcome, version, error_code, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (final AuditRecord a : audit) {
+                s.setTimestamp(1, Timestamp.from(a.at()));
+                s.setString(2, clip(a.service(), 64));
+                s.setString(3, a.action());
+                s.setString(4, a.origin().name());
+                s.setString(5, clip(a.requester(), 256));
+                s.setString(6, clip(a.requestId(), 128));
+                s.setString(7, a.outcome());
+                if (a.version() == null) {
+                    s.setNull(8, Types.BIGINT);
+                } else {
+                    s.setLong(8, a.version());
+                }
+                s.setString(9, a.errorCode());
+                s.setString(10, clip(a.message(), 1024));
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+        auditInsertsSincePrune += audit.size();
+        if (auditInsertsSincePrune >= PRUNE_EVERY) {
+            auditInsertsSincePrune = 0;
+            try (var s = c.prepareStatement("DELETE FROM cm_audit WHERE id <= (SELECT MAX(id) FROM cm_audit) - ?")) {
+                s.setLong(1, auditMaxRows);
+                s.executeUpdate();
+            }
+        }
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement s) throws SQLException;
+    }
+
+    private static List<ConfigVersion> versions(final Connection c, final String sql, final Binder binder)
+            throws SQLException {
+        try (var s = c.prepareStatement(sql)) {
+            binder.bind(s);
+            final List<ConfigVersion> rows = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new ConfigVersion(rs.getString(1), rs.getLong(2),
+                            ConfigVersion.Change.valueOf(rs.getString(3)), rs.getString(4), rs.getString(5),
+                            rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getString(8),
+                            RequestOrigin.valueOf(rs.getString(9))));
+                }
+            }
+            return rows;
+        }
+    }
+
+    private static void bind(final PreparedStatement s, final ConfigVersion v) throws SQLException {
+        s.setString(1, v.service());
+        s.setLong(2, v.version());
+        s.setString(3, v.change().name());
+        s.setString(4, v.config());
+        s.setString(5, v.checksum());
+        s.setTimestamp(6, Timestamp.from(v.updatedAt()));
+        s.setString(7, clip(v.updatedBy(), 256));
+        s.setString(8, v.requestId());
+        s.setString(9, v.origin().name());
+    }
+
+    private static String clip(final String s, final int max) {
+        if (s == null || s.length() <= max) {
+            return s;
+        }
+        final int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+        return s.substring(0, end);
+    }
+}
