@@ -3,6 +3,7 @@ package dev.configmanager.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.ErrorCode;
 import dev.configmanager.wire.Json;
 
@@ -19,15 +20,43 @@ import java.util.Optional;
 /** One API call: the request's parts, a bounded body, and JSON answers (errors in the same shape as MQTT results). */
 final class ApiExchange {
 
-    /** An answer that ends the call early, e.g. 401 or 404. */
+    /** An answer that ends the call early, e.g. 401 or 404; {@link ApiRouter} sends it. */
     static final class Failure extends Exception {
         final int status;
         final String code;
+        /** The whole answer when it says more than code and message (a rejected write), else {@code null}. */
+        final transient ObjectNode body;
 
         Failure(final int status, final String code, final String message) {
+            this(status, code, message, null);
+        }
+
+        private Failure(final int status, final String code, final String message, final ObjectNode body) {
             super(message, null, false, false);
             this.status = status;
             this.code = code;
+            this.body = body;
+        }
+
+        /** A write the pipeline rejected: the same error object as on MQTT, with the status its code means. */
+        static Failure of(final Rejected r) {
+            final ObjectNode body = r.data();
+            body.remove("service");
+            return new Failure(status(r.code()), r.code().wire(), r.message(), body);
+        }
+
+        /** The one mapping from a rejection's code to an HTTP status. */
+        static int status(final ErrorCode code) {
+            return switch (code) {
+                case INVALID_JSON, INVALID_REQUEST, INVALID_SERVICE_NAME -> 400;
+                case NOT_AUTHORIZED -> 403;
+                case NOT_FOUND -> 404;
+                case VERSION_CONFLICT -> 409;
+                case TOO_LARGE -> 413;
+                case SCHEMA_VIOLATION, TOO_DEEP, UNKNOWN_SERVICE -> 422;
+                case STORE_UNAVAILABLE -> 503;
+                case INTERNAL -> 500;
+            };
         }
     }
 

@@ -82,7 +82,7 @@ final class ConfigApi {
             body.put("request_id", answer.requestId());
             call.respond(200, body);
         } else {
-            respondRejected(call, (ConfigResult.Rejected) answer.result());
+            throw ApiExchange.Failure.of((ConfigResult.Rejected) answer.result());
         }
     }
 
@@ -168,25 +168,6 @@ final class ConfigApi {
             node.set("config", SecretMask.mask(config, List.of(), schemas.secretLocations(v.service(), config)));
         }
         return node;
-    }
-
-    static void respondRejected(final ApiExchange call, final ConfigResult.Rejected r) throws IOException {
-        final ObjectNode body = r.data();
-        body.remove("service");
-        call.respond(status(r.code()), body);
-    }
-
-    static int status(final ErrorCode code) {
-        return switch (code) {
-            case INVALID_JSON, INVALID_REQUEST, INVALID_SERVICE_NAME -> 400;
-            case NOT_AUTHORIZED -> 403;
-            case NOT_FOUND -> 404;
-            case VERSION_CONFLICT -> 409;
-            case TOO_LARGE -> 413;
-            case SCHEMA_VIOLATION, TOO_DEEP, UNKNOWN_SERVICE -> 422;
-            case STORE_UNAVAILABLE -> 503;
-            case INTERNAL -> 500;
-        };
     }
 
     /** {@code If-Match: "3"} (or 3): the version the writer saw; {@code 0} means the service must not exist yet. */

@@ -100,9 +100,11 @@ public final class ConsoleServer {
         final var configs = new ConfigApi(pipeline, store, schemas, auth, settings.maxPayloadBytes(),
                 settings.requestTimeout());
         final var hostCheck = new HostCheck(hosts);
-        server.createContext("/api", new ApiHandler(configs, store, schemas, auth, retained,
-                settings.health().healthPrefix(), storeProblem, settings.maxPayloadBytes()))
-                .getFilters().add(hostCheck);
+        final var fleet = new FleetApi(configs, store, auth, retained, settings.health().healthPrefix(),
+                storeProblem);
+        final var schemaApi = new SchemaApi(pipeline, schemas, auth, settings.maxPayloadBytes(),
+                settings.requestTimeout());
+        server.createContext("/api", new ApiRouter(configs, fleet, schemaApi)).getFilters().add(hostCheck);
         server.createContext("/", new StaticFiles()).getFilters().add(hostCheck);
         try {
             server.start();

@@ -1,5 +1,6 @@
 package dev.configmanager.mqtt;
 
+import dev.configmanager.wire.ServiceName;
 import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.Publish;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
@@ -69,7 +70,7 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     public void publishResult(final Answer answer, final Optional<String> responseTopic, final boolean toResultTopic,
                               final Optional<ByteBuffer> correlationData) {
         final String service = answer.result().service();
-        final Optional<String> resultTopic = toResultTopic && RequestParser.isValidServiceName(service)
+        final Optional<String> resultTopic = toResultTopic && ServiceName.isValid(service)
                 ? Optional.of(topics.resultTopic(service)) : Optional.empty();
         final Optional<String> topic = responseTopic.or(() -> resultTopic);
         if (topic.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.configmanager.mqtt;
 
+import dev.configmanager.wire.ServiceName;
 import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import com.hivemq.extension.sdk.api.services.publish.RetainedPublish;
 import dev.configmanager.config.OwnedTopics;
@@ -53,7 +54,7 @@ public final class OwnedTopicSweep implements RetainedStartScan.Visitor {
         }
         final TopicLayout topics = owned.topics();
         if (TopicLayout.isUnder(topic, topics.updatedPrefix())) {
-            return topics.serviceOfUpdatedTopic(topic).filter(RequestParser::isValidServiceName).isPresent();
+            return topics.serviceOfUpdatedTopic(topic).filter(ServiceName::isValid).isPresent();
         }
         final String health = owned.health().healthPrefix() + "/";
         return topic.startsWith(health) && healthIdShape.test(topic.substring(health.length()));

@@ -1,5 +1,6 @@
 package dev.configmanager.mqtt;
 
+import dev.configmanager.wire.ServiceName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.extension.sdk.api.services.publish.RetainedPublish;
 import dev.configmanager.config.TopicLayout;
@@ -50,7 +51,7 @@ public final class RetainedConfigSync implements RetainedStartScan.Visitor {
     @Override
     public void visit(final RetainedPublish message) {
         // topics that are no service's are the OwnedTopicSweep's to remove
-        topics.serviceOfUpdatedTopic(message.getTopic()).filter(RequestParser::isValidServiceName)
+        topics.serviceOfUpdatedTopic(message.getTopic()).filter(ServiceName::isValid)
                 .ifPresent(service -> present.put(service, claim(message.getPayload().orElse(null))));
     }
 

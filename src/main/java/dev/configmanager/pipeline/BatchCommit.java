@@ -6,6 +6,7 @@ import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.store.WriteRefusedException;
+import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.ErrorCode;
@@ -15,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -30,17 +32,19 @@ final class BatchCommit {
 
     private final ConfigStore store;
     private final ConfigDecider decider;
+    private final SchemaRegistry schemas;
     private final CurrentVersions current;
     private final ConfigPublication publication;
     private final PipelineMetrics metrics;
     private final Clock clock;
     private final StoreStatusReport storeStatus;
 
-    BatchCommit(final ConfigStore store, final ConfigDecider decider, final CurrentVersions current,
-                final ConfigPublication publication, final PipelineMetrics metrics, final Clock clock,
-                final StoreStatusReport storeStatus) {
+    BatchCommit(final ConfigStore store, final ConfigDecider decider, final SchemaRegistry schemas,
+                final CurrentVersions current, final ConfigPublication publication, final PipelineMetrics metrics,
+                final Clock clock, final StoreStatusReport storeStatus) {
         this.store = store;
         this.decider = decider;
+        this.schemas = schemas;
         this.current = current;
         this.publication = publication;
         this.metrics = metrics;
@@ -52,14 +56,49 @@ final class BatchCommit {
     private record Outcome(ConfigResult result, ConfigVersion written) {
     }
 
+    /**
+     * Applies what the writer took, in order: each run of config requests as one commit, each schema change on its
+     * own between them.
+     */
+    void process(final List<Pending> taken) {
+        final List<Pending.Request> run = new ArrayList<>(taken.size());
+        for (final Pending p : taken) {
+            if (p instanceof Pending.Request request) {
+                run.add(request);
+            } else {
+                if (!run.isEmpty()) {
+                    commit(run);
+                    run.clear();
+                }
+                changeSchema((Pending.SchemaChange) p);
+            }
+        }
+        if (!run.isEmpty()) {
+            commit(run);
+        }
+    }
+
+    /** Stores the schema, then puts it in force: requests decided after this see it, none before did. */
+    private void changeSchema(final Pending.SchemaChange change) {
+        try {
+            store.putSchema(change.service(), CanonicalJson.write(change.schema()), change.audit());
+        } catch (final StoreUnavailableException e) {
+            storeStatus.report(STORE_DOWN);
+            change.refuse(Rejected.of(change.service(), ErrorCode.STORE_UNAVAILABLE, e.getMessage()));
+            return;
+        }
+        schemas.install(change.service(), change.schema());
+        change.done().complete(Optional.empty());
+    }
+
     /** Decides every request of the batch in order, commits them with one sync, then publishes and answers. */
-    void process(final List<Pending> batch) {
+    private void commit(final List<Pending.Request> batch) {
         final CurrentVersions.Batch view = current.batch();
         final List<ConfigVersion> versions = new ArrayList<>();
         final List<AuditRecord> audit = new ArrayList<>();
         final List<Outcome> outcomes = new ArrayList<>(batch.size());
         boolean storeFailed = false;
-        for (final Pending p : batch) {
+        for (final Pending.Request p : batch) {
             if (p instanceof Pending.Refused refused) {
                 audit.add(refused.audit());
                 outcomes.add(new Outcome(refused.rejection(), null));
@@ -94,7 +133,7 @@ final class BatchCommit {
                 // so the one that cannot be stored fails alone
                 view.discarded();
                 if (batch.size() > 1) {
-                    batch.forEach(p -> process(List.of(p)));
+                    batch.forEach(p -> commit(List.of(p)));
                 } else {
                     refusedAlone(batch.get(0), e);
                 }
@@ -132,7 +171,7 @@ final class BatchCommit {
     }
 
     /** A request whose rows the database refused even on their own: rejected, audited if that still works. */
-    private void refusedAlone(final Pending p, final WriteRefusedException e) {
+    private void refusedAlone(final Pending.Request p, final WriteRefusedException e) {
         log.error("config-manager: a request for {} could not be stored (the database refused its rows); nothing of "
                 + "it was stored: {}", p.service(), e.getMessage());
         final Rejected refused = Rejected.of(p.service(), ErrorCode.INTERNAL,
@@ -155,7 +194,7 @@ final class BatchCommit {
     }
 
     /** Publishes a new version, then answers: a requester that hears "accepted" finds it on config/updated. */
-    private void answer(final Pending p, final Outcome outcome) {
+    private void answer(final Pending.Request p, final Outcome outcome) {
         metrics.result(outcome.result());
         final ConfigVersion written = outcome.written();
         if (written == null) {

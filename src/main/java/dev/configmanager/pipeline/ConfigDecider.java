@@ -60,8 +60,10 @@ final class ConfigDecider {
      *
      * @param baseVersion the version a patch was applied to, {@code null} for a set
      * @param problem     why it may not be stored (without the current version, which only the writer knows)
+     * @param schemas     the {@link SchemaRegistry#generation()} it was checked against
      */
-    record Content(Long baseVersion, JsonNode config, String canonical, String checksum, Rejected problem) {
+    record Content(Long baseVersion, JsonNode config, String canonical, String checksum, Rejected problem,
+                   long schemas) {
     }
 
     /**
@@ -81,14 +83,20 @@ final class ConfigDecider {
 
     /** The checks and canonical form of a config that would be stored. */
     Content content(final String service, final Long baseVersion, final JsonNode config) {
+        final long generation = schemas.generation(); // before validating: a change during it is seen as one
         if (JsonLimits.depth(config) > maxDepth) {
             return new Content(baseVersion, config, null, null, Rejected.of(service, ErrorCode.TOO_DEEP,
-                    "the resulting config nests deeper than " + maxDepth + " levels"));
+                    "the resulting config nests deeper than " + maxDepth + " levels"), generation);
         }
         final String canonical = CanonicalJson.write(config);
         final Optional<Rejected> problem = checkContent(service, config, canonical);
-        return problem.isPresent() ? new Content(baseVersion, config, null, null, problem.get())
-                : new Content(baseVersion, config, canonical, CanonicalJson.sha256Hex(canonical), null);
+        return problem.isPresent() ? new Content(baseVersion, config, null, null, problem.get(), generation)
+                : new Content(baseVersion, config, canonical, CanonicalJson.sha256Hex(canonical), null, generation);
+    }
+
+    /** Whether content checked ahead of the writer still holds: checked against the schemas now in force. */
+    private boolean current(final Content prepared) {
+        return prepared != null && prepared.schemas() == schemas.generation();
     }
 
     Decision decide(final ConfigRequest r, final Optional<ConfigVersion> latest, final History history,
@@ -109,7 +117,7 @@ final class ConfigDecider {
         final Change change;
         switch (r.action()) {
             case SET -> {
-                content = prepared != null ? prepared : content(service, null, r.document());
+                content = current(prepared) ? prepared : content(service, null, r.document());
                 change = Change.SET;
             }
             case PATCH -> {
@@ -118,7 +126,7 @@ final class ConfigDecider {
                             null);
                 }
                 // prepared on the version that is still current, or done again here on the one that is
-                content = prepared != null && currentVersion.equals(prepared.baseVersion()) ? prepared
+                content = current(prepared) && currentVersion.equals(prepared.baseVersion()) ? prepared
                         : content(service, currentVersion, JsonMergePatch.apply(parse(latest.get()), r.document()));
                 change = Change.PATCH;
             }

@@ -6,6 +6,8 @@ import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.pipeline.RequestParser.Parsed;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.configmanager.store.AuditRecord;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.StoreStatusListener;
 import dev.configmanager.wire.ClientText;
@@ -14,11 +16,13 @@ import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.Envelope;
 import dev.configmanager.wire.ErrorCode;
 import dev.configmanager.wire.RequestOrigin;
+import dev.configmanager.wire.Violation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -66,7 +70,7 @@ public final class ConfigPipeline implements AutoCloseable {
         this.clock = clock;
         this.current = new CurrentVersions(store);
         this.parsers = Threads.boundedPool("config-manager-parse", 2, GroupCommitWriter.QUEUE_CAPACITY);
-        this.writer = new GroupCommitWriter(store, decider, current, publication, metrics, clock, storeStatus);
+        this.writer = new GroupCommitWriter(store, decider, schemas, current, publication, metrics, clock, storeStatus);
     }
 
     /** Whether the last commit worked. */
@@ -179,6 +183,26 @@ public final class ConfigPipeline implements AutoCloseable {
                     request.requestId(), e.toString());
             return null;
         }
+    }
+
+    /**
+     * An administrator's new schema for {@code service}, applied by the writer in order with config requests:
+     * checked to be a usable draft 2020-12 schema, stored durably with an audit line, then in force.
+     *
+     * @return empty once it is in force, else why not
+     */
+    public CompletableFuture<Optional<Rejected>> submitSchema(final String service, final JsonNode schema,
+                                                            final String requester) {
+        final CompletableFuture<Optional<Rejected>> done = new CompletableFuture<>();
+        final List<Violation> problems = schemas.check(schema);
+        if (!problems.isEmpty()) {
+            done.complete(Optional.of(new Rejected(service, ErrorCode.SCHEMA_VIOLATION,
+                    "not a usable JSON Schema (draft 2020-12)", problems, null)));
+            return done;
+        }
+        writer.offer(new Pending.SchemaChange(service, schema, new AuditRecord(clock.instant(), service, "schema",
+                RequestOrigin.HTTP, requester, null, "accepted", null, null, null), done));
+        return done;
     }
 
     /** A request refused before deciding: answered once its audit line is stored, in order with the others. */

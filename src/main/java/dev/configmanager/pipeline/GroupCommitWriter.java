@@ -37,11 +37,13 @@ final class GroupCommitWriter implements AutoCloseable {
     private final Object intake = new Object();
     private boolean writerDone; // guarded by intake
 
-    GroupCommitWriter(final ConfigStore store, final ConfigDecider decider, final CurrentVersions current,
+    GroupCommitWriter(final ConfigStore store, final ConfigDecider decider, final SchemaRegistry schemas,
+                      final CurrentVersions current,
                       final ConfigPublication publication, final PipelineMetrics metrics, final Clock clock,
                       final StoreStatusListener storeStatus) {
         this.storeStatus = new StoreStatusReport(storeStatus);
-        this.batches = new BatchCommit(store, decider, current, publication, metrics, clock, this.storeStatus);
+        this.batches = new BatchCommit(store, decider, schemas, current, publication, metrics, clock,
+                this.storeStatus);
         this.thread = Threads.start("config-manager-writer", this::writeLoop);
     }
 
@@ -57,10 +59,10 @@ final class GroupCommitWriter implements AutoCloseable {
     void offer(final Pending pending) {
         synchronized (intake) {
             if (!running || writerDone) {
-                pending.answer().complete(Rejected.of(pending.service(), ErrorCode.STORE_UNAVAILABLE, running
+                pending.refuse(Rejected.of(pending.service(), ErrorCode.STORE_UNAVAILABLE, running
                         ? "the config writer stopped after an error; see the broker log" : "config-manager is stopping"));
             } else if (!queue.offer(pending)) {
-                pending.answer().complete(overloaded(pending.service()));
+                pending.refuse(overloaded(pending.service()));
             }
         }
     }
@@ -81,7 +83,7 @@ final class GroupCommitWriter implements AutoCloseable {
             }
             Pending left;
             while ((left = queue.poll()) != null) {
-                left.answer().complete(Rejected.of(left.service(), ErrorCode.STORE_UNAVAILABLE,
+                left.refuse(Rejected.of(left.service(), ErrorCode.STORE_UNAVAILABLE,
                         "config-manager is stopping"));
             }
         }
@@ -111,7 +113,7 @@ final class GroupCommitWriter implements AutoCloseable {
                 // one batch's defect (or exhaustion) is answered and shown in the extension's health; the writer
                 // goes on with the next batch rather than leave every later request unanswered
                 log.error("config-manager: the writer failed on a batch of {} request(s)", batch.size(), e);
-                batch.forEach(p -> p.answer().complete(Rejected.of(p.service(), ErrorCode.INTERNAL,
+                batch.forEach(p -> p.refuse(Rejected.of(p.service(), ErrorCode.INTERNAL,
                         "internal error while applying the request")));
                 storeStatus.report("the config writer failed on a request; see the broker log");
             } finally {

@@ -1,18 +1,33 @@
 package dev.configmanager.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.store.AuditRecord;
 import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ConfigResult.Rejected;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** What the intake hands the writer: a request to decide, or a rejection that only needs its audit line stored. */
+/**
+ * What the intake hands the writer, to be applied in order: a request to decide, a rejection that only needs its
+ * audit line stored, or an administrator's schema change.
+ */
 sealed interface Pending {
 
     String service();
 
-    /** Completed once the outcome is stored (and a new version published). */
-    CompletableFuture<ConfigResult> answer();
+    /** Answers it with {@code why} without applying it (the writer is stopping, overloaded, or failed on it). */
+    void refuse(Rejected why);
+
+    /** A config request: answered with its result once that is stored. */
+    sealed interface Request extends Pending {
+        CompletableFuture<ConfigResult> answer();
+
+        @Override
+        default void refuse(final Rejected why) {
+            answer().complete(why);
+        }
+    }
 
     /**
      * A well-formed request.
@@ -20,18 +35,34 @@ sealed interface Pending {
      * @param prepared its content checked ahead of the writer, or {@code null} when the writer must do that
      */
     record Decide(ConfigRequest request, ConfigDecider.Content prepared, CompletableFuture<ConfigResult> answer)
-            implements Pending {
+            implements Request {
         @Override
         public String service() {
             return request.service();
         }
+
     }
 
     /** A request rejected before deciding (unreadable, unauthorized): audited in order with the others. */
-    record Refused(Rejected rejection, AuditRecord audit, CompletableFuture<ConfigResult> answer) implements Pending {
+    record Refused(Rejected rejection, AuditRecord audit, CompletableFuture<ConfigResult> answer) implements Request {
         @Override
         public String service() {
             return rejection.service();
+        }
+
+    }
+
+    /**
+     * A new schema for a service (already checked to be a usable schema), stored and put in force by the writer, so
+     * that every request decided after it is validated against it and none before it is.
+     *
+     * @param done empty once stored and in force, else why not
+     */
+    record SchemaChange(String service, JsonNode schema, AuditRecord audit,
+                        CompletableFuture<Optional<Rejected>> done) implements Pending {
+        @Override
+        public void refuse(final Rejected why) {
+            done.complete(Optional.of(why));
         }
     }
 }

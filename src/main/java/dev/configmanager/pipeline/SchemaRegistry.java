@@ -1,5 +1,6 @@
 package dev.configmanager.pipeline;
 
+import dev.configmanager.wire.ServiceName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.AbsoluteIri;
 import com.networknt.schema.JsonSchema;
@@ -40,6 +41,8 @@ public final class SchemaRegistry {
     private final SchemaValidatorsConfig config;
     /** One immutable snapshot, replaced whole when a schema changes: validation never sees half a change. */
     private volatile Map<String, Compiled> schemas;
+    /** Counts schema changes; written after {@link #schemas}, so a reader that sees a count sees its schemas. */
+    private volatile long generation;
 
     /** A service's schema and its secret fields, or the reason it cannot be used. */
     private record Compiled(JsonSchema schema, JsonNode document, SecretSchema secrets, String problem) {
@@ -73,7 +76,7 @@ public final class SchemaRegistry {
             for (final Path file : sorted) {
                 final String name = file.getFileName().toString();
                 final String service = name.substring(0, name.length() - ".json".length());
-                if (!RequestParser.isValidServiceName(service)) {
+                if (!ServiceName.isValid(service)) {
                     log.warn("config-manager: ignoring schema {}: '{}' is not a valid service name", file, service);
                     continue;
                 }
@@ -136,6 +139,7 @@ public final class SchemaRegistry {
             }
         });
         schemas = Map.copyOf(next);
+        generation++;
         if (!stored.isEmpty()) {
             log.info("config-manager: {} schema(s) set through the console are in force", stored.size());
         }
@@ -152,6 +156,15 @@ public final class SchemaRegistry {
         final Map<String, Compiled> next = new HashMap<>(schemas);
         next.put(service, compile(factory, config, schema));
         schemas = Map.copyOf(next);
+        generation++;
+    }
+
+    /**
+     * Which schemas are in force: it changes whenever one does, so work checked against the schemas of one
+     * generation can tell whether it must be checked again.
+     */
+    public long generation() {
+        return generation;
     }
 
     private static Compiled compileFile(final JsonSchemaFactory factory, final SchemaValidatorsConfig config,
