@@ -8,7 +8,6 @@ import com.hivemq.extension.sdk.api.packets.general.Qos;
 import dev.configmanager.config.TopicLayout;
 import dev.configmanager.pipeline.ConfigPipeline.Answer;
 import dev.configmanager.pipeline.ConfigPublication;
-import dev.configmanager.pipeline.RequestParser;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.wire.ClientText;
 import dev.configmanager.wire.ConfigUpdated;

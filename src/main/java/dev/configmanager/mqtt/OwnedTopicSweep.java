@@ -5,7 +5,6 @@ import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import com.hivemq.extension.sdk.api.services.publish.RetainedPublish;
 import dev.configmanager.config.OwnedTopics;
 import dev.configmanager.config.TopicLayout;
-import dev.configmanager.pipeline.RequestParser;
 import dev.configmanager.wire.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

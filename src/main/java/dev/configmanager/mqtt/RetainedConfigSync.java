@@ -1,12 +1,13 @@
 package dev.configmanager.mqtt;
 
-import dev.configmanager.wire.ServiceName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.extension.sdk.api.services.publish.RetainedPublish;
 import dev.configmanager.config.TopicLayout;
-import dev.configmanager.pipeline.RequestParser;
+import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.wire.Json;
+import dev.configmanager.wire.ServiceName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +44,20 @@ public final class RetainedConfigSync implements RetainedStartScan.Visitor {
         this.topics = topics;
         this.epoch = epoch;
         this.all = List.copyOf(all);
+    }
+
+    /**
+     * The sync against what {@code store} holds now; empty (topics served as they are) when it cannot be read.
+     */
+    public static Optional<RetainedConfigSync> of(final ConfigTopicPublisher publisher, final TopicLayout topics,
+                                                  final ConfigStore store) {
+        try {
+            return Optional.of(new RetainedConfigSync(publisher, topics, store.epoch(), store.allCurrent()));
+        } catch (final StoreUnavailableException e) {
+            log.error("config-manager: the current configs could not be read at start ({}); the retained config "
+                    + "topics are served as they are", e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** What a retained config message claims to be, for comparison with the database. */

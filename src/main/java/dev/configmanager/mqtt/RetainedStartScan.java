@@ -5,8 +5,11 @@ import com.hivemq.extension.sdk.api.services.publish.RetainedPublish;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One pass over the broker's retained messages at start, shared by every repair that needs to look at them: walking
@@ -40,6 +43,25 @@ public final class RetainedStartScan {
             }
         }).thenCompose(ignored -> CompletableFuture.allOf(visitors.stream().map(RetainedStartScan::finish)
                 .toArray(CompletableFuture[]::new)));
+    }
+
+    /**
+     * Runs the pass and waits up to {@code wait} for its repairs. Listeners bind only after extensions start, so
+     * waiting at start means no client ever sees a retained config or health topic that contradicts the database
+     * or the fact that nobody is connected yet.
+     */
+    public static void runAndWait(final RetainedMessageStore retained, final List<Visitor> visitors,
+                                  final Duration wait) {
+        try {
+            run(retained, visitors).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (final TimeoutException e) {
+            log.warn("config-manager: retained topics are still being repaired after {} s; continuing in the "
+                    + "background", wait.toSeconds());
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (final Exception e) {
+            log.error("config-manager: retained topics could not be repaired at start: {}", e.toString());
+        }
     }
 
     /** One repair that fails does not keep the others from finishing. */

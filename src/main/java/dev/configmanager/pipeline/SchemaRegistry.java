@@ -12,6 +12,8 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import com.networknt.schema.resource.InputStreamSource;
 import com.networknt.schema.resource.SchemaLoader;
+import dev.configmanager.store.ConfigStore;
+import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.wire.Json;
 import dev.configmanager.wire.Violation;
 import org.slf4j.Logger;
@@ -142,6 +144,16 @@ public final class SchemaRegistry {
         generation++;
         if (!stored.isEmpty()) {
             log.info("config-manager: {} schema(s) set through the console are in force", stored.size());
+        }
+    }
+
+    /** Applies the schemas set through the console, as {@code store} holds them (see {@link #applyStored}). */
+    public void applyStoredFrom(final ConfigStore store) {
+        try {
+            applyStored(store.schemas());
+        } catch (final StoreUnavailableException e) {
+            log.error("config-manager: schemas set through the console could not be read ({}); the files in "
+                    + "conf/schemas apply", e.getMessage());
         }
     }
 
