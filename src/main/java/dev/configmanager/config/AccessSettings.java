@@ -1,5 +1,6 @@
 package dev.configmanager.config;
 
+import org.jspecify.annotations.Nullable;
 import java.util.List;
 
 /**
@@ -17,7 +18,7 @@ public record AccessSettings(boolean defaultAllow, List<Rule> rules) {
      * @param write    service globs the client may write; {@code ${client-id}} and {@code ${username}} are replaced
      * @param read     service globs the client may read
      */
-    public record Rule(String clientId, String username, List<String> write, List<String> read) {
+    public record Rule(String clientId, @Nullable String username, List<String> write, List<String> read) {
         public Rule {
             write = List.copyOf(write);
             read = List.copyOf(read);

@@ -1,5 +1,6 @@
 package dev.configmanager.config;
 
+import org.jspecify.annotations.Nullable;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -26,7 +27,7 @@ public record ExtensionSettings(
         int auditMaxRows,
         HealthSettings health,
         AccessSettings access,
-        String secretsKey,
+        @Nullable String secretsKey,
         String secretsKeyFile,
         ConsoleSettings console) {
 

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.ErrorCode;
 import dev.configmanager.wire.Json;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,13 +26,14 @@ final class ApiExchange {
         final int status;
         final String code;
         /** The whole answer when it says more than code and message (a rejected write), else {@code null}. */
-        final transient ObjectNode body;
+        final transient @Nullable ObjectNode body;
 
         Failure(final int status, final String code, final String message) {
             this(status, code, message, null);
         }
 
-        private Failure(final int status, final String code, final String message, final ObjectNode body) {
+        private Failure(final int status, final String code, final String message,
+                        final @Nullable ObjectNode body) {
             super(message, null, false, false);
             this.status = status;
             this.code = code;

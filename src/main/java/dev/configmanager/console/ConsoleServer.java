@@ -18,6 +18,7 @@ import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -51,7 +52,7 @@ public final class ConsoleServer {
      * Starts the console, or returns {@code null} (with the reason in the log) when it is off, cannot bind or fails
      * to start: the console is never a reason for the extension not to run.
      */
-    public static ConsoleServer start(final ExtensionSettings settings, final ConfigPipeline pipeline,
+    public static @Nullable ConsoleServer start(final ExtensionSettings settings, final ConfigPipeline pipeline,
                                       final ConfigStore store, final SchemaRegistry schemas,
                                       final RetainedMessageStore retained, final Supplier<String> storeProblem) {
         try {

@@ -12,6 +12,7 @@ import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -53,7 +54,7 @@ final class BatchCommit {
     }
 
     /** One outcome of a batch: the answer, and the version to publish before answering (or {@code null}). */
-    private record Outcome(ConfigResult result, ConfigVersion written) {
+    private record Outcome(ConfigResult result, @Nullable ConfigVersion written) {
     }
 
     /**

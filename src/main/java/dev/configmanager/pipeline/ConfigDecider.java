@@ -15,6 +15,7 @@ import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.ErrorCode;
 import dev.configmanager.wire.Json;
 import dev.configmanager.wire.Violation;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,7 @@ final class ConfigDecider {
     /**
      * @param newVersion the version to store, {@code null} when nothing is written (rejection or no-op)
      */
-    record Decision(ConfigResult result, ConfigVersion newVersion) {
+    record Decision(ConfigResult result, @Nullable ConfigVersion newVersion) {
         static Decision rejected(final Rejected r) {
             return new Decision(r, null);
         }
@@ -62,8 +63,8 @@ final class ConfigDecider {
      * @param problem     why it may not be stored (without the current version, which only the writer knows)
      * @param schemas     the {@link SchemaRegistry#generation()} it was checked against
      */
-    record Content(Long baseVersion, JsonNode config, String canonical, String checksum, Rejected problem,
-                   long schemas) {
+    record Content(@Nullable Long baseVersion, JsonNode config, @Nullable String canonical,
+                   @Nullable String checksum, @Nullable Rejected problem, long schemas) {
     }
 
     /**
@@ -71,7 +72,7 @@ final class ConfigDecider {
      * before the writer so that the writer's own work per request stays small: for a set always, for a patch when
      * the service's current version is at hand ({@code cached}); {@code null} when it must wait for the writer.
      */
-    Content prepare(final ConfigRequest r, final Optional<ConfigVersion> cached) {
+    @Nullable Content prepare(final ConfigRequest r, final Optional<ConfigVersion> cached) {
         return switch (r.action()) {
             case SET -> content(r.service(), null, r.document());
             case PATCH -> cached.isEmpty() || cached.get().isDeleted() ? null
@@ -82,7 +83,7 @@ final class ConfigDecider {
     }
 
     /** The checks and canonical form of a config that would be stored. */
-    Content content(final String service, final Long baseVersion, final JsonNode config) {
+    Content content(final String service, final @Nullable Long baseVersion, final JsonNode config) {
         final long generation = schemas.generation(); // before validating: a change during it is seen as one
         if (JsonLimits.depth(config) > maxDepth) {
             return new Content(baseVersion, config, null, null, Rejected.of(service, ErrorCode.TOO_DEEP,
@@ -95,12 +96,12 @@ final class ConfigDecider {
     }
 
     /** Whether content checked ahead of the writer still holds: checked against the schemas now in force. */
-    private boolean current(final Content prepared) {
+    private boolean current(final @Nullable Content prepared) {
         return prepared != null && prepared.schemas() == schemas.generation();
     }
 
     Decision decide(final ConfigRequest r, final Optional<ConfigVersion> latest, final History history,
-                    final Instant now, final Content prepared) throws StoreUnavailableException {
+                    final Instant now, final @Nullable Content prepared) throws StoreUnavailableException {
         final String service = r.service();
         final Long currentVersion = latest.filter(v -> !v.isDeleted()).map(ConfigVersion::version).orElse(null);
         if (unknownServicePolicy == UnknownServicePolicy.REJECT && !schemas.hasSchema(service)) {

@@ -17,6 +17,7 @@ import dev.configmanager.wire.Envelope;
 import dev.configmanager.wire.ErrorCode;
 import dev.configmanager.wire.RequestOrigin;
 import dev.configmanager.wire.Violation;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +88,7 @@ public final class ConfigPipeline implements AutoCloseable {
      */
     public CompletableFuture<Answer> submitMqtt(final RequestTopic topic, final ByteBuffer payload,
                                                 final String clientId, final boolean authorized,
-                                                final String auditNote) {
+                                                final @Nullable String auditNote) {
         final ByteBuffer copy = copyWithinLimit(payload);
         // the client id is the client's own text: it reaches columns, logs and the updated-by user property
         final String requester = "mqtt:" + ClientText.escape(clientId, 240);
@@ -99,7 +100,7 @@ public final class ConfigPipeline implements AutoCloseable {
 
     /** A request from the console: the body is the document itself, the expected version comes from If-Match. */
     public CompletableFuture<Answer> submitHttp(final RequestTopic topic, final ByteBuffer body,
-                                                final Long expectedVersion, final String requestId,
+                                                final @Nullable Long expectedVersion, final @Nullable String requestId,
                                                 final String requester) {
         final ByteBuffer copy = copyWithinLimit(body);
         return parseThenSubmit(topic, () -> parser.parseHttp(topic, copy, expectedVersion, requestId, requester),
@@ -119,8 +120,8 @@ public final class ConfigPipeline implements AutoCloseable {
 
     private CompletableFuture<Answer> parseThenSubmit(final RequestTopic topic, final Supplier<Parsed> parse,
                                                       final String requester, final RequestOrigin origin,
-                                                      final String refusal, final int payloadBytes,
-                                                      final String auditNote) {
+                                                      final @Nullable String refusal, final int payloadBytes,
+                                                      final @Nullable String auditNote) {
         final Supplier<CompletableFuture<Answer>> work = () -> {
             try {
                 final Parsed parsed = parse.get();
@@ -208,7 +209,7 @@ public final class ConfigPipeline implements AutoCloseable {
     /** A request refused before deciding: answered once its audit line is stored, in order with the others. */
     private CompletableFuture<Answer> rejectEarly(final Parsed.Failed failed, final Action action,
                                                   final String requester, final RequestOrigin origin,
-                                                  final String auditNote) {
+                                                  final @Nullable String auditNote) {
         final String requestId = failed.requestId() != null ? failed.requestId() : Envelope.newId();
         final Rejected r = failed.rejection();
         final CompletableFuture<ConfigResult> result = new CompletableFuture<>();

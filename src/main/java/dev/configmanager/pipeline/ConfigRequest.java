@@ -3,6 +3,7 @@ package dev.configmanager.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.wire.RequestOrigin;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A well-formed config request, from MQTT or the console: the one shape the pipeline decides on.
@@ -15,15 +16,16 @@ import dev.configmanager.wire.RequestOrigin;
  * @param auditNote       what the audit log should say about the request besides its outcome (e.g. that its response
  *                        topic was refused), or {@code null}
  */
-public record ConfigRequest(Action action, String service, JsonNode document, long toVersion, Long expectedVersion,
-                            String requestId, String requester, RequestOrigin origin, String auditNote) {
+public record ConfigRequest(Action action, String service, @Nullable JsonNode document, long toVersion,
+                            @Nullable Long expectedVersion, @Nullable String requestId, String requester,
+                            RequestOrigin origin, @Nullable String auditNote) {
 
     ConfigRequest withRequestId(final String id) {
         return new ConfigRequest(action, service, document, toVersion, expectedVersion, id, requester, origin,
                 auditNote);
     }
 
-    ConfigRequest withAuditNote(final String note) {
+    ConfigRequest withAuditNote(final @Nullable String note) {
         return new ConfigRequest(action, service, document, toVersion, expectedVersion, requestId, requester, origin,
                 note);
     }

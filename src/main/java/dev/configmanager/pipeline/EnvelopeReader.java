@@ -5,6 +5,7 @@ import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.ErrorCode;
 import dev.configmanager.wire.RequestId;
 import dev.configmanager.wire.Violation;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ final class EnvelopeReader {
     }
 
     /** The request id of either form; {@code null} for a bare request without one. */
-    static String requestId(final String service, final JsonNode root) throws RequestRejected {
+    static @Nullable String requestId(final String service, final JsonNode root) throws RequestRejected {
         return isEnvelope(root) ? envelopeId(service, root) : bareRequestId(service, root);
     }
 
@@ -53,7 +54,7 @@ final class EnvelopeReader {
         return id.textValue();
     }
 
-    private static String bareRequestId(final String service, final JsonNode root) throws RequestRejected {
+    private static @Nullable String bareRequestId(final String service, final JsonNode root) throws RequestRejected {
         final JsonNode id = root.get("request_id");
         if (id == null) {
             return null;

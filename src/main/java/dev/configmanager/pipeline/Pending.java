@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.store.AuditRecord;
 import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ConfigResult.Rejected;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -34,7 +35,8 @@ sealed interface Pending {
      *
      * @param prepared its content checked ahead of the writer, or {@code null} when the writer must do that
      */
-    record Decide(ConfigRequest request, ConfigDecider.Content prepared, CompletableFuture<ConfigResult> answer)
+    record Decide(ConfigRequest request, ConfigDecider.@Nullable Content prepared,
+                  CompletableFuture<ConfigResult> answer)
             implements Request {
         @Override
         public String service() {

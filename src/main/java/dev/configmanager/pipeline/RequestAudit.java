@@ -5,6 +5,7 @@ import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ConfigResult.Accepted;
 import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.RequestOrigin;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Instant;
 
@@ -25,7 +26,8 @@ final class RequestAudit {
 
     /** A rejection, with {@code note} (what else the audit should say, or {@code null}) after its message. */
     static AuditRecord rejected(final Rejected r, final String action, final RequestOrigin origin,
-                                final String requester, final String requestId, final String note,
+                                final String requester, final @Nullable String requestId,
+                                final @Nullable String note,
                                 final Instant at) {
         final String message = note == null ? r.message() : r.message() == null ? note : r.message() + " (" + note
                 + ")";

@@ -12,6 +12,7 @@ import dev.configmanager.wire.RequestId;
 import dev.configmanager.wire.RequestOrigin;
 import dev.configmanager.wire.ServiceName;
 import dev.configmanager.wire.Violation;
+import org.jspecify.annotations.Nullable;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -42,16 +43,16 @@ public final class RequestParser {
     /** Either a request, or a rejection with whatever request id could be read before the problem. */
     public sealed interface Parsed {
         /** The request id the requester gave, as far as it could be read; {@code null} if none. */
-        String requestId();
+        @Nullable String requestId();
 
         record Ok(ConfigRequest request) implements Parsed {
             @Override
-            public String requestId() {
+            public @Nullable String requestId() {
                 return request.requestId();
             }
         }
 
-        record Failed(Rejected rejection, String requestId) implements Parsed {
+        record Failed(Rejected rejection, @Nullable String requestId) implements Parsed {
         }
     }
 
@@ -88,8 +89,8 @@ public final class RequestParser {
      * {@code {"to_version": n}} for rollback, nothing for delete), with the same limits and checks as over MQTT;
      * the expected version comes from {@code If-Match}.
      */
-    public Parsed parseHttp(final RequestTopic topic, final ByteBuffer body, final Long expectedVersion,
-                            final String requestId, final String requester) {
+    public Parsed parseHttp(final RequestTopic topic, final ByteBuffer body, final @Nullable Long expectedVersion,
+                            final @Nullable String requestId, final String requester) {
         final String service = topic.service();
         try {
             checkServiceName(service);
@@ -119,7 +120,7 @@ public final class RequestParser {
      * The request id of a request refused for its topic alone, so its answer can still carry it; {@code null} when
      * the payload does not yield a valid one.
      */
-    private String readableRequestId(final ByteBuffer payload) {
+    private @Nullable String readableRequestId(final ByteBuffer payload) {
         try {
             final JsonNode root = documents.read("", payload, false);
             return root.isObject() ? EnvelopeReader.requestId("", root) : null;
@@ -143,7 +144,8 @@ public final class RequestParser {
         return ServiceName.isValid(level) ? level : ClientText.escape(level, 64);
     }
 
-    private ConfigRequest body(final Action action, final String service, final JsonNode body, final String requestId,
+    private ConfigRequest body(final Action action, final String service, final JsonNode body,
+                               final @Nullable String requestId,
                                final String requester, final RequestOrigin origin) throws RequestRejected {
         final Set<String> allowed = switch (action) {
             case SET -> Set.of("config", "expected_version", "request_id");

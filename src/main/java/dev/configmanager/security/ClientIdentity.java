@@ -1,6 +1,7 @@
 package dev.configmanager.security;
 
 import com.hivemq.extension.sdk.api.client.parameter.ConnectionInformation;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who a client is, as far as access rules go. The username is taken from CONNECT by {@link ConnectGuard} and kept in
@@ -8,7 +9,7 @@ import com.hivemq.extension.sdk.api.client.parameter.ConnectionInformation;
  *
  * @param username {@code null} when the client sent none
  */
-public record ClientIdentity(String clientId, String username) {
+public record ClientIdentity(String clientId, @Nullable String username) {
 
     static final String USERNAME_ATTRIBUTE = "config-manager.username";
 

@@ -1,6 +1,7 @@
 package dev.configmanager.store;
 
 import dev.configmanager.wire.RequestOrigin;
+import org.jspecify.annotations.Nullable;
 import java.time.Instant;
 
 /**
@@ -11,5 +12,6 @@ import java.time.Instant;
  * @param errorCode the wire error code for rejections
  */
 public record AuditRecord(Instant at, String service, String action, RequestOrigin origin, String requester,
-                          String requestId, String outcome, Long version, String errorCode, String message) {
+                          @Nullable String requestId, String outcome, @Nullable Long version,
+                          @Nullable String errorCode, @Nullable String message) {
 }

@@ -1,6 +1,7 @@
 package dev.configmanager.store;
 
 import dev.configmanager.wire.RequestOrigin;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Instant;
 
@@ -13,8 +14,9 @@ import java.time.Instant;
  * @param updatedBy who asked for it, e.g. {@code mqtt:<client-id>}
  * @param requestId the request id, {@code null} when the requester gave none
  */
-public record ConfigVersion(String service, long version, Change change, String config, String checksum,
-                            Instant updatedAt, String updatedBy, String requestId, RequestOrigin origin) {
+public record ConfigVersion(String service, long version, Change change, @Nullable String config,
+                            @Nullable String checksum, Instant updatedAt, String updatedBy,
+                            @Nullable String requestId, RequestOrigin origin) {
 
     public enum Change { SET, PATCH, ROLLBACK, DELETE }
 

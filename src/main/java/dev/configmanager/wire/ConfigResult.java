@@ -1,6 +1,7 @@
 package dev.configmanager.wire;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jspecify.annotations.Nullable;
 
 import java.math.BigDecimal;
 import java.util.List;
@@ -36,7 +37,8 @@ public sealed interface ConfigResult {
     /**
      * @param currentVersion the service's current version, {@code null} when it has no config
      */
-    record Rejected(String service, ErrorCode code, String message, List<Violation> details, Long currentVersion)
+    record Rejected(String service, ErrorCode code, String message, List<Violation> details,
+                    @Nullable Long currentVersion)
             implements ConfigResult {
 
         public Rejected {
@@ -47,7 +49,7 @@ public sealed interface ConfigResult {
             return new Rejected(service, code, message, List.of(), null);
         }
 
-        public Rejected withCurrentVersion(final Long version) {
+        public Rejected withCurrentVersion(final @Nullable Long version) {
             return new Rejected(service, code, message, details, version);
         }
 

@@ -2,6 +2,7 @@ package dev.configmanager.wire;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -15,7 +16,7 @@ import java.time.temporal.ChronoUnit;
  * @param signature base64 Ed25519, or {@code null} while no signing key is configured
  */
 public record ConfigUpdated(String service, String config, long version, String configEpoch, String checksum,
-                            Instant issuedAt, String signature) {
+                            Instant issuedAt, @Nullable String signature) {
 
     public byte[] toBytes() {
         final ObjectNode node = Json.object();

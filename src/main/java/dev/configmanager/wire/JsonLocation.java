@@ -1,6 +1,7 @@
 package dev.configmanager.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.jspecify.annotations.Nullable;
 
 import java.util.List;
 
@@ -14,7 +15,7 @@ public final class JsonLocation {
     }
 
     /** The value at {@code path} in {@code root}, or {@code null} when there is none. */
-    public static JsonNode at(final JsonNode root, final List<String> path) {
+    public static @Nullable JsonNode at(final @Nullable JsonNode root, final List<String> path) {
         JsonNode node = root;
         for (final String segment : path) {
             node = node == null ? null : child(node, segment);
@@ -23,7 +24,7 @@ public final class JsonLocation {
     }
 
     /** The member or element {@code segment} of {@code node}, or {@code null}. */
-    public static JsonNode child(final JsonNode node, final String segment) {
+    public static @Nullable JsonNode child(final JsonNode node, final String segment) {
         if (node.isArray()) {
             try {
                 return node.get(Integer.parseInt(segment));

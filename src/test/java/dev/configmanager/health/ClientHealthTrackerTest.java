@@ -8,6 +8,7 @@ import dev.configmanager.config.HealthSettings;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.SdkFakes;
 import dev.configmanager.support.SdkFakes.ConnectionFake;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Event orders a real broker produces only sometimes, replayed exactly: the last word on a client id always belongs
  * to its newest connection.
  */
+@Tag("unit")
 class ClientHealthTrackerTest {
 
     private final SdkFakes.RecordingPublishService publishes = new SdkFakes.RecordingPublishService();

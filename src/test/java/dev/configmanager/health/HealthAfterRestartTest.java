@@ -5,11 +5,11 @@ import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.RetainedReader;
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.TestBroker;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -24,20 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class HealthAfterRestartTest {
 
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension fixture = BrokerExtension.manual();
 
     @Test
     void staleRetainedOkFromBeforeARestartBecomesBrokerRestart() throws Exception {
-        broker = TestBroker.startPersistent(dir, "");
+        final TestBroker broker = fixture.start(dir -> TestBroker.startPersistent(dir, ""));
         // What a crash leaves behind: ok:true for a client whose disconnect was never seen.
         final String leftover = "{\"id\":\"0123456789abcdef0123456789abcdef\",\"type\":\"health.status\","
                 + "\"ts\":1729255022.036,\"source\":\"config-manager\",\"data\":{\"message_id\":\"m\",\"ok\":true,"

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import dev.configmanager.support.BrokerExtension;
+import dev.configmanager.support.HostileCorpus.Case;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.Requester.Reply;
 import dev.configmanager.support.RetainedReader;
@@ -29,40 +30,24 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static dev.configmanager.support.HostileCorpus.cases;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The hostile-input corpus ({@code src/test/resources/hostile/*.case}): every malformed request gets its expected
- * error code, the stored state is byte-for-byte what it was before, and the broker keeps serving.
- * <p>
- * A case file is a header ({@code topic:} after {@code config/}, {@code expect:} the error code, {@code encoding:}
- * text, base64, or repeat with {@code prefix/unit/count/suffix}) then {@code ---} and the payload. Optional headers:
- * {@code response-topic:} the MQTT 5 response topic to ask for (one the extension must refuse: the result is then
- * expected on {@code config/result/<service>}), and {@code client-id:} (repeated {@code client-id-count:} times) the
- * id of the client that sends it. {@code expect: accepted} is for hostile client ids on {@code corpus-accepted-*}
- * services: the write must be stored and reach {@code config/updated} with user properties every client decodes.
+ * The hostile-input corpus ({@link HostileCorpus}) on a real broker: every malformed request gets its expected error
+ * code, the stored state is byte-for-byte what it was before, and the broker keeps serving. Each test sends what it
+ * needs itself, so each holds when run alone or in any order.
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostileInputTest {
 
-    private static final Path CORPUS = Path.of("src/test/resources/hostile");
 
     @RegisterExtension
     static final BrokerExtension broker = BrokerExtension.withDefaults();
     static Requester requester;
-    static String storedBefore;
 
     private static final String ACCEPTED_PREFIX = "corpus-accepted-";
-
-    /** One corpus entry; {@code responseTopic} and {@code clientId} are {@code null} unless the case sets them. */
-    record Case(String name, String topic, String expect, byte[] payload, String responseTopic, String clientId) {
-        String service() {
-            final int slash = topic.indexOf('/');
-            return slash < 0 ? "" : topic.substring(slash + 1);
-        }
-    }
 
     @BeforeAll
     static void seed() throws Exception {
@@ -71,7 +56,6 @@ class HostileInputTest {
                 {"router", "{\"router_stream_min_chars\":30}"}}) {
             assertTrue(requester.send("set", seed[0], "{\"config\":" + seed[1] + "}").accepted(), seed[0]);
         }
-        storedBefore = storedState();
     }
 
     @AfterAll
@@ -80,7 +64,6 @@ class HostileInputTest {
     }
 
     @Test
-    @Order(1)
     void corpusHasAtLeastAHundredDistinctCases() throws IOException {
         assertTrue(cases().size() >= 100, "corpus size " + cases().size());
         assertEquals(cases().size(), cases().stream().map(c -> c.topic() + new String(c.payload(),
@@ -89,28 +72,44 @@ class HostileInputTest {
     }
 
     @TestFactory
-    @Order(2)
     Stream<DynamicTest> eachMalformedRequestIsRejectedWithItsCode() throws IOException {
         return cases().stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
-            final Requester sender = c.clientId() == null ? requester : new Requester(broker.port(), c.clientId());
-            try {
-                final Reply reply = sender.send(c.topic(), c.payload(),
-                        c.responseTopic() == null ? sender.replyTopic() : c.responseTopic());
-                if (c.expect().equals("accepted")) {
-                    assertTrue(reply.accepted(), reply.envelope().toString());
-                    assertReachesItsTopic(c.service(), reply.version());
-                } else {
-                    assertEquals("config.rejected", reply.type(), reply.envelope().toString());
-                    assertEquals(c.expect(), reply.errorCode(), reply.envelope().toString());
-                }
-                assertEquals(c.responseTopic() == null ? sender.replyTopic() : "config/result/" + c.service(),
-                        reply.topic(), "a response topic the extension owns is refused, never published to");
-            } finally {
-                if (sender != requester) {
-                    sender.close();
-                }
+            final Sent sent = send(c);
+            final Reply reply = sent.reply();
+            if (c.expect().equals("accepted")) {
+                assertTrue(reply.accepted(), reply.envelope().toString());
+                assertReachesItsTopic(c.service(), reply.version());
+            } else {
+                assertEquals("config.rejected", reply.type(), reply.envelope().toString());
+                assertEquals(c.expect(), reply.errorCode(), reply.envelope().toString());
             }
+            assertEquals(c.responseTopic() == null ? sent.ownReplyTopic() : "config/result/" + c.service(),
+                    reply.topic(), "a response topic the extension owns is refused, never published to");
         }));
+    }
+
+    /** The answer to a case, and the reply topic of the client that sent it. */
+    private record Sent(Reply reply, String ownReplyTopic) {
+    }
+
+    /** Sends one case from its own client id (or the shared client) and waits for the answer. */
+    private static Sent send(final Case c) throws Exception {
+        final Requester sender = c.clientId() == null ? requester : new Requester(broker.port(), c.clientId());
+        try {
+            return new Sent(sender.send(c.topic(), c.payload(),
+                    c.responseTopic() == null ? sender.replyTopic() : c.responseTopic()), sender.replyTopic());
+        } finally {
+            if (sender != requester) {
+                sender.close();
+            }
+        }
+    }
+
+    /** The whole corpus, answers ignored: what the other tests check comes after it. */
+    private static void sendCorpus() throws Exception {
+        for (final Case c : cases()) {
+            send(c);
+        }
     }
 
     /** The version is on {@code config/updated/<service>}, with user properties free of what clients refuse. */
@@ -126,16 +125,17 @@ class HostileInputTest {
     }
 
     @Test
-    @Order(3)
     void storedStateIsByteForByteUnchanged() throws Exception {
-        assertEquals(storedBefore, storedState());
+        final String before = storedState();
+        sendCorpus();
+        assertEquals(before, storedState());
         assertEquals(50, RetainedReader.receiveJson(broker.port(), "config/updated/tts-worker").get("config")
                 .get("volume_percent").asInt());
     }
 
     @Test
-    @Order(4)
     void brokerKeepsServingAfterTheCorpus() throws Exception {
+        sendCorpus();
         assertTrue(requester.client().getState().isConnected(), "the hostile client was not even disconnected");
         try (var publishes = requester.client().publishes(MqttGlobalPublishFilter.ALL)) {
             requester.client().subscribeWith().topicFilter("plain/after").qos(MqttQos.AT_LEAST_ONCE).send();
@@ -144,7 +144,7 @@ class HostileInputTest {
             assertEquals("still here", new String(publishes.receive(10, TimeUnit.SECONDS).orElseThrow()
                     .getPayloadAsBytes(), StandardCharsets.UTF_8));
         }
-        final Reply valid = requester.send("set", "svc-hostile", "{\"config\":{\"a\":2},\"expected_version\":1}");
+        final Reply valid = requester.send("set", "svc-after-corpus", "{\"config\":{\"a\":2},\"expected_version\":0}");
         assertTrue(valid.accepted(), valid.envelope().toString());
     }
 
@@ -164,70 +164,6 @@ class HostileInputTest {
                         sb.append('\n');
                     }
                 }
-            }
-        }
-        return sb.toString();
-    }
-
-    static List<Case> cases() throws IOException {
-        try (Stream<Path> files = Files.list(CORPUS)) {
-            return files.filter(p -> p.toString().endsWith(".case")).sorted().map(HostileInputTest::read).toList();
-        }
-    }
-
-    private static Case read(final Path file) {
-        try {
-            final String text = Files.readString(file, StandardCharsets.UTF_8);
-            final int split = text.indexOf("\n---\n");
-            final String body = text.substring(split + 5);
-            final var header = new java.util.HashMap<String, String>();
-            for (final String line : text.substring(0, split).split("\n")) {
-                final int colon = line.indexOf(": ");
-                header.put(line.substring(0, colon), line.substring(colon + 2));
-            }
-            final byte[] payload = switch (header.get("encoding")) {
-                case "text" -> body.getBytes(StandardCharsets.UTF_8);
-                case "base64" -> Base64.getDecoder().decode(body.trim());
-                case "repeat" -> (unescape(header.get("prefix"))
-                        + unescape(header.get("unit")).repeat(Integer.parseInt(header.get("count")))
-                        + unescape(header.get("suffix"))).getBytes(StandardCharsets.UTF_8);
-                default -> throw new IllegalArgumentException("unknown encoding in " + file);
-            };
-            final String name = file.getFileName().toString().replace(".case", "");
-            final String clientId = header.containsKey("client-id") ? unescape(header.get("client-id"))
-                    .repeat(Integer.parseInt(header.getOrDefault("client-id-count", "1"))) : null;
-            return new Case(name, header.get("topic"), header.get("expect"), payload, header.get("response-topic"),
-                    clientId);
-        } catch (final IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * The few escapes the corpus headers use: {@code \xHH}, backslash-u with four hex digits, {@code \t},
-     * {@code \n}, {@code \\}.
-     */
-    private static String unescape(final String s) {
-        final var sb = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            final char c = s.charAt(i);
-            if (c != '\\' || i + 1 >= s.length()) {
-                sb.append(c);
-                continue;
-            }
-            final char n = s.charAt(++i);
-            switch (n) {
-                case 'x' -> {
-                    sb.append((char) Integer.parseInt(s.substring(i + 1, i + 3), 16));
-                    i += 2;
-                }
-                case 'u' -> {
-                    sb.append((char) Integer.parseInt(s.substring(i + 1, i + 5), 16));
-                    i += 4;
-                }
-                case 't' -> sb.append('\t');
-                case 'n' -> sb.append('\n');
-                default -> sb.append(n);
             }
         }
         return sb.toString();

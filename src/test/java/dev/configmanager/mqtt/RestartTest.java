@@ -3,11 +3,11 @@ package dev.configmanager.mqtt;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.RetainedReader;
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.TestBroker;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,20 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class RestartTest {
 
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension fixture = BrokerExtension.manual();
 
     @Test
     void freshBrokerHomeOnTheSameDatabaseRecoversEveryRetainedConfigAndTheHistory() throws Exception {
-        broker = TestBroker.start(dir);
+        final TestBroker broker = fixture.start(TestBroker::start);
         final Map<String, JsonNode> before = new HashMap<>();
         try (Requester r = new Requester(broker.port(), "ops")) {
             assertTrue(r.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 10}}").accepted());
@@ -48,7 +40,7 @@ class RestartTest {
         for (final String service : new String[]{"router", "svc-a"}) {
             before.put(service, RetainedReader.receiveJson(broker.port(), "config/updated/" + service));
         }
-        final long historyBefore = historyRows();
+        final long historyBefore = historyRows(broker);
 
         broker.stop();
         broker.startFresh(); // new conf/ and data/: the broker's retained store is empty
@@ -61,7 +53,7 @@ class RestartTest {
             assertEquals(before.get(service).get("config"), after.get("config"), service);
         }
         assertTrue(RetainedReader.stored("config/updated/svc-gone").isEmpty(), "a deleted config stays deleted");
-        assertEquals(historyBefore, historyRows());
+        assertEquals(historyBefore, historyRows(broker));
         assertEquals(5, historyBefore);
 
         try (Requester r = new Requester(broker.port(), "ops")) {
@@ -70,7 +62,7 @@ class RestartTest {
         }
     }
 
-    private static long historyRows() throws Exception {
+    private static long historyRows(final TestBroker broker) throws Exception {
         try (Connection db = broker.openDatabase();
              ResultSet rs = db.createStatement().executeQuery("SELECT COUNT(*) FROM cm_history")) {
             rs.next();

@@ -3,11 +3,11 @@ package dev.configmanager.mqtt;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.RetainedReader;
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.TestBroker;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,20 +25,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class StoredTextRepublishTest {
 
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension fixture = BrokerExtension.manual();
 
     @Test
     void aVersionStoredWithTextClientsRefuseStillReachesItsTopic() throws Exception {
-        broker = TestBroker.start(dir);
+        final TestBroker broker = fixture.start(TestBroker::start);
         try (Requester r = new Requester(broker.port(), "ops")) {
             assertTrue(r.send("set", "svc-legacy", "{\"config\": {\"a\": 1}}").accepted());
         }

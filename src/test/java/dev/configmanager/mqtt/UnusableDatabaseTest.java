@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.Requester.Reply;
 import dev.configmanager.support.RetainedReader;
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.TestBroker;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,20 +26,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class UnusableDatabaseTest {
 
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension fixture = BrokerExtension.manual();
 
     @Test
     void corruptedDatabaseAtStartMeansReadOnlyNotADisabledExtension() throws Exception {
-        broker = TestBroker.startPersistent(dir, "");
+        final TestBroker broker = fixture.start(dir -> TestBroker.startPersistent(dir, ""));
         try (Requester r = new Requester(broker.port(), "ops")) {
             assertTrue(r.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 12}}").accepted());
         }

@@ -2,11 +2,13 @@ package dev.configmanager.pipeline;
 
 import dev.configmanager.wire.Json;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The examples of RFC 7386, appendix A. */
+@Tag("unit")
 class JsonMergePatchTest {
 
     @ParameterizedTest(name = "{0} + {1} = {2}")

@@ -8,6 +8,7 @@ import dev.configmanager.wire.RequestOrigin;
 import dev.configmanager.wire.ErrorCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.ByteBuffer;
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+@Tag("unit")
 class RequestParserTest {
 
     private final RequestParser parser = new RequestParser(1024, 4);

@@ -2,6 +2,7 @@ package dev.configmanager.pipeline;
 
 import dev.configmanager.wire.Json;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag("unit")
 class SecretSchemaTest {
 
     private static List<List<String>> locate(final String schema, final String config) throws Exception {

@@ -2,6 +2,7 @@ package dev.configmanager.store;
 
 import dev.configmanager.wire.RequestOrigin;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** What the journal writes is what it reads back, and nothing after the first damaged record. */
+@Tag("unit")
 class CommitJournalTest {
 
     @TempDir

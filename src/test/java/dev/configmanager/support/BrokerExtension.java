@@ -14,37 +14,61 @@ import java.util.stream.Stream;
 
 /**
  * One embedded broker with config-manager per test class, started before the class's {@code @BeforeAll} methods and
- * stopped after them: {@code @RegisterExtension static final BrokerExtension broker = ...}.
+ * stopped after them: {@code @RegisterExtension static final BrokerExtension broker = ...}. In manual mode (restart
+ * tests) the test starts it, in the folder the extension made, however it needs to, and may stop and start it again;
+ * the extension still closes it and removes the folder at the end.
  */
 public final class BrokerExtension implements BeforeAllCallback, AfterAllCallback {
 
+    /** How a manual-mode test starts its broker in the folder the extension made. */
+    public interface Starter {
+        TestBroker start(Path dir) throws Exception;
+    }
+
     private final String settings;
+    private final boolean manual;
     private Path dir;
     private TestBroker broker;
 
-    private BrokerExtension(final String settings) {
+    private BrokerExtension(final String settings, final boolean manual) {
         this.settings = settings;
+        this.manual = manual;
     }
 
     public static BrokerExtension withDefaults() {
-        return new BrokerExtension("");
+        return new BrokerExtension("", false);
     }
 
     /** @param settings XML elements added inside the extension's {@code <config-manager>} */
     public static BrokerExtension withSettings(final String settings) {
-        return new BrokerExtension(settings);
+        return new BrokerExtension(settings, false);
+    }
+
+    /** Nothing started: the test calls {@link #start}. */
+    public static BrokerExtension manual() {
+        return new BrokerExtension("", true);
+    }
+
+    /** Starts the broker of a manual-mode test, e.g. {@code broker.start(TestBroker::start)}. */
+    public TestBroker start(final Starter how) throws Exception {
+        broker = how.start(dir);
+        return broker;
     }
 
     @Override
     public void beforeAll(final ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("config-manager-test");
-        broker = TestBroker.start(dir, settings);
+        if (!manual) {
+            broker = TestBroker.start(dir, settings);
+        }
     }
 
     @Override
     public void afterAll(final ExtensionContext context) throws Exception {
         try {
-            broker.close();
+            if (broker != null) {
+                broker.close();
+            }
         } finally {
             deleteTree(dir);
         }

@@ -1,5 +1,6 @@
 package dev.configmanager.wire;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@code json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)}. The expected strings below were
  * printed by Python 3.11 for the same documents.
  */
+@Tag("unit")
 class CanonicalJsonTest {
 
     @Test

@@ -1,0 +1,104 @@
+package dev.configmanager.pipeline;
+
+import dev.configmanager.store.AuditRecord;
+import dev.configmanager.store.ConfigStore;
+import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.store.StoreUnavailableException;
+import dev.configmanager.store.WriteRefusedException;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A store in memory for the writer's unit tests, with the two ways a real one fails: unavailable (for the next
+ * commit) and refusing the rows of certain services (as a database refuses a value too long for its column).
+ */
+final class MemoryStore implements ConfigStore {
+
+    final List<ConfigVersion> history = new ArrayList<>();
+    final List<AuditRecord> audit = new ArrayList<>();
+    final Map<String, String> schemas = new TreeMap<>();
+    final Set<String> refusedServices = new HashSet<>();
+    int commits;
+    int failedCommits;
+    private boolean failNext;
+
+    void failNextCommit() {
+        failNext = true;
+    }
+
+    @Override
+    public synchronized void commit(final List<ConfigVersion> versions, final List<AuditRecord> lines)
+            throws StoreUnavailableException, WriteRefusedException {
+        if (failNext) {
+            failNext = false;
+            failedCommits++;
+            throw new StoreUnavailableException("the test store is down", null);
+        }
+        if (versions.stream().anyMatch(v -> refusedServices.contains(v.service()))
+                || lines.stream().anyMatch(a -> refusedServices.contains(a.service()) && a.version() != null)) {
+            failedCommits++;
+            throw new WriteRefusedException("value too long", null);
+        }
+        commits++;
+        history.addAll(versions);
+        audit.addAll(lines);
+    }
+
+    @Override
+    public String epoch() {
+        return "test-epoch";
+    }
+
+    @Override
+    public synchronized Optional<ConfigVersion> current(final String service) {
+        return history.stream().filter(v -> v.service().equals(service))
+                .max(Comparator.comparingLong(ConfigVersion::version));
+    }
+
+    @Override
+    public synchronized List<ConfigVersion> allCurrent() {
+        final Map<String, ConfigVersion> latest = new HashMap<>();
+        history.forEach(v -> latest.merge(v.service(), v, (a, b) -> a.version() > b.version() ? a : b));
+        return List.copyOf(latest.values());
+    }
+
+    @Override
+    public synchronized Optional<ConfigVersion> version(final String service, final long version) {
+        return history.stream().filter(v -> v.service().equals(service) && v.version() == version).findFirst();
+    }
+
+    @Override
+    public synchronized List<ConfigVersion> history(final String service, final int limit) {
+        return history.stream().filter(v -> v.service().equals(service))
+                .sorted(Comparator.comparingLong(ConfigVersion::version).reversed()).limit(limit).toList();
+    }
+
+    @Override
+    public synchronized List<AuditRecord> audit(final String service, final String outcome, final int limit) {
+        return audit.stream().filter(a -> service == null || a.service().equals(service))
+                .filter(a -> outcome == null || a.outcome().equals(outcome)).limit(limit).toList();
+    }
+
+    @Override
+    public synchronized Map<String, String> schemas() {
+        return Map.copyOf(schemas);
+    }
+
+    @Override
+    public synchronized void putSchema(final String service, final String schemaJson, final AuditRecord line) {
+        schemas.put(service, schemaJson);
+        audit.add(line);
+    }
+
+    @Override
+    public void close() {
+    }
+}
