@@ -22,11 +22,14 @@ final class BrokerHooks {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerHooks.class);
 
-    private BrokerHooks() {
-    }
+    private BrokerHooks() {}
 
-    static void register(final ExtensionSettings settings, final OwnedTopics owned, final AccessPolicy access,
-                         final InboundPublishRouter publishes, final ClientHealthTracker tracker) {
+    static void register(
+            final ExtensionSettings settings,
+            final OwnedTopics owned,
+            final AccessPolicy access,
+            final InboundPublishRouter publishes,
+            final ClientHealthTracker tracker) {
         final var connectGuard = new ConnectGuard(owned);
         Services.interceptorRegistry().setConnectInboundInterceptorProvider(input -> connectGuard);
         final boolean rulesInForce = !settings.access().equals(AccessSettings.allowAll());
@@ -40,14 +43,15 @@ final class BrokerHooks {
                 client.addPublishInboundInterceptor(publishes);
                 if (readGuard != null) {
                     ConfigAccessAuthorizer.keepBrokerDefaults(client.getDefaultPermissions());
-                    if (readGuard.isNeededFor(input.getClientInformation().getClientId(),
-                            input.getConnectionInformation())) {
+                    if (readGuard.isNeededFor(
+                            input.getClientInformation().getClientId(), input.getConnectionInformation())) {
                         client.addPublishOutboundInterceptor(readGuard);
                     }
                 }
             } catch (final RuntimeException e) {
                 log.error("config-manager: setting up a client failed; it is disconnected", e);
-                Services.clientService().disconnectClient(input.getClientInformation().getClientId());
+                Services.clientService()
+                        .disconnectClient(input.getClientInformation().getClientId());
             }
         });
         Services.eventRegistry().setClientLifecycleEventListener(input -> tracker.newConnection());

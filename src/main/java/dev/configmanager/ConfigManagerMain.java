@@ -63,42 +63,59 @@ public final class ConfigManagerMain implements ExtensionMain {
     @Override
     public void extensionStart(final ExtensionStartInput input, final ExtensionStartOutput output) {
         try {
-            final Path home = homeOverride != null ? homeOverride
+            final Path home = homeOverride != null
+                    ? homeOverride
                     : input.getExtensionInformation().getExtensionHomeFolder().toPath();
             final ExtensionSettings settings = SettingsReader.read(home.resolve("conf/config.xml"));
             final Clock clock = Clock.systemUTC();
             final var metrics = Services.metricRegistry();
             final var retained = Services.retainedMessageStore();
             final var schemas = SchemaRegistry.load(settings.resolveSchemaFolder(home));
-            store = StoreOpening.open(settings, input.getServerInformation().getDataFolder().toPath(),
-                    schemas::secretLocations);
+            store = StoreOpening.open(
+                    settings, input.getServerInformation().getDataFolder().toPath(), schemas::secretLocations);
             final String storeProblem = store instanceof UnavailableStore u ? u.reason() : null;
             if (storeProblem == null) {
                 schemas.applyStoredFrom(store);
             }
 
-            health = new HealthService(settings.health(), Services.publishService(), Builders::publish, metrics,
-                    clock);
+            health = new HealthService(settings.health(), Services.publishService(), Builders::publish, metrics, clock);
             final var owned = new OwnedTopics(settings.topics(), settings.health());
-            final var publisher = new ConfigTopicPublisher(Services.publishService(), Builders::publish,
-                    settings.topics(), store.epoch(), clock);
+            final var publisher = new ConfigTopicPublisher(
+                    Services.publishService(), Builders::publish, settings.topics(), store.epoch(), clock);
             pipeline = new ConfigPipeline(settings, store, schemas, publisher, metrics, clock, health.storeStatus());
-            RetainedStartScan.runAndWait(retained, startRepairs(owned, publisher, storeProblem),
-                    START_REPAIR_WAIT);
+            RetainedStartScan.runAndWait(retained, startRepairs(owned, publisher, storeProblem), START_REPAIR_WAIT);
 
             final var access = new AccessPolicy(settings.access());
             final var denied = new DeniedPublishes(metrics);
-            final var requests = new ConfigRequestInterceptor(owned, pipeline, publisher, settings.requestTimeout(),
-                    denied, access);
-            BrokerHooks.register(settings, owned, access, new InboundPublishRouter(settings.health(),
-                    new HealthTopicGuard(settings.health(), health.tracker(), denied), requests), health.tracker());
+            final var requests =
+                    new ConfigRequestInterceptor(owned, pipeline, publisher, settings.requestTimeout(), denied, access);
+            BrokerHooks.register(
+                    settings,
+                    owned,
+                    access,
+                    new InboundPublishRouter(
+                            settings.health(),
+                            new HealthTopicGuard(settings.health(), health.tracker(), denied),
+                            requests),
+                    health.tracker());
             health.start(Services.extensionExecutorService(), storeProblem);
             final ConfigPipeline running = pipeline;
-            console = ConsoleServer.start(settings, pipeline, store, schemas, retained,
-                    () -> storeProblem != null ? storeProblem : running.storeWorking() ? null
-                            : "the config database is unavailable; writes are rejected");
-            log.info("config-manager: started; config requests on {}/<set|patch|rollback|delete>/<service>, health on "
-                    + "{}/<client-id>", settings.topics().requestPrefix(), settings.health().healthPrefix());
+            console = ConsoleServer.start(
+                    settings,
+                    pipeline,
+                    store,
+                    schemas,
+                    retained,
+                    () -> storeProblem != null
+                            ? storeProblem
+                            : running.storeWorking()
+                                    ? null
+                                    : "the config database is unavailable; writes are rejected");
+            log.info(
+                    "config-manager: started; config requests on {}/<set|patch|rollback|delete>/<service>, health on "
+                            + "{}/<client-id>",
+                    settings.topics().requestPrefix(),
+                    settings.health().healthPrefix());
         } catch (final Exception e) {
             log.error("config-manager: could not start; the broker runs without it", e);
             close();
@@ -121,9 +138,8 @@ public final class ConfigManagerMain implements ExtensionMain {
      * never publish, config topics that differ from the database (when it can be read), and health left over from
      * before the restart.
      */
-    private List<RetainedStartScan.Visitor> startRepairs(final OwnedTopics owned,
-                                                         final ConfigTopicPublisher publisher,
-                                                         final String storeProblem) {
+    private List<RetainedStartScan.Visitor> startRepairs(
+            final OwnedTopics owned, final ConfigTopicPublisher publisher, final String storeProblem) {
         final List<RetainedStartScan.Visitor> repairs = new ArrayList<>();
         repairs.add(new OwnedTopicSweep(Services.retainedMessageStore(), owned, health::hasTopicShape));
         repairs.add(health.staleHealthSweep());

@@ -31,6 +31,7 @@ class ContainerIT {
 
     @TempDir
     static Path dir;
+
     static HiveMQContainer hivemq;
 
     @BeforeAll
@@ -53,7 +54,9 @@ class ContainerIT {
     void setIsRetainedOnTheUpdatedTopic() throws Exception {
         final int port = hivemq.getMqttPort();
         try (Requester requester = new Requester(port, "container-it")) {
-            assertTrue(requester.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 42}}").accepted());
+            assertTrue(requester
+                    .send("set", "router", "{\"config\": {\"router_stream_min_chars\": 42}}")
+                    .accepted());
         }
         final JsonNode updated = RetainedReader.receiveJson(port, "config/updated/router");
         assertEquals(42, updated.get("config").get("router_stream_min_chars").asInt());

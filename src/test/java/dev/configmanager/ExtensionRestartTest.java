@@ -44,27 +44,36 @@ class ExtensionRestartTest {
             assertTrue(reply.accepted(), reply.envelope().toString());
             assertEquals(2, reply.version(), "the same database, opened again");
         }
-        assertEquals(2, RetainedReader.receiveJson(broker.port(), "config/updated/svc-restart").get("config")
-                .get("n").asInt());
+        assertEquals(
+                2,
+                RetainedReader.receiveJson(broker.port(), "config/updated/svc-restart")
+                        .get("config")
+                        .get("n")
+                        .asInt());
     }
 
     private static ExtensionStartInput startInput() {
         final ServerInformation server = (ServerInformation) Proxy.newProxyInstance(
-                ExtensionRestartTest.class.getClassLoader(), new Class<?>[]{ServerInformation.class},
+                ExtensionRestartTest.class.getClassLoader(),
+                new Class<?>[] {ServerInformation.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "getDataFolder" -> broker.broker().dataFolder().toFile();
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
-        return (ExtensionStartInput) Proxy.newProxyInstance(ExtensionRestartTest.class.getClassLoader(),
-                new Class<?>[]{ExtensionStartInput.class}, (proxy, method, args) -> switch (method.getName()) {
+        return (ExtensionStartInput) Proxy.newProxyInstance(
+                ExtensionRestartTest.class.getClassLoader(),
+                new Class<?>[] {ExtensionStartInput.class},
+                (proxy, method, args) -> switch (method.getName()) {
                     case "getServerInformation" -> server;
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
     }
 
     private static ExtensionStartOutput startOutput(final List<String> prevented) {
-        return (ExtensionStartOutput) Proxy.newProxyInstance(ExtensionRestartTest.class.getClassLoader(),
-                new Class<?>[]{ExtensionStartOutput.class}, (proxy, method, args) -> {
+        return (ExtensionStartOutput) Proxy.newProxyInstance(
+                ExtensionRestartTest.class.getClassLoader(),
+                new Class<?>[] {ExtensionStartOutput.class},
+                (proxy, method, args) -> {
                     if (method.getName().equals("preventExtensionStartup")) {
                         prevented.add(String.valueOf(args[0]));
                     }

@@ -16,31 +16,34 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalBroker {
 
-    private LocalBroker() {
-    }
+    private LocalBroker() {}
 
     public static void main(final String[] args) throws Exception {
         final int port = Integer.parseInt(env("CM_MQTT_PORT", "1883"));
         final String bind = env("CM_BIND", "127.0.0.1");
-        final Path home = Files.createDirectories(Path.of(env("CM_HOME", ".broker")).toAbsolutePath());
+        final Path home =
+                Files.createDirectories(Path.of(env("CM_HOME", ".broker")).toAbsolutePath());
         final Path extensionHome = Path.of("src/hivemq-extension").toAbsolutePath();
 
         final BrokerHome broker = new BrokerHome(home, bind, port, true);
         final EmbeddedHiveMQ hivemq = broker.embedded(new ConfigManagerMain(extensionHome));
         final CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                hivemq.stop().get(30, TimeUnit.SECONDS);
-                hivemq.close();
-            } catch (final Exception e) {
-                System.err.println("broker did not stop cleanly: " + e);
-            } finally {
-                stopped.countDown();
-            }
-        }, "local-broker-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                hivemq.stop().get(30, TimeUnit.SECONDS);
+                                hivemq.close();
+                            } catch (final Exception e) {
+                                System.err.println("broker did not stop cleanly: " + e);
+                            } finally {
+                                stopped.countDown();
+                            }
+                        },
+                        "local-broker-shutdown"));
         hivemq.start().get(120, TimeUnit.SECONDS);
-        System.out.printf("%nconfig-manager is running: MQTT on %s:%d, data in %s (Ctrl-C stops)%n%n", bind, port,
-                home);
+        System.out.printf(
+                "%nconfig-manager is running: MQTT on %s:%d, data in %s (Ctrl-C stops)%n%n", bind, port, home);
         stopped.await();
     }
 

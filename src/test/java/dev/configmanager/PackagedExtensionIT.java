@@ -32,6 +32,7 @@ class PackagedExtensionIT {
 
     @TempDir
     static Path dir;
+
     static BrokerHome home;
     static EmbeddedHiveMQ hivemq;
     static int port;
@@ -48,8 +49,8 @@ class PackagedExtensionIT {
             consolePort = s.getLocalPort();
         }
         final Path config = home.extensions.resolve("config-manager/conf/config.xml");
-        Files.writeString(config, Files.readString(config).replace("<port>8081</port>",
-                "<port>" + consolePort + "</port>"));
+        Files.writeString(
+                config, Files.readString(config).replace("<port>8081</port>", "<port>" + consolePort + "</port>"));
         hivemq = home.withLoadedExtensions();
         hivemq.start().get(120, TimeUnit.SECONDS);
     }
@@ -73,26 +74,31 @@ class PackagedExtensionIT {
         try (JarFile j = new JarFile(jar.toFile())) {
             assertTrue(j.getEntry("org/h2/Driver.class") != null, "H2 is bundled");
             assertTrue(j.getEntry("com/networknt/schema/JsonSchema.class") != null, "the validator is bundled");
-            assertTrue(j.getEntry("dev/configmanager/shaded/jetty/server/Server.class") != null
-                    && j.stream().noneMatch(e -> e.getName().startsWith("org/eclipse/jetty/")),
+            assertTrue(
+                    j.getEntry("dev/configmanager/shaded/jetty/server/Server.class") != null
+                            && j.stream().noneMatch(e -> e.getName().startsWith("org/eclipse/jetty/")),
                     "Jetty is bundled relocated, so it never meets another copy");
-            assertTrue(j.stream().noneMatch(e -> e.getName().startsWith("org/slf4j/")
-                    || e.getName().startsWith("ch/qos/logback/")
-                    || e.getName().startsWith("com/codahale/metrics/")
-                    || e.getName().startsWith("com/hivemq/extension/sdk/")), "SDK and logging are never bundled");
+            assertTrue(
+                    j.stream()
+                            .noneMatch(e -> e.getName().startsWith("org/slf4j/")
+                                    || e.getName().startsWith("ch/qos/logback/")
+                                    || e.getName().startsWith("com/codahale/metrics/")
+                                    || e.getName().startsWith("com/hivemq/extension/sdk/")),
+                    "SDK and logging are never bundled");
         }
     }
 
     @Test
     void loadedExtensionIsEnabledAndAnswersARequest() throws Exception {
         assertFalse(Files.exists(home.extensions.resolve("config-manager/DISABLED")));
-        assertTrue(Files.exists(home.data.resolve("config-manager/config-manager.mv.db")),
+        assertTrue(
+                Files.exists(home.data.resolve("config-manager/config-manager.mv.db")),
                 "the database lives in the broker's data folder");
         try (Requester requester = new Requester(port, "packaged-it")) {
             final Requester.Reply reply = requester.send("set", "tts-worker", "{\"config\": {\"volume_percent\": 70}}");
             assertTrue(reply.accepted(), reply.envelope().toString());
-            final Requester.Reply invalid = requester.send("set", "tts-worker",
-                    "{\"config\": {\"volume_percent\": 700}}");
+            final Requester.Reply invalid =
+                    requester.send("set", "tts-worker", "{\"config\": {\"volume_percent\": 700}}");
             assertEquals("schema_violation", invalid.errorCode(), "the shipped schemas are in use");
         }
         final JsonNode updated = RetainedReader.receiveJson(port, "config/updated/tts-worker");
@@ -101,11 +107,17 @@ class PackagedExtensionIT {
 
     @Test
     void theConsoleAnswersFromTheIsolatedClassLoader() throws Exception {
-        final var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + consolePort + "/api/status")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        final var response = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create("http://127.0.0.1:" + consolePort + "/api/status"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
-        assertTrue(Requester.parse(response.body().getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                .get("store_ok").asBoolean(), response.body());
+        assertTrue(
+                Requester.parse(response.body().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        .get("store_ok")
+                        .asBoolean(),
+                response.body());
     }
 }

@@ -17,8 +17,7 @@ public final class Threads {
 
     private static final Logger log = LoggerFactory.getLogger(Threads.class);
 
-    private Threads() {
-    }
+    private Threads() {}
 
     public static ThreadFactory factory(final String name) {
         final ClassLoader loader = Threads.class.getClassLoader();
@@ -34,8 +33,14 @@ public final class Threads {
 
     /** A fixed pool whose queue is bounded: when it is full, {@code execute} throws instead of growing. */
     public static ThreadPoolExecutor boundedPool(final String name, final int threads, final int queueCapacity) {
-        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(queueCapacity), factory(name), new ThreadPoolExecutor.AbortPolicy());
+        return new ThreadPoolExecutor(
+                threads,
+                threads,
+                0,
+                TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(queueCapacity),
+                factory(name),
+                new ThreadPoolExecutor.AbortPolicy());
     }
 
     public static Thread start(final String name, final Runnable body) {

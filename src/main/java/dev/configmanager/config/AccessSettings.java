@@ -1,6 +1,7 @@
 package dev.configmanager.config;
 
 import org.jspecify.annotations.Nullable;
+
 import java.util.List;
 
 /**

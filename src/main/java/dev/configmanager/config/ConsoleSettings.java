@@ -16,7 +16,9 @@ public record ConsoleSettings(boolean enabled, String bind, int port, List<Strin
 
     /** What a token lets its holder do; each role includes the ones before it. */
     public enum Role {
-        READ, WRITE, ADMIN;
+        READ,
+        WRITE,
+        ADMIN;
 
         public static Role parse(final String value) {
             try {
@@ -32,8 +34,7 @@ public record ConsoleSettings(boolean enabled, String bind, int port, List<Strin
     }
 
     /** @param sha256 lowercase hex SHA-256 of the token's UTF-8 bytes */
-    public record Token(String name, Role role, String sha256) {
-    }
+    public record Token(String name, Role role, String sha256) {}
 
     public ConsoleSettings {
         hosts = List.copyOf(hosts);

@@ -1,6 +1,7 @@
 package dev.configmanager.config;
 
 import org.jspecify.annotations.Nullable;
+
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -34,6 +35,7 @@ public record ExtensionSettings(
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
     /** Stored configs live in a VARCHAR column of this many characters. */
     public static final int MAX_PAYLOAD_BYTES_CEILING = 1024 * 1024;
+
     public static final int DEFAULT_MAX_DEPTH = 32;
     public static final Duration DEFAULT_DEDUP_WINDOW = Duration.ofMinutes(5);
     public static final int DEFAULT_DEDUP_MAX_ENTRIES = 100_000;
@@ -43,21 +45,48 @@ public record ExtensionSettings(
     public static final int DEFAULT_AUDIT_MAX_ROWS = 1_000_000;
     public static final String DEFAULT_SECRETS_KEY_FILE = "config-manager/secret.key";
 
-    public enum UnknownServicePolicy { ALLOW, REJECT }
+    public enum UnknownServicePolicy {
+        ALLOW,
+        REJECT
+    }
 
     public static ExtensionSettings defaults() {
-        return new ExtensionSettings(TopicLayout.DEFAULT, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_DEPTH,
-                DEFAULT_DEDUP_WINDOW, DEFAULT_DEDUP_MAX_ENTRIES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SCHEMA_FOLDER,
-                UnknownServicePolicy.ALLOW, DEFAULT_DATABASE_PATH, DEFAULT_AUDIT_MAX_ROWS, HealthSettings.defaults(),
-                AccessSettings.allowAll(), null, DEFAULT_SECRETS_KEY_FILE,
+        return new ExtensionSettings(
+                TopicLayout.DEFAULT,
+                DEFAULT_MAX_PAYLOAD_BYTES,
+                DEFAULT_MAX_DEPTH,
+                DEFAULT_DEDUP_WINDOW,
+                DEFAULT_DEDUP_MAX_ENTRIES,
+                DEFAULT_REQUEST_TIMEOUT,
+                DEFAULT_SCHEMA_FOLDER,
+                UnknownServicePolicy.ALLOW,
+                DEFAULT_DATABASE_PATH,
+                DEFAULT_AUDIT_MAX_ROWS,
+                HealthSettings.defaults(),
+                AccessSettings.allowAll(),
+                null,
+                DEFAULT_SECRETS_KEY_FILE,
                 ConsoleSettings.defaults());
     }
 
     /** These settings with other access rules. */
     public ExtensionSettings withAccess(final AccessSettings rules) {
-        return new ExtensionSettings(topics, maxPayloadBytes, maxDepth, dedupWindow, dedupMaxEntries, requestTimeout,
-                schemaFolder, unknownServicePolicy, databasePath, auditMaxRows, health, rules, secretsKey,
-                secretsKeyFile, console);
+        return new ExtensionSettings(
+                topics,
+                maxPayloadBytes,
+                maxDepth,
+                dedupWindow,
+                dedupMaxEntries,
+                requestTimeout,
+                schemaFolder,
+                unknownServicePolicy,
+                databasePath,
+                auditMaxRows,
+                health,
+                rules,
+                secretsKey,
+                secretsKeyFile,
+                console);
     }
 
     public Path resolveDatabase(final Path brokerDataFolder) {

@@ -5,8 +5,7 @@ import java.util.regex.Pattern;
 /** Operator patterns on client ids, usernames and service names: {@code *} any run of characters, {@code ?} one. */
 public final class Glob {
 
-    private Glob() {
-    }
+    private Glob() {}
 
     /** Everything but the two wildcards is literal: a pattern never becomes a regular expression by accident. */
     public static Pattern compile(final String glob) {

@@ -13,8 +13,13 @@ import java.util.List;
  *                          tracked
  * @param exclude           client-id patterns that are not tracked even when included
  */
-public record HealthSettings(String healthPrefix, String keepalivePrefix, Duration keepaliveInterval,
-                             int maxClientIdLength, List<String> include, List<String> exclude) {
+public record HealthSettings(
+        String healthPrefix,
+        String keepalivePrefix,
+        Duration keepaliveInterval,
+        int maxClientIdLength,
+        List<String> include,
+        List<String> exclude) {
 
     public static final String DEFAULT_HEALTH_PREFIX = "system/health";
     public static final String DEFAULT_KEEPALIVE_PREFIX = "system/keepalive";
@@ -28,8 +33,13 @@ public record HealthSettings(String healthPrefix, String keepalivePrefix, Durati
     }
 
     public static HealthSettings defaults() {
-        return new HealthSettings(DEFAULT_HEALTH_PREFIX, DEFAULT_KEEPALIVE_PREFIX, DEFAULT_KEEPALIVE_INTERVAL,
-                DEFAULT_MAX_CLIENT_ID_LENGTH, List.of("*"), List.of());
+        return new HealthSettings(
+                DEFAULT_HEALTH_PREFIX,
+                DEFAULT_KEEPALIVE_PREFIX,
+                DEFAULT_KEEPALIVE_INTERVAL,
+                DEFAULT_MAX_CLIENT_ID_LENGTH,
+                List.of("*"),
+                List.of());
     }
 
     public String healthTopic(final String clientId) {

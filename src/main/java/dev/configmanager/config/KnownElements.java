@@ -22,27 +22,56 @@ final class KnownElements {
     private static final Logger log = LoggerFactory.getLogger(KnownElements.class);
 
     static final Set<String> PATHS = Set.of(
-            "topics", "topics/request-prefix", "topics/updated-prefix", "topics/result-prefix",
-            "limits", "limits/max-payload-bytes", "limits/max-depth",
-            "requests", "requests/dedup-window-seconds", "requests/dedup-max-entries", "requests/timeout-seconds",
-            "schemas", "schemas/folder", "schemas/unknown-service-policy",
-            "database", "database/path", "database/audit-max-rows",
-            "health", "health/health-prefix", "health/keepalive-prefix", "health/keepalive-interval",
-            "health/max-client-id-length", "health/tracked-clients", "health/tracked-clients/include",
+            "topics",
+            "topics/request-prefix",
+            "topics/updated-prefix",
+            "topics/result-prefix",
+            "limits",
+            "limits/max-payload-bytes",
+            "limits/max-depth",
+            "requests",
+            "requests/dedup-window-seconds",
+            "requests/dedup-max-entries",
+            "requests/timeout-seconds",
+            "schemas",
+            "schemas/folder",
+            "schemas/unknown-service-policy",
+            "database",
+            "database/path",
+            "database/audit-max-rows",
+            "health",
+            "health/health-prefix",
+            "health/keepalive-prefix",
+            "health/keepalive-interval",
+            "health/max-client-id-length",
+            "health/tracked-clients",
+            "health/tracked-clients/include",
             "health/tracked-clients/exclude",
-            "secrets", "secrets/key", "secrets/key-file",
-            "access", "access/default", "access/rule", "access/rule/client-id", "access/rule/username",
-            "access/rule/write", "access/rule/read",
-            "console", "console/enabled", "console/bind", "console/port", "console/host", "console/token",
+            "secrets",
+            "secrets/key",
+            "secrets/key-file",
+            "access",
+            "access/default",
+            "access/rule",
+            "access/rule/client-id",
+            "access/rule/username",
+            "access/rule/write",
+            "access/rule/read",
+            "console",
+            "console/enabled",
+            "console/bind",
+            "console/port",
+            "console/host",
+            "console/token",
             "console/token/name",
-            "console/token/role", "console/token/sha256");
+            "console/token/role",
+            "console/token/sha256");
 
     /** Access settings that hold one value: a second one, or an empty one, cannot be read as meant. */
-    private static final Set<String> SINGLE_VALUES = Set.of("access/default", "access/rule/client-id",
-            "access/rule/username");
+    private static final Set<String> SINGLE_VALUES =
+            Set.of("access/default", "access/rule/client-id", "access/rule/username");
 
-    private KnownElements() {
-    }
+    private KnownElements() {}
 
     /**
      * Logs every unknown element under {@code root}. Returns whether {@code <access>} holds only known elements: an
@@ -73,14 +102,18 @@ final class KnownElements {
             }
             final Optional<String> known = closest(path);
             // a misspelled <acess> is as much an unreadable access setting as an unknown element inside <access>
-            final boolean security = isAccess(path) || known.filter(KnownElements::isAccess).isPresent();
+            final boolean security =
+                    isAccess(path) || known.filter(KnownElements::isAccess).isPresent();
             final String hint = known.map(k -> " (did you mean <" + k + ">?)").orElse("");
             if (security) {
                 log.error("config-manager: unknown element <{}> in {}{}", ClientText.escape(path, 120), file, hint);
                 accessReadable = false;
             } else {
-                log.warn("config-manager: unknown element <{}> in {} is ignored{}", ClientText.escape(path, 120),
-                        file, hint);
+                log.warn(
+                        "config-manager: unknown element <{}> in {} is ignored{}",
+                        ClientText.escape(path, 120),
+                        file,
+                        hint);
             }
         }
         return accessReadable;
@@ -111,7 +144,8 @@ final class KnownElements {
 
     /** The known path one or two edits away from {@code path}, if there is one. */
     private static Optional<String> closest(final String path) {
-        return PATHS.stream().filter(k -> distance(k, path) <= 2)
+        return PATHS.stream()
+                .filter(k -> distance(k, path) <= 2)
                 .min(Comparator.comparingInt((String k) -> distance(k, path)).thenComparing(k -> k));
     }
 

@@ -11,7 +11,8 @@ public record OwnedTopics(TopicLayout topics, HealthSettings health) {
     public static final int MAX_TOPIC_BYTES = 65_535;
 
     public boolean isOwned(final String topic) {
-        return TopicLayout.isUnder(topic, topics.requestPrefix()) || topics.isExtensionOwned(topic)
+        return TopicLayout.isUnder(topic, topics.requestPrefix())
+                || topics.isExtensionOwned(topic)
                 || TopicLayout.isUnder(topic, health.healthPrefix())
                 || TopicLayout.isUnder(topic, health.keepalivePrefix());
     }

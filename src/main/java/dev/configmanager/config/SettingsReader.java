@@ -7,8 +7,6 @@ import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilderFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilderFactory;
 
 /**
  * Reads {@code conf/config.xml}. A missing or broken file, or a bad value, never stops the broker: each problem is
@@ -27,10 +27,10 @@ public final class SettingsReader {
     static final String ROOT = "config-manager";
     /** Settings whose values never appear in the log, not even when they are invalid. */
     private static final java.util.Set<String> SENSITIVE = java.util.Set.of("secrets/key");
+
     private static final Logger log = LoggerFactory.getLogger(SettingsReader.class);
 
-    private SettingsReader() {
-    }
+    private SettingsReader() {}
 
     public static ExtensionSettings read(final Path file) {
         final var defaults = ExtensionSettings.defaults();
@@ -56,17 +56,29 @@ public final class SettingsReader {
         final var topics = readTopics(r, defaults.topics());
         return new ExtensionSettings(
                 topics,
-                r.integer("limits/max-payload-bytes", defaults.maxPayloadBytes(), 1,
+                r.integer(
+                        "limits/max-payload-bytes",
+                        defaults.maxPayloadBytes(),
+                        1,
                         ExtensionSettings.MAX_PAYLOAD_BYTES_CEILING),
                 r.integer("limits/max-depth", defaults.maxDepth(), 1, 128),
-                Duration.ofSeconds(r.integer("requests/dedup-window-seconds",
-                        (int) defaults.dedupWindow().toSeconds(), 0, 86_400)),
+                Duration.ofSeconds(r.integer(
+                        "requests/dedup-window-seconds",
+                        (int) defaults.dedupWindow().toSeconds(),
+                        0,
+                        86_400)),
                 r.integer("requests/dedup-max-entries", defaults.dedupMaxEntries(), 0, 10_000_000),
-                Duration.ofSeconds(r.integer("requests/timeout-seconds",
-                        (int) defaults.requestTimeout().toSeconds(), 1, 600)),
+                Duration.ofSeconds(r.integer(
+                        "requests/timeout-seconds",
+                        (int) defaults.requestTimeout().toSeconds(),
+                        1,
+                        600)),
                 r.text("schemas/folder", defaults.schemaFolder(), s -> s.isBlank() ? null : s),
-                r.security("schemas/unknown-service-policy", defaults.unknownServicePolicy(),
-                        UnknownServicePolicy.REJECT, SettingsReader::policy),
+                r.security(
+                        "schemas/unknown-service-policy",
+                        defaults.unknownServicePolicy(),
+                        UnknownServicePolicy.REJECT,
+                        SettingsReader::policy),
                 r.text("database/path", defaults.databasePath(), s -> s.isBlank() ? null : s),
                 r.integer("database/audit-max-rows", defaults.auditMaxRows(), 1_000, Integer.MAX_VALUE),
                 readHealth(r, defaults.health(), topics),
@@ -87,8 +99,10 @@ public final class SettingsReader {
     }
 
     private static AccessSettings denyAll(final String problem) {
-        log.error("config-manager: {}: the access rules cannot be read, so they fail closed: no client may read or "
-                + "write configs over MQTT until the configuration is fixed and the broker restarted", problem);
+        log.error(
+                "config-manager: {}: the access rules cannot be read, so they fail closed: no client may read or "
+                        + "write configs over MQTT until the configuration is fixed and the broker restarted",
+                problem);
         return new AccessSettings(false, List.of());
     }
 
@@ -108,8 +122,12 @@ public final class SettingsReader {
             tokens.add(new ConsoleSettings.Token(names.get(0), role, hash));
         }
         return new ConsoleSettings(
-                r.text("console/enabled", defaults.enabled(), s -> s.equalsIgnoreCase("true") ? Boolean.TRUE
-                        : s.equalsIgnoreCase("false") ? Boolean.FALSE : null),
+                r.text(
+                        "console/enabled",
+                        defaults.enabled(),
+                        s -> s.equalsIgnoreCase("true")
+                                ? Boolean.TRUE
+                                : s.equalsIgnoreCase("false") ? Boolean.FALSE : null),
                 r.text("console/bind", defaults.bind(), s -> s.isBlank() ? null : s),
                 r.integer("console/port", defaults.port(), 0, 65_535),
                 r.texts("console/host"),
@@ -117,14 +135,20 @@ public final class SettingsReader {
     }
 
     private static AccessSettings readAccess(final Values r) {
-        final boolean defaultAllow = r.security("access/default", Boolean.TRUE, Boolean.FALSE,
+        final boolean defaultAllow = r.security(
+                "access/default",
+                Boolean.TRUE,
+                Boolean.FALSE,
                 s -> s.equalsIgnoreCase("allow") ? Boolean.TRUE : s.equalsIgnoreCase("deny") ? Boolean.FALSE : null);
         final List<AccessSettings.Rule> rules = new ArrayList<>();
         for (final Values rule : r.elements("access/rule")) {
             final List<String> clientIds = rule.texts("client-id");
             final List<String> usernames = rule.texts("username");
-            rules.add(new AccessSettings.Rule(clientIds.isEmpty() ? "*" : clientIds.get(0),
-                    usernames.isEmpty() ? null : usernames.get(0), rule.texts("write"), rule.texts("read")));
+            rules.add(new AccessSettings.Rule(
+                    clientIds.isEmpty() ? "*" : clientIds.get(0),
+                    usernames.isEmpty() ? null : usernames.get(0),
+                    rule.texts("write"),
+                    rule.texts("read")));
         }
         if (!defaultAllow && rules.isEmpty()) {
             log.warn("config-manager: <access> denies by default and has no rules: no client may write or read "
@@ -138,18 +162,29 @@ public final class SettingsReader {
         final String keepalive = r.text("health/keepalive-prefix", defaults.keepalivePrefix(), SettingsReader::prefix);
         final List<String> include = r.texts("health/tracked-clients/include");
         final List<String> exclude = r.texts("health/tracked-clients/exclude");
-        final var candidate = new HealthSettings(health, keepalive,
+        final var candidate = new HealthSettings(
+                health,
+                keepalive,
                 r.text("health/keepalive-interval", defaults.keepaliveInterval(), SettingsReader::interval),
                 r.integer("health/max-client-id-length", defaults.maxClientIdLength(), 1, 65_535),
-                include.isEmpty() ? defaults.include() : include, exclude);
-        for (final String prefix : new String[]{health, keepalive}) {
+                include.isEmpty() ? defaults.include() : include,
+                exclude);
+        for (final String prefix : new String[] {health, keepalive}) {
             final String other = prefix.equals(health) ? keepalive : health;
-            if (overlap(prefix, topics.requestPrefix()) || overlap(prefix, topics.updatedPrefix())
-                    || overlap(prefix, topics.resultPrefix()) || overlap(prefix, other)) {
-                log.warn("config-manager: health topic prefix '{}' overlaps another topic family, using the default "
-                        + "health topics", prefix);
-                return new HealthSettings(defaults.healthPrefix(), defaults.keepalivePrefix(),
-                        candidate.keepaliveInterval(), candidate.maxClientIdLength(), candidate.include(),
+            if (overlap(prefix, topics.requestPrefix())
+                    || overlap(prefix, topics.updatedPrefix())
+                    || overlap(prefix, topics.resultPrefix())
+                    || overlap(prefix, other)) {
+                log.warn(
+                        "config-manager: health topic prefix '{}' overlaps another topic family, using the default "
+                                + "health topics",
+                        prefix);
+                return new HealthSettings(
+                        defaults.healthPrefix(),
+                        defaults.keepalivePrefix(),
+                        candidate.keepaliveInterval(),
+                        candidate.maxClientIdLength(),
+                        candidate.include(),
                         candidate.exclude());
             }
         }
@@ -164,12 +199,18 @@ public final class SettingsReader {
     /** {@code 10s}, {@code 500ms} or plain seconds; at least {@link HealthSettings#MIN_KEEPALIVE_INTERVAL}. */
     private static Duration interval(final String value) {
         try {
-            final Duration d = value.endsWith("ms") ? Duration.ofMillis(Long.parseLong(value.substring(0,
-                    value.length() - 2).trim()))
-                    : Duration.ofMillis(Math.round(Double.parseDouble(value.endsWith("s")
-                    ? value.substring(0, value.length() - 1).trim() : value) * 1000));
+            final Duration d = value.endsWith("ms")
+                    ? Duration.ofMillis(Long.parseLong(
+                            value.substring(0, value.length() - 2).trim()))
+                    : Duration.ofMillis(Math.round(Double.parseDouble(
+                                    value.endsWith("s")
+                                            ? value.substring(0, value.length() - 1)
+                                                    .trim()
+                                            : value)
+                            * 1000));
             return d.compareTo(HealthSettings.MIN_KEEPALIVE_INTERVAL) >= 0 && d.compareTo(Duration.ofHours(1)) <= 0
-                    ? d : null;
+                    ? d
+                    : null;
         } catch (final NumberFormatException e) {
             return null;
         }
@@ -182,16 +223,24 @@ public final class SettingsReader {
                 r.text("topics/result-prefix", defaults.resultPrefix(), SettingsReader::prefix));
         final var conflict = candidate.conflict();
         if (conflict.isPresent()) {
-            log.warn("config-manager: topic prefixes cannot be used as configured ({}), using the default topic "
-                    + "layout {}", conflict.get(), defaults);
+            log.warn(
+                    "config-manager: topic prefixes cannot be used as configured ({}), using the default topic "
+                            + "layout {}",
+                    conflict.get(),
+                    defaults);
             return defaults;
         }
         return candidate;
     }
 
     private static String prefix(final String value) {
-        final boolean valid = !value.isEmpty() && !value.startsWith("/") && !value.endsWith("/")
-                && !value.contains("+") && !value.contains("#") && !value.contains("//") && value.indexOf('\0') < 0;
+        final boolean valid = !value.isEmpty()
+                && !value.startsWith("/")
+                && !value.endsWith("/")
+                && !value.contains("+")
+                && !value.contains("#")
+                && !value.contains("//")
+                && value.indexOf('\0') < 0;
         return valid ? value : null;
     }
 
@@ -218,8 +267,11 @@ public final class SettingsReader {
             }
             final T value = convert.apply(raw.get());
             if (value == null) {
-                log.warn("config-manager: invalid value '{}' for <{}>, using default '{}'",
-                        SENSITIVE.contains(path) ? "(hidden)" : ClientText.escape(raw.get(), 80), path, fallback);
+                log.warn(
+                        "config-manager: invalid value '{}' for <{}>, using default '{}'",
+                        SENSITIVE.contains(path) ? "(hidden)" : ClientText.escape(raw.get(), 80),
+                        path,
+                        fallback);
                 return fallback;
             }
             return value;
@@ -236,8 +288,12 @@ public final class SettingsReader {
             }
             final T value = convert.apply(raw.get());
             if (value == null) {
-                log.error("config-manager: invalid value '{}' for the security setting <{}>; failing closed with '{}' "
-                        + "until it is fixed", ClientText.escape(raw.get(), 80), path, closed);
+                log.error(
+                        "config-manager: invalid value '{}' for the security setting <{}>; failing closed with '{}' "
+                                + "until it is fixed",
+                        ClientText.escape(raw.get(), 80),
+                        path,
+                        closed);
                 return closed;
             }
             return value;

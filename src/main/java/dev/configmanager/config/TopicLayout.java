@@ -14,7 +14,10 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
     public static final TopicLayout DEFAULT = new TopicLayout("config", "config/updated", "config/result");
 
     public enum Action {
-        SET, PATCH, ROLLBACK, DELETE,
+        SET,
+        PATCH,
+        ROLLBACK,
+        DELETE,
         /** A topic under the request prefix whose action level is none of the others: refused, never delivered. */
         UNKNOWN;
 
@@ -36,8 +39,7 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
      * A request topic taken apart; {@code service} is everything after the action level (possibly empty, possibly
      * with more levels) and is not yet validated.
      */
-    public record RequestTopic(Action action, String service) {
-    }
+    public record RequestTopic(Action action, String service) {}
 
     /**
      * Every topic under the request prefix is the extension's: a request with a known action, or one with
@@ -60,12 +62,13 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
      * request with a known action would be read, or one owned prefix inside the other.
      */
     public Optional<String> conflict() {
-        for (final String owned : new String[]{updatedPrefix, resultPrefix}) {
+        for (final String owned : new String[] {updatedPrefix, resultPrefix}) {
             if (isUnder(requestPrefix, owned)) {
                 return Optional.of("'" + owned + "' contains the request prefix '" + requestPrefix + "'");
             }
             if (isUnder(owned, requestPrefix)
-                    && Action.ofLevel(belowRequestPrefix(owned + "/").split("/", -1)[0]).isPresent()) {
+                    && Action.ofLevel(belowRequestPrefix(owned + "/").split("/", -1)[0])
+                            .isPresent()) {
                 return Optional.of("'" + owned + "' lies where requests under '" + requestPrefix + "' are read");
             }
         }
@@ -114,22 +117,19 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
     /** Which configs a subscription filter could deliver from the extension's own topics. */
     public sealed interface ReadScope {
         /** The filter matches none of {@code config/updated/+} or {@code config/result/+}. */
-        record None() implements ReadScope {
-        }
+        record None() implements ReadScope {}
 
         /** The filter matches exactly this service's topics. */
-        record Service(String name) implements ReadScope {
-        }
+        record Service(String name) implements ReadScope {}
 
         /** The filter matches every service's topics (a wildcard at the service level or above). */
-        record All() implements ReadScope {
-        }
+        record All() implements ReadScope {}
     }
 
     public ReadScope readScope(final String filter) {
         final String[] levels = unshared(filter).split("/", -1);
         ReadScope scope = new ReadScope.None();
-        for (final String prefix : new String[]{updatedPrefix, resultPrefix}) {
+        for (final String prefix : new String[] {updatedPrefix, resultPrefix}) {
             final ReadScope s = scopeUnder(levels, prefix.split("/", -1));
             if (s instanceof ReadScope.All) {
                 return s;

@@ -32,8 +32,7 @@ final class ApiExchange {
             this(status, code, message, null);
         }
 
-        private Failure(final int status, final String code, final String message,
-                        final @Nullable ObjectNode body) {
+        private Failure(final int status, final String code, final String message, final @Nullable ObjectNode body) {
             super(message, null, false, false);
             this.status = status;
             this.code = code;
@@ -75,7 +74,8 @@ final class ApiExchange {
             for (final String pair : raw.split("&")) {
                 final int eq = pair.indexOf('=');
                 if (eq > 0) {
-                    query.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                    query.put(
+                            URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
                             URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
                 }
             }

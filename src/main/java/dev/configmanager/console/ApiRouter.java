@@ -43,9 +43,14 @@ final class ApiRouter implements HttpHandler {
         } catch (final TimeoutException e) {
             respond(call, new ApiExchange.Failure(503, ErrorCode.STORE_UNAVAILABLE.wire(), "the request timed out"));
         } catch (final Exception e) {
-            log.error("config-manager: console call {} {} failed", exchange.getRequestMethod(),
-                    exchange.getRequestURI().getPath(), e instanceof ExecutionException ? e.getCause() : e);
-            respond(call, new ApiExchange.Failure(500, ErrorCode.INTERNAL.wire(), "internal error; see the broker log"));
+            log.error(
+                    "config-manager: console call {} {} failed",
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().getPath(),
+                    e instanceof ExecutionException ? e.getCause() : e);
+            respond(
+                    call,
+                    new ApiExchange.Failure(500, ErrorCode.INTERNAL.wire(), "internal error; see the broker log"));
         } finally {
             exchange.close();
         }
@@ -81,8 +86,8 @@ final class ApiRouter implements HttpHandler {
     /** Every path that names a service is checked here, once, before any resource sees it. */
     private static String serviceName(final String segment) throws ApiExchange.Failure {
         if (!ServiceName.isValid(segment)) {
-            throw new ApiExchange.Failure(400, ErrorCode.INVALID_SERVICE_NAME.wire(), "service names "
-                    + ServiceName.RULE);
+            throw new ApiExchange.Failure(
+                    400, ErrorCode.INVALID_SERVICE_NAME.wire(), "service names " + ServiceName.RULE);
         }
         return segment;
     }

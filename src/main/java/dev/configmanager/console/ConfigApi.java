@@ -34,8 +34,13 @@ final class ConfigApi {
     private final int maxBodyBytes;
     private final Duration timeout;
 
-    ConfigApi(final ConfigPipeline pipeline, final ConfigStore store, final SchemaRegistry schemas,
-              final ConsoleAuth auth, final int maxBodyBytes, final Duration timeout) {
+    ConfigApi(
+            final ConfigPipeline pipeline,
+            final ConfigStore store,
+            final SchemaRegistry schemas,
+            final ConsoleAuth auth,
+            final int maxBodyBytes,
+            final Duration timeout) {
         this.pipeline = pipeline;
         this.store = store;
         this.schemas = schemas;
@@ -61,8 +66,10 @@ final class ConfigApi {
 
     private void get(final ApiExchange call, final String service) throws Exception {
         auth.authorize(call, Role.READ);
-        final ConfigVersion current = store.current(service).filter(v -> !v.isDeleted()).orElseThrow(() ->
-                new ApiExchange.Failure(404, ErrorCode.NOT_FOUND.wire(), "'" + service + "' has no config"));
+        final ConfigVersion current = store.current(service)
+                .filter(v -> !v.isDeleted())
+                .orElseThrow(() ->
+                        new ApiExchange.Failure(404, ErrorCode.NOT_FOUND.wire(), "'" + service + "' has no config"));
         call.setHeader("ETag", "\"" + current.version() + "\"");
         call.respond(200, describe(current, true));
     }
@@ -72,9 +79,12 @@ final class ConfigApi {
         if (action != Action.DELETE) {
             requireJson(call);
         }
-        final Answer answer = pipeline.submitHttp(new RequestTopic(action, service),
-                        unmask(service, action, call.body(maxBodyBytes)), ifMatch(call),
-                        call.header("X-Request-Id").orElse(null), "http:" + caller.name())
+        final Answer answer = pipeline.submitHttp(
+                        new RequestTopic(action, service),
+                        unmask(service, action, call.body(maxBodyBytes)),
+                        ifMatch(call),
+                        call.header("X-Request-Id").orElse(null),
+                        "http:" + caller.name())
                 .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (answer.result() instanceof ConfigResult.Accepted a) {
             call.setHeader("ETag", "\"" + a.version() + "\"");
@@ -89,7 +99,8 @@ final class ConfigApi {
     /** Puts stored secrets back where an edited config still shows the mask; anything unparsable passes as is. */
     private java.nio.ByteBuffer unmask(final String service, final Action action, final java.nio.ByteBuffer body)
             throws Exception {
-        if (!schemas.hasSecrets(service) || (action != Action.SET && action != Action.PATCH)
+        if (!schemas.hasSecrets(service)
+                || (action != Action.SET && action != Action.PATCH)
                 || body.remaining() > maxBodyBytes) {
             return body;
         }
@@ -104,8 +115,8 @@ final class ConfigApi {
             return body;
         }
         final Optional<ConfigVersion> current = store.current(service).filter(v -> !v.isDeleted());
-        SecretMask.restore(edited, current.map(ConfigApi::parse).orElse(null),
-                schemas.secretLocations(service, edited));
+        SecretMask.restore(
+                edited, current.map(ConfigApi::parse).orElse(null), schemas.secretLocations(service, edited));
         return java.nio.ByteBuffer.wrap(Json.bytes(edited));
     }
 
@@ -124,8 +135,11 @@ final class ConfigApi {
         final ConfigVersion to = version(service, call.intQuery("to", 0, Integer.MAX_VALUE));
         final JsonNode fromConfig = parse(from);
         final JsonNode toConfig = parse(to);
-        final ArrayNode changes = ConfigDiff.between(fromConfig, toConfig,
-                schemas.secretLocations(service, fromConfig), schemas.secretLocations(service, toConfig));
+        final ArrayNode changes = ConfigDiff.between(
+                fromConfig,
+                toConfig,
+                schemas.secretLocations(service, fromConfig),
+                schemas.secretLocations(service, toConfig));
         final ObjectNode body = Json.object();
         body.put("service", service);
         body.put("from", from.version());
@@ -138,8 +152,8 @@ final class ConfigApi {
         auth.authorize(call, Role.READ);
         requireJson(call);
         // what would be stored: a secret still shown as the mask is the stored secret, as on save
-        final Optional<ConfigResult.Rejected> problem = pipeline.dryRun(service,
-                unmask(service, Action.SET, call.body(maxBodyBytes)));
+        final Optional<ConfigResult.Rejected> problem =
+                pipeline.dryRun(service, unmask(service, Action.SET, call.body(maxBodyBytes)));
         final ObjectNode body = Json.object();
         body.put("service", service);
         body.put("valid", problem.isEmpty());
@@ -148,8 +162,9 @@ final class ConfigApi {
     }
 
     private ConfigVersion version(final String service, final long version) throws Exception {
-        return store.version(service, version).orElseThrow(() -> new ApiExchange.Failure(404,
-                ErrorCode.NOT_FOUND.wire(), "'" + service + "' has no version " + version));
+        return store.version(service, version)
+                .orElseThrow(() -> new ApiExchange.Failure(
+                        404, ErrorCode.NOT_FOUND.wire(), "'" + service + "' has no version " + version));
     }
 
     ObjectNode describe(final ConfigVersion v, final boolean withConfig) {
@@ -188,7 +203,8 @@ final class ConfigApi {
     }
 
     static void requireJson(final ApiExchange call) throws ApiExchange.Failure {
-        if (!call.header("Content-Type").map(t -> t.toLowerCase(java.util.Locale.ROOT).startsWith("application/json"))
+        if (!call.header("Content-Type")
+                .map(t -> t.toLowerCase(java.util.Locale.ROOT).startsWith("application/json"))
                 .orElse(false)) {
             throw new ApiExchange.Failure(415, ErrorCode.INVALID_REQUEST.wire(), "the body must be application/json");
         }

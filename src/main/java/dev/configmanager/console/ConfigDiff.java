@@ -17,19 +17,26 @@ import java.util.TreeSet;
  */
 final class ConfigDiff {
 
-    private ConfigDiff() {
-    }
+    private ConfigDiff() {}
 
     /** @param fromSecrets where {@code from} holds secrets; {@code toSecrets} likewise for {@code to} */
-    static ArrayNode between(final JsonNode from, final JsonNode to, final List<List<String>> fromSecrets,
-                             final List<List<String>> toSecrets) {
+    static ArrayNode between(
+            final JsonNode from,
+            final JsonNode to,
+            final List<List<String>> fromSecrets,
+            final List<List<String>> toSecrets) {
         final ArrayNode changes = Json.MAPPER.createArrayNode();
         walk(from, to, new ArrayList<>(), changes, fromSecrets, toSecrets);
         return changes;
     }
 
-    private static void walk(final JsonNode from, final JsonNode to, final List<String> path, final ArrayNode changes,
-                             final List<List<String>> fromSecrets, final List<List<String>> toSecrets) {
+    private static void walk(
+            final JsonNode from,
+            final JsonNode to,
+            final List<String> path,
+            final ArrayNode changes,
+            final List<List<String>> fromSecrets,
+            final List<List<String>> toSecrets) {
         if (from != null && to != null && from.isObject() && to.isObject()) {
             final TreeSet<String> keys = new TreeSet<>();
             from.fieldNames().forEachRemaining(keys::add);

@@ -21,8 +21,7 @@ import java.util.Optional;
 final class ConsoleAuth {
 
     /** The caller: a token's name and role. */
-    record Caller(String name, Role role) {
-    }
+    record Caller(String name, Role role) {}
 
     private final List<ConsoleSettings.Token> tokens;
     private final ConsoleHosts hosts;
@@ -45,13 +44,17 @@ final class ConsoleAuth {
             if (needed == Role.READ) {
                 return new Caller("anonymous", Role.READ);
             }
-            throw new ApiExchange.Failure(403, ErrorCode.NOT_AUTHORIZED.wire(), "no console tokens are configured, so "
-                    + "the console is read-only: add <console><token><name>…</name><role>write</role><sha256>…"
-                    + "</sha256></token></console> to conf/config.xml (sha256 of the token: printf %s TOKEN | "
-                    + "sha256sum) and restart the broker");
+            throw new ApiExchange.Failure(
+                    403,
+                    ErrorCode.NOT_AUTHORIZED.wire(),
+                    "no console tokens are configured, so the console is read-only: add "
+                            + "<console><token><name>…</name><role>write</role><sha256>…</sha256></token></console> "
+                            + "to conf/config.xml (sha256 of the token: printf %s TOKEN | sha256sum) and restart "
+                            + "the broker");
         }
         final Optional<String> presented = call.header("Authorization")
-                .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).trim());
+                .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
+                .map(h -> h.substring(7).trim());
         if (presented.isEmpty()) {
             throw new ApiExchange.Failure(401, "unauthenticated", "send Authorization: Bearer <token>");
         }
@@ -66,9 +69,12 @@ final class ConsoleAuth {
             throw new ApiExchange.Failure(401, "unauthenticated", "unknown token");
         }
         if (!match.role().includes(needed)) {
-            throw new ApiExchange.Failure(403, ErrorCode.NOT_AUTHORIZED.wire(), "token '" + match.name() + "' has role "
-                    + match.role().name().toLowerCase(Locale.ROOT) + "; this needs "
-                    + needed.name().toLowerCase(Locale.ROOT));
+            throw new ApiExchange.Failure(
+                    403,
+                    ErrorCode.NOT_AUTHORIZED.wire(),
+                    "token '" + match.name() + "' has role "
+                            + match.role().name().toLowerCase(Locale.ROOT) + "; this needs "
+                            + needed.name().toLowerCase(Locale.ROOT));
         }
         return new Caller(match.name(), match.role());
     }
@@ -77,8 +83,8 @@ final class ConsoleAuth {
     private void checkOrigin(final ApiExchange call) throws ApiExchange.Failure {
         final Optional<String> origin = call.header("Origin");
         if (origin.isPresent() && !hosts.isOwnOrigin(origin.get())) {
-            throw new ApiExchange.Failure(403, "csrf", "cross-origin write refused (Origin "
-                    + ClientText.escape(origin.get(), 120) + ")");
+            throw new ApiExchange.Failure(
+                    403, "csrf", "cross-origin write refused (Origin " + ClientText.escape(origin.get(), 120) + ")");
         }
     }
 }

@@ -27,7 +27,8 @@ final class ConsoleHosts {
 
     /** Whether a request with this Host header is served. */
     boolean serves(final String hostHeader) {
-        return hostHeader != null && hostName(hostHeader).filter(this::isServedName).isPresent();
+        return hostHeader != null
+                && hostName(hostHeader).filter(this::isServedName).isPresent();
     }
 
     /** Whether an Origin header names this console: an http(s) origin on a served name and the console's port. */
@@ -36,8 +37,10 @@ final class ConsoleHosts {
             final URI uri = new URI(origin);
             final String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             final int originPort = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
-            return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null
-                    && isServedName(stripBrackets(uri.getHost().toLowerCase(Locale.ROOT))) && originPort == port.getAsInt();
+            return (scheme.equals("http") || scheme.equals("https"))
+                    && uri.getHost() != null
+                    && isServedName(stripBrackets(uri.getHost().toLowerCase(Locale.ROOT)))
+                    && originPort == port.getAsInt();
         } catch (final Exception e) {
             return false;
         }

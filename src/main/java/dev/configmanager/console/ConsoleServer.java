@@ -16,9 +16,9 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -38,6 +38,7 @@ public final class ConsoleServer {
     static final long IDLE_TIMEOUT_MS = 10_000;
     /** Connections held at once; more wait to be accepted. */
     static final int MAX_CONNECTIONS = 1_024;
+
     private static final int MAX_HEADER_BYTES = 8 * 1024;
 
     private final JettyHttpServer server;
@@ -52,22 +53,31 @@ public final class ConsoleServer {
      * Starts the console, or returns {@code null} (with the reason in the log) when it is off, cannot bind or fails
      * to start: the console is never a reason for the extension not to run.
      */
-    public static @Nullable ConsoleServer start(final ExtensionSettings settings, final ConfigPipeline pipeline,
-                                      final ConfigStore store, final SchemaRegistry schemas,
-                                      final RetainedMessageStore retained, final Supplier<String> storeProblem) {
+    public static @Nullable ConsoleServer start(
+            final ExtensionSettings settings,
+            final ConfigPipeline pipeline,
+            final ConfigStore store,
+            final SchemaRegistry schemas,
+            final RetainedMessageStore retained,
+            final Supplier<String> storeProblem) {
         try {
             return startConsole(settings, pipeline, store, schemas, retained, storeProblem);
         } catch (final RuntimeException e) {
-            log.error("config-manager: the console could not be started; the broker and MQTT config requests work "
-                    + "without it", e);
+            log.error(
+                    "config-manager: the console could not be started; the broker and MQTT config requests work "
+                            + "without it",
+                    e);
             return null;
         }
     }
 
-    private static ConsoleServer startConsole(final ExtensionSettings settings, final ConfigPipeline pipeline,
-                                              final ConfigStore store, final SchemaRegistry schemas,
-                                              final RetainedMessageStore retained,
-                                              final Supplier<String> storeProblem) {
+    private static ConsoleServer startConsole(
+            final ExtensionSettings settings,
+            final ConfigPipeline pipeline,
+            final ConfigStore store,
+            final SchemaRegistry schemas,
+            final RetainedMessageStore retained,
+            final Supplier<String> storeProblem) {
         final ConsoleSettings console = settings.console();
         if (!console.enabled()) {
             log.info("config-manager: console disabled in conf/config.xml");
@@ -92,31 +102,42 @@ public final class ConsoleServer {
         try {
             server.bind(new InetSocketAddress(console.bind(), console.port()), 0);
         } catch (final IOException e) {
-            log.error("config-manager: the console cannot use {}:{} ({})", console.bind(), console.port(),
+            log.error(
+                    "config-manager: the console cannot use {}:{} ({})",
+                    console.bind(),
+                    console.port(),
                     e.getMessage());
             return null;
         }
         final var hosts = new ConsoleHosts(console.hosts(), connector::getLocalPort);
         final var auth = new ConsoleAuth(console.tokens(), hosts);
-        final var configs = new ConfigApi(pipeline, store, schemas, auth, settings.maxPayloadBytes(),
-                settings.requestTimeout());
+        final var configs =
+                new ConfigApi(pipeline, store, schemas, auth, settings.maxPayloadBytes(), settings.requestTimeout());
         final var hostCheck = new HostCheck(hosts);
-        final var fleet = new FleetApi(configs, store, auth, retained, settings.health().healthPrefix(),
-                storeProblem);
-        final var schemaApi = new SchemaApi(pipeline, schemas, auth, settings.maxPayloadBytes(),
-                settings.requestTimeout());
-        server.createContext("/api", new ApiRouter(configs, fleet, schemaApi)).getFilters().add(hostCheck);
+        final var fleet =
+                new FleetApi(configs, store, auth, retained, settings.health().healthPrefix(), storeProblem);
+        final var schemaApi =
+                new SchemaApi(pipeline, schemas, auth, settings.maxPayloadBytes(), settings.requestTimeout());
+        server.createContext("/api", new ApiRouter(configs, fleet, schemaApi))
+                .getFilters()
+                .add(hostCheck);
         server.createContext("/", new StaticFiles()).getFilters().add(hostCheck);
         try {
             server.start();
         } catch (final RuntimeException e) {
-            log.error("config-manager: the console cannot listen on {}:{} ({}); the broker and MQTT config requests "
-                    + "work without it. Free the port or set <console><port> in conf/config.xml.", console.bind(),
-                    console.port(), e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+            log.error(
+                    "config-manager: the console cannot listen on {}:{} ({}); the broker and MQTT config requests "
+                            + "work without it. Free the port or set <console><port> in conf/config.xml.",
+                    console.bind(),
+                    console.port(),
+                    e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
             stopQuietly(jetty);
             return null;
         }
-        log.info("config-manager: console on http://{}:{}/ ({})", console.bind(), connector.getLocalPort(),
+        log.info(
+                "config-manager: console on http://{}:{}/ ({})",
+                console.bind(),
+                connector.getLocalPort(),
                 auth.hasTokens() ? console.tokens().size() + " token(s)" : "no tokens configured: read-only");
         return new ConsoleServer(server, connector);
     }
@@ -136,8 +157,13 @@ public final class ConsoleServer {
                 return;
             }
             try {
-                new ApiExchange(exchange).respondError(421, "misdirected_request", "this console does not answer to "
-                        + "that Host name; add it as <console><host> in conf/config.xml if it is yours", null);
+                new ApiExchange(exchange)
+                        .respondError(
+                                421,
+                                "misdirected_request",
+                                "this console does not answer to "
+                                        + "that Host name; add it as <console><host> in conf/config.xml if it is yours",
+                                null);
             } finally {
                 exchange.close();
             }

@@ -27,8 +27,13 @@ final class FleetApi {
     private final String healthPrefix;
     private final Supplier<String> storeProblem;
 
-    FleetApi(final ConfigApi configs, final ConfigStore store, final ConsoleAuth auth,
-             final RetainedMessageStore retained, final String healthPrefix, final Supplier<String> storeProblem) {
+    FleetApi(
+            final ConfigApi configs,
+            final ConfigStore store,
+            final ConsoleAuth auth,
+            final RetainedMessageStore retained,
+            final String healthPrefix,
+            final Supplier<String> storeProblem) {
         this.configs = configs;
         this.store = store;
         this.auth = auth;
@@ -70,7 +75,9 @@ final class FleetApi {
     void audit(final ApiExchange call) throws Exception {
         auth.authorize(call, Role.READ);
         final ArrayNode list = Json.MAPPER.createArrayNode();
-        for (final AuditRecord a : store.audit(call.query("service").orElse(null), call.query("outcome").orElse(null),
+        for (final AuditRecord a : store.audit(
+                call.query("service").orElse(null),
+                call.query("outcome").orElse(null),
                 call.intQuery("limit", 100, 10_000))) {
             final ObjectNode row = list.addObject();
             row.put("at", a.at().toString());
@@ -116,17 +123,19 @@ final class FleetApi {
         final Map<String, JsonNode> health = new ConcurrentHashMap<>();
         final String prefix = healthPrefix + "/";
         retained.iterateAllRetainedMessages((context, message) -> {
-            if (message.getTopic().startsWith(prefix)) {
-                message.getPayload().ifPresent(payload -> {
-                    try {
-                        health.put(message.getTopic().substring(prefix.length()),
-                                Json.parse(Json.decodeUtf8(payload)));
-                    } catch (final Exception ignored) {
-                        // not health: not listed
+                    if (message.getTopic().startsWith(prefix)) {
+                        message.getPayload().ifPresent(payload -> {
+                            try {
+                                health.put(
+                                        message.getTopic().substring(prefix.length()),
+                                        Json.parse(Json.decodeUtf8(payload)));
+                            } catch (final Exception ignored) {
+                                // not health: not listed
+                            }
+                        });
                     }
-                });
-            }
-        }).get(10, TimeUnit.SECONDS);
+                })
+                .get(10, TimeUnit.SECONDS);
         return health;
     }
 

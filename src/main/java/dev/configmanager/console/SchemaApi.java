@@ -26,8 +26,12 @@ final class SchemaApi {
     private final int maxBodyBytes;
     private final Duration timeout;
 
-    SchemaApi(final ConfigPipeline pipeline, final SchemaRegistry schemas, final ConsoleAuth auth,
-              final int maxBodyBytes, final Duration timeout) {
+    SchemaApi(
+            final ConfigPipeline pipeline,
+            final SchemaRegistry schemas,
+            final ConsoleAuth auth,
+            final int maxBodyBytes,
+            final Duration timeout) {
         this.pipeline = pipeline;
         this.schemas = schemas;
         this.auth = auth;
@@ -37,8 +41,11 @@ final class SchemaApi {
 
     void get(final ApiExchange call, final String service) throws Exception {
         auth.authorize(call, Role.READ);
-        call.respond(200, schemas.document(service).orElseThrow(() -> new ApiExchange.Failure(404,
-                ErrorCode.NOT_FOUND.wire(), "'" + service + "' has no schema")));
+        call.respond(
+                200,
+                schemas.document(service)
+                        .orElseThrow(() -> new ApiExchange.Failure(
+                                404, ErrorCode.NOT_FOUND.wire(), "'" + service + "' has no schema")));
     }
 
     /** Replaces a service's schema: checked against the draft 2020-12 meta-schema, stored durably, audited. */
@@ -47,8 +54,8 @@ final class SchemaApi {
         ConfigApi.requireJson(call);
         final ByteBuffer body = call.body(maxBodyBytes);
         if (body.remaining() > maxBodyBytes) {
-            throw new ApiExchange.Failure(413, ErrorCode.TOO_LARGE.wire(), "the schema is larger than "
-                    + maxBodyBytes + " bytes");
+            throw new ApiExchange.Failure(
+                    413, ErrorCode.TOO_LARGE.wire(), "the schema is larger than " + maxBodyBytes + " bytes");
         }
         final JsonNode schema;
         try {

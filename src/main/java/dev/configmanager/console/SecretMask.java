@@ -19,8 +19,7 @@ final class SecretMask {
     static final String MASK = "********";
     private static final TextNode MASK_NODE = TextNode.valueOf(MASK);
 
-    private SecretMask() {
-    }
+    private SecretMask() {}
 
     /**
      * A copy of {@code value}, found at {@code at} in a config whose secrets are at {@code secrets}, with every

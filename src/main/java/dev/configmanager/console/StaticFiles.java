@@ -44,8 +44,10 @@ final class StaticFiles implements HttpHandler {
                 bytes = in.readAllBytes();
             }
             exchange.getResponseHeaders().set("Content-Type", TYPES.get(file));
-            exchange.getResponseHeaders().set("Content-Security-Policy",
-                    "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'");
+            exchange.getResponseHeaders()
+                    .set(
+                            "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'");
             exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
             exchange.getResponseHeaders().set("Cache-Control", "no-cache");
             exchange.sendResponseHeaders(200, bytes.length);

@@ -41,8 +41,12 @@ public final class ClientHealthTracker {
     /** Client id → epoch of its current connection; only tracked, connected clients. */
     private final ConcurrentHashMap<String, Long> connected = new ConcurrentHashMap<>();
 
-    ClientHealthTracker(final TrackedClients tracked, final HealthPublisher publisher, final KeepaliveWheel keepalives,
-                        final AtomicLong epochs, final Counter staleEvents) {
+    ClientHealthTracker(
+            final TrackedClients tracked,
+            final HealthPublisher publisher,
+            final KeepaliveWheel keepalives,
+            final AtomicLong epochs,
+            final Counter staleEvents) {
         this.tracked = tracked;
         this.publisher = publisher;
         this.keepalives = keepalives;
@@ -152,8 +156,8 @@ public final class ClientHealthTracker {
                     return null;
                 });
             } catch (final RuntimeException ex) {
-                log.error("config-manager: disconnect of '{}' could not be tracked", ClientText.escape(clientId, 80),
-                        ex);
+                log.error(
+                        "config-manager: disconnect of '{}' could not be tracked", ClientText.escape(clientId, 80), ex);
             }
         }
     }
@@ -177,7 +181,8 @@ public final class ClientHealthTracker {
     }
 
     private static String reason(final DisconnectEventInput input, final String fallback) {
-        return input.getReasonString().filter(s -> !s.isBlank())
+        return input.getReasonString()
+                .filter(s -> !s.isBlank())
                 .or(() -> input.getReasonCode().map(c -> c.name().toLowerCase(java.util.Locale.ROOT)))
                 .orElse(fallback);
     }

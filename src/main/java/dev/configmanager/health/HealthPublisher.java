@@ -36,8 +36,12 @@ public final class HealthPublisher {
     private final ConcurrentHashMap<String, Counter> eventCounters = new ConcurrentHashMap<>();
     private final Counter keepalivesSent;
 
-    public HealthPublisher(final PublishService publishService, final Supplier<PublishBuilder> builders,
-                           final HealthSettings settings, final Clock clock, final MetricRegistry metrics) {
+    public HealthPublisher(
+            final PublishService publishService,
+            final Supplier<PublishBuilder> builders,
+            final HealthSettings settings,
+            final Clock clock,
+            final MetricRegistry metrics) {
         this.publishService = publishService;
         this.builders = builders;
         this.settings = settings;
@@ -47,8 +51,8 @@ public final class HealthPublisher {
     }
 
     /** Publishes {@code ok}/{@code event}/{@code err} for the client's connection {@code epoch}. */
-    public CompletableFuture<Void> publish(final String clientId, final long epoch, final boolean ok,
-                                           final String event, final String err) {
+    public CompletableFuture<Void> publish(
+            final String clientId, final long epoch, final boolean ok, final String event, final String err) {
         return sequencer.submit(clientId, epoch, () -> send(clientId, ok, event, err));
     }
 
@@ -56,16 +60,22 @@ public final class HealthPublisher {
      * Publishes health a client sent about itself (already checked against the health contract) for its connection
      * {@code ordinal}: a publish that arrives after that connection's end is skipped.
      */
-    public CompletableFuture<Void> relay(final String clientId, final long ordinal, final byte[] envelope,
-                                         final boolean retain) {
-        return sequencer.submit(clientId, ordinal, () -> publishService.publish(builders.get()
-                .topic(settings.healthTopic(clientId)).qos(Qos.AT_LEAST_ONCE).retain(retain)
-                .payload(ByteBuffer.wrap(envelope)).build()));
+    public CompletableFuture<Void> relay(
+            final String clientId, final long ordinal, final byte[] envelope, final boolean retain) {
+        return sequencer.submit(
+                clientId,
+                ordinal,
+                () -> publishService.publish(builders.get()
+                        .topic(settings.healthTopic(clientId))
+                        .qos(Qos.AT_LEAST_ONCE)
+                        .retain(retain)
+                        .payload(ByteBuffer.wrap(envelope))
+                        .build()));
     }
 
     /** Publishes only if no connection of the client has published since start (the restart sweep). */
-    public CompletableFuture<Void> publishIfUntouched(final String clientId, final boolean ok, final String event,
-                                                      final String err) {
+    public CompletableFuture<Void> publishIfUntouched(
+            final String clientId, final boolean ok, final String event, final String err) {
         return sequencer.submitIfUntouched(clientId, () -> send(clientId, ok, event, err));
     }
 
@@ -75,8 +85,12 @@ public final class HealthPublisher {
     }
 
     public void keepalive(final String clientId) {
-        final var publish = builders.get().topic(settings.keepaliveTopic(clientId)).qos(Qos.AT_MOST_ONCE)
-                .retain(false).payload(ByteBuffer.wrap(Heartbeat.bytes(EpochSeconds.of(clock.instant())))).build();
+        final var publish = builders.get()
+                .topic(settings.keepaliveTopic(clientId))
+                .qos(Qos.AT_MOST_ONCE)
+                .retain(false)
+                .payload(ByteBuffer.wrap(Heartbeat.bytes(EpochSeconds.of(clock.instant()))))
+                .build();
         publishService.publish(publish).whenComplete((ok, error) -> {
             if (error != null) {
                 log.debug("config-manager: keepalive for '{}' failed: {}", clientId, error.toString());
@@ -85,11 +99,17 @@ public final class HealthPublisher {
         keepalivesSent.inc();
     }
 
-    private CompletableFuture<Void> send(final String clientId, final boolean ok, final String event,
-                                         final String err) {
+    private CompletableFuture<Void> send(
+            final String clientId, final boolean ok, final String event, final String err) {
         final var status = HealthStatus.of(ok, event, err, EpochSeconds.of(clock.instant()));
-        eventCounters.computeIfAbsent(event, e -> metrics.counter("dev.configmanager.health.events." + e)).inc();
-        return publishService.publish(builders.get().topic(settings.healthTopic(clientId)).qos(Qos.AT_LEAST_ONCE)
-                .retain(true).payload(ByteBuffer.wrap(status.toEnvelopeBytes())).build());
+        eventCounters
+                .computeIfAbsent(event, e -> metrics.counter("dev.configmanager.health.events." + e))
+                .inc();
+        return publishService.publish(builders.get()
+                .topic(settings.healthTopic(clientId))
+                .qos(Qos.AT_LEAST_ONCE)
+                .retain(true)
+                .payload(ByteBuffer.wrap(status.toEnvelopeBytes()))
+                .build());
     }
 }

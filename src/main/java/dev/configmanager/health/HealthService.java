@@ -26,14 +26,18 @@ public final class HealthService {
     private final StaleHealthSweep sweep;
     private final MetricRegistry metrics;
 
-    public HealthService(final HealthSettings settings, final PublishService publishService,
-                         final Supplier<PublishBuilder> builders, final MetricRegistry metrics, final Clock clock) {
+    public HealthService(
+            final HealthSettings settings,
+            final PublishService publishService,
+            final Supplier<PublishBuilder> builders,
+            final MetricRegistry metrics,
+            final Clock clock) {
         final AtomicLong epochs = new AtomicLong();
         this.publisher = new HealthPublisher(publishService, builders, settings, clock, metrics);
         this.keepalives = new KeepaliveWheel(settings.keepaliveInterval(), publisher::keepalive);
         this.tracked = new TrackedClients(settings);
-        this.tracker = new ClientHealthTracker(tracked, publisher, keepalives, epochs,
-                metrics.counter("dev.configmanager.health.events.stale"));
+        this.tracker = new ClientHealthTracker(
+                tracked, publisher, keepalives, epochs, metrics.counter("dev.configmanager.health.events.stale"));
         this.self = new ExtensionHealth(publisher, epochs);
         this.sweep = new StaleHealthSweep(publisher, settings, tracked);
         // replaced, not added: the registry outlives the extension when it is stopped and started again

@@ -39,8 +39,8 @@ public final class HealthTopicGuard implements PublishInboundInterceptor {
     private final ClientHealthTracker tracker;
     private final DeniedPublishes denied;
 
-    public HealthTopicGuard(final HealthSettings settings, final ClientHealthTracker tracker,
-                            final DeniedPublishes denied) {
+    public HealthTopicGuard(
+            final HealthSettings settings, final ClientHealthTracker tracker, final DeniedPublishes denied) {
         this.settings = settings;
         this.tracker = tracker;
         this.denied = denied;
@@ -58,18 +58,30 @@ public final class HealthTopicGuard implements PublishInboundInterceptor {
             } else if (TopicLayout.isUnder(topic, settings.healthPrefix())) {
                 final byte[] envelope = topic.equals(settings.healthTopic(clientId)) ? ownHealth(packet) : null;
                 if (!topic.equals(settings.healthTopic(clientId))) {
-                    denied.deny(output, mqtt5, clientId, topic, "a client may publish health only on "
-                            + settings.healthPrefix() + "/<its own client id>");
+                    denied.deny(
+                            output,
+                            mqtt5,
+                            clientId,
+                            topic,
+                            "a client may publish health only on " + settings.healthPrefix() + "/<its own client id>");
                 } else if (envelope == null) {
-                    denied.deny(output, mqtt5, clientId, topic, "health must be a health.status envelope with data "
-                            + "{message_id, ok, event?, err?, timestamp}, from a source other than config-manager");
+                    denied.deny(
+                            output,
+                            mqtt5,
+                            clientId,
+                            topic,
+                            "health must be a health.status envelope with data {message_id, ok, event?, err?, "
+                                    + "timestamp}, from a source other than config-manager");
                 } else {
                     relay(output, mqtt5, clientId, topic, envelope, packet.getRetain());
                 }
             }
         } catch (final RuntimeException e) {
-            log.error("config-manager: checking a publish by '{}' to '{}' failed", ClientText.escape(clientId, 80),
-                    ClientText.escape(topic, 120), e);
+            log.error(
+                    "config-manager: checking a publish by '{}' to '{}' failed",
+                    ClientText.escape(clientId, 80),
+                    ClientText.escape(topic, 120),
+                    e);
             DeniedPublishes.failClosed(output);
         }
     }
@@ -79,14 +91,23 @@ public final class HealthTopicGuard implements PublishInboundInterceptor {
      * runs one client's interceptions one after another, so a client that floods its health topic is slowed to the
      * pace of the broker's retained store instead of queueing copies without end.
      */
-    private void relay(final PublishInboundOutput output, final boolean mqtt5, final String clientId,
-                       final String topic, final byte[] envelope, final boolean retain) {
+    private void relay(
+            final PublishInboundOutput output,
+            final boolean mqtt5,
+            final String clientId,
+            final String topic,
+            final byte[] envelope,
+            final boolean retain) {
         final Async<PublishInboundOutput> async = output.async(RELAY_TIMEOUT, TimeoutFallback.FAILURE);
         try {
             final CompletableFuture<Void> relayed = tracker.relayOwnHealth(clientId, envelope, retain);
             if (relayed == null) {
-                denied.deny(output, mqtt5, clientId, topic, "only tracked, connected clients have a health topic "
-                        + "of their own");
+                denied.deny(
+                        output,
+                        mqtt5,
+                        clientId,
+                        topic,
+                        "only tracked, connected clients have a health topic " + "of their own");
                 async.resume();
                 return;
             }

@@ -38,7 +38,8 @@ final class StaleHealthSweep implements RetainedStartScan.Visitor {
         if (topic.startsWith(prefix)) {
             final String clientId = topic.substring(prefix.length());
             // health of ids that could never be tracked is the OwnedTopicSweep's to remove
-            if (tracked.hasTopicShape(clientId) && !TrackedClients.SELF.equals(clientId)
+            if (tracked.hasTopicShape(clientId)
+                    && !TrackedClients.SELF.equals(clientId)
                     && saysOk(message.getPayload().orElse(null))) {
                 stale.add(clientId);
             }
@@ -48,11 +49,12 @@ final class StaleHealthSweep implements RetainedStartScan.Visitor {
     @Override
     public CompletableFuture<Integer> finish() {
         return CompletableFuture.allOf(stale.stream()
-                .map(id -> publisher.publishIfUntouched(id, false, "broker_restart", null))
-                .toArray(CompletableFuture[]::new)).thenApply(ignored -> {
-            log.info("config-manager: {} client(s) marked not ok after the broker restart", stale.size());
-            return stale.size();
-        });
+                        .map(id -> publisher.publishIfUntouched(id, false, "broker_restart", null))
+                        .toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> {
+                    log.info("config-manager: {} client(s) marked not ok after the broker restart", stale.size());
+                    return stale.size();
+                });
     }
 
     /** {@code data.ok} of an envelope, or a bare {@code ok}, is {@code true}. */

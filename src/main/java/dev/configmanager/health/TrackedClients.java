@@ -26,7 +26,8 @@ public final class TrackedClients {
     private final List<Pattern> include;
     private final List<Pattern> exclude;
     /** Keyed by a clipped id: a flood of 64 KiB ids must not turn this cache into 64 KiB entries. */
-    private final Cache<String, Boolean> loggedOnce = Caffeine.newBuilder().maximumSize(10_000).build();
+    private final Cache<String, Boolean> loggedOnce =
+            Caffeine.newBuilder().maximumSize(10_000).build();
 
     public TrackedClients(final HealthSettings settings) {
         this.settings = settings;
@@ -38,10 +39,15 @@ public final class TrackedClients {
         if (!hasTopicShape(clientId) || SELF.equals(clientId)) {
             final String shown = ClientText.escape(clientId, 80);
             if (loggedOnce.asMap().putIfAbsent(shown, Boolean.TRUE) == null) {
-                log.info("config-manager: client id '{}' ({} characters) is {}; it gets no health or keepalive topics",
-                        shown, clientId.length(), SELF.equals(clientId) ? "reserved for the extension itself"
+                log.info(
+                        "config-manager: client id '{}' ({} characters) is {}; it gets no health or keepalive topics",
+                        shown,
+                        clientId.length(),
+                        SELF.equals(clientId)
+                                ? "reserved for the extension itself"
                                 : "not usable as a topic level (/, +, #, empty, characters MQTT clients refuse, or "
-                                + "longer than health/max-client-id-length " + settings.maxClientIdLength() + ")");
+                                        + "longer than health/max-client-id-length " + settings.maxClientIdLength()
+                                        + ")");
             }
             return false;
         }
@@ -54,9 +60,14 @@ public final class TrackedClients {
      * what MQTT can encode (so also with a long configured prefix).
      */
     public boolean hasTopicShape(final String id) {
-        return !id.isEmpty() && id.length() <= settings.maxClientIdLength()
-                && id.indexOf('/') < 0 && id.indexOf('+') < 0 && id.indexOf('#') < 0 && ClientText.isSafe(id)
-                && OwnedTopics.fitsMqtt(settings.healthTopic(id)) && OwnedTopics.fitsMqtt(settings.keepaliveTopic(id));
+        return !id.isEmpty()
+                && id.length() <= settings.maxClientIdLength()
+                && id.indexOf('/') < 0
+                && id.indexOf('+') < 0
+                && id.indexOf('#') < 0
+                && ClientText.isSafe(id)
+                && OwnedTopics.fitsMqtt(settings.healthTopic(id))
+                && OwnedTopics.fitsMqtt(settings.keepaliveTopic(id));
     }
 
     private static boolean matchesAny(final List<Pattern> patterns, final String id) {

@@ -47,9 +47,13 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
     private final DeniedPublishes denied;
     private final AccessPolicy access;
 
-    public ConfigRequestInterceptor(final OwnedTopics owned, final ConfigPipeline pipeline,
-                                    final ConfigTopicPublisher publisher, final Duration timeout,
-                                    final DeniedPublishes denied, final AccessPolicy access) {
+    public ConfigRequestInterceptor(
+            final OwnedTopics owned,
+            final ConfigPipeline pipeline,
+            final ConfigTopicPublisher publisher,
+            final Duration timeout,
+            final DeniedPublishes denied,
+            final AccessPolicy access) {
         this.owned = owned;
         this.pipeline = pipeline;
         this.publisher = publisher;
@@ -72,18 +76,31 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
                 final ClientIdentity who = ClientIdentity.of(clientId, input.getConnectionInformation());
                 final String service = request.get().service();
                 final boolean mayWrite = access.mayWrite(who, service);
-                final Replies replies = replies(packet.getResponseTopic(), mayWrite,
-                        mayWrite || access.mayRead(who, service), clientId);
+                final Replies replies = replies(
+                        packet.getResponseTopic(), mayWrite, mayWrite || access.mayRead(who, service), clientId);
                 // an unknown action is answered invalid_request whoever sends it
-                handle(request.get(), packet, clientId, mqtt5, mayWrite || request.get().action() == Action.UNKNOWN,
-                        replies, output);
+                handle(
+                        request.get(),
+                        packet,
+                        clientId,
+                        mqtt5,
+                        mayWrite || request.get().action() == Action.UNKNOWN,
+                        replies,
+                        output);
             } else if (topics.isExtensionOwned(topic)) {
-                denied.deny(output, mqtt5, clientId, topic, "only config-manager publishes current configs and "
-                        + "results");
+                denied.deny(
+                        output,
+                        mqtt5,
+                        clientId,
+                        topic,
+                        "only config-manager publishes current configs and " + "results");
             }
         } catch (final RuntimeException e) {
-            log.error("config-manager: handling a publish by '{}' to '{}' failed", ClientText.escape(clientId, 80),
-                    ClientText.escape(topic, 120), e);
+            log.error(
+                    "config-manager: handling a publish by '{}' to '{}' failed",
+                    ClientText.escape(clientId, 80),
+                    ClientText.escape(topic, 120),
+                    e);
             if (owned.isOwned(topic)) {
                 DeniedPublishes.failClosed(output);
             }
@@ -97,35 +114,47 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
      * write or read that service: a refused client must not plant answers, with someone else's request id, where that
      * service's writers wait for theirs.
      */
-    private record Replies(Optional<String> responseTopic, boolean resultTopic, String auditNote) {
-    }
+    private record Replies(Optional<String> responseTopic, boolean resultTopic, String auditNote) {}
 
-    private Replies replies(final Optional<String> asked, final boolean mayWrite, final boolean mayRead,
-                            final String clientId) {
+    private Replies replies(
+            final Optional<String> asked, final boolean mayWrite, final boolean mayRead, final String clientId) {
         if (asked.isEmpty()) {
             return new Replies(Optional.empty(), mayRead, null);
         }
         if (!owned.isAllowedResponseTopic(asked.get())) {
             denied.refuseResponseTopic(clientId, asked.get());
-            return new Replies(Optional.empty(), mayRead, "response topic refused: it lies in a topic family "
-                    + "config-manager owns, or starts with $; the result went to the service's result topic");
+            return new Replies(
+                    Optional.empty(),
+                    mayRead,
+                    "response topic refused: it lies in a topic family "
+                            + "config-manager owns, or starts with $; the result went to the service's result topic");
         }
-        return mayWrite ? new Replies(asked, true, null) : new Replies(Optional.empty(), mayRead,
-                "response topic not used: the requester may not write this service");
+        return mayWrite
+                ? new Replies(asked, true, null)
+                : new Replies(
+                        Optional.empty(), mayRead, "response topic not used: the requester may not write this service");
     }
 
-    private void handle(final RequestTopic request, final PublishPacket packet, final String clientId,
-                        final boolean mqtt5, final boolean authorized, final Replies replies,
-                        final PublishInboundOutput output) {
+    private void handle(
+            final RequestTopic request,
+            final PublishPacket packet,
+            final String clientId,
+            final boolean mqtt5,
+            final boolean authorized,
+            final Replies replies,
+            final PublishInboundOutput output) {
         final Async<PublishInboundOutput> async = mqtt5
-                ? output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.UNSPECIFIED_ERROR,
-                "store_unavailable: the request timed out")
+                ? output.async(
+                        timeout,
+                        TimeoutFallback.FAILURE,
+                        AckReasonCode.UNSPECIFIED_ERROR,
+                        "store_unavailable: the request timed out")
                 : output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.SUCCESS, null);
         final Optional<ByteBuffer> correlationData = packet.getCorrelationData();
         final CompletableFuture<Answer> submitted;
         try {
-            submitted = pipeline.submitMqtt(request, packet.getPayload().orElse(EMPTY), clientId, authorized,
-                    replies.auditNote());
+            submitted = pipeline.submitMqtt(
+                    request, packet.getPayload().orElse(EMPTY), clientId, authorized, replies.auditNote());
         } catch (final RuntimeException e) {
             // the async output is taken: refuse the publish and resume now, not when the SDK's timeout fires
             log.error("config-manager: submitting a request by '{}' failed", ClientText.escape(clientId, 80), e);
@@ -133,30 +162,38 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
             return;
         }
         submitted.whenComplete((answer, error) -> {
-                    PubackReason puback = new PubackReason(AckReasonCode.UNSPECIFIED_ERROR, "internal");
-                    try {
-                        final Answer a = error == null ? answer : new Answer(Envelope.newId(),
-                                Rejected.of(request.service(), ErrorCode.INTERNAL, "internal error"));
-                        if (error != null) {
-                            log.error("config-manager: request by '{}' on {} failed", ClientText.escape(clientId,
-                                    80), request.action(), error);
-                        }
-                        log.debug("config-manager: request {} by '{}' on {}: {}", a.requestId(),
-                                ClientText.escape(clientId, 80), request.action(), a.result());
-                        publisher.publishResult(a, replies.responseTopic(), replies.resultTopic(), correlationData);
-                        puback = mqtt5 ? PubackReason.of(a.result()) : PubackReason.SUCCESS;
-                    } catch (final RuntimeException e) {
-                        log.error("config-manager: answering a request by '{}' failed", ClientText.escape(clientId,
-                                80), e);
-                    } finally {
-                        finish(output, async, puback);
-                    }
-                });
+            PubackReason puback = new PubackReason(AckReasonCode.UNSPECIFIED_ERROR, "internal");
+            try {
+                final Answer a = error == null
+                        ? answer
+                        : new Answer(
+                                Envelope.newId(), Rejected.of(request.service(), ErrorCode.INTERNAL, "internal error"));
+                if (error != null) {
+                    log.error(
+                            "config-manager: request by '{}' on {} failed",
+                            ClientText.escape(clientId, 80),
+                            request.action(),
+                            error);
+                }
+                log.debug(
+                        "config-manager: request {} by '{}' on {}: {}",
+                        a.requestId(),
+                        ClientText.escape(clientId, 80),
+                        request.action(),
+                        a.result());
+                publisher.publishResult(a, replies.responseTopic(), replies.resultTopic(), correlationData);
+                puback = mqtt5 ? PubackReason.of(a.result()) : PubackReason.SUCCESS;
+            } catch (final RuntimeException e) {
+                log.error("config-manager: answering a request by '{}' failed", ClientText.escape(clientId, 80), e);
+            } finally {
+                finish(output, async, puback);
+            }
+        });
     }
 
     /** The request itself is never delivered: it is always stopped here, with the PUBACK that matches the result. */
-    private static void finish(final PublishInboundOutput output, final Async<PublishInboundOutput> async,
-                               final PubackReason puback) {
+    private static void finish(
+            final PublishInboundOutput output, final Async<PublishInboundOutput> async, final PubackReason puback) {
         try {
             output.preventPublishDelivery(puback.code(), puback.reasonString());
         } catch (final RuntimeException e) {

@@ -1,10 +1,9 @@
 package dev.configmanager.mqtt;
 
-import dev.configmanager.wire.ServiceName;
+import com.hivemq.extension.sdk.api.packets.general.Qos;
 import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.Publish;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
-import com.hivemq.extension.sdk.api.packets.general.Qos;
 import dev.configmanager.config.TopicLayout;
 import dev.configmanager.pipeline.ConfigPipeline.Answer;
 import dev.configmanager.pipeline.ConfigPublication;
@@ -12,6 +11,7 @@ import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.wire.ClientText;
 import dev.configmanager.wire.ConfigUpdated;
 import dev.configmanager.wire.EpochSeconds;
+import dev.configmanager.wire.ServiceName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +38,12 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     private final Clock clock;
     private final RetainedSequencer sequencer = new RetainedSequencer();
 
-    public ConfigTopicPublisher(final PublishService publishService, final Supplier<PublishBuilder> builders,
-                                final TopicLayout topics, final String epoch, final Clock clock) {
+    public ConfigTopicPublisher(
+            final PublishService publishService,
+            final Supplier<PublishBuilder> builders,
+            final TopicLayout topics,
+            final String epoch,
+            final Clock clock) {
         this.publishService = publishService;
         this.builders = builders;
         this.topics = topics;
@@ -49,8 +53,10 @@ public final class ConfigTopicPublisher implements ConfigPublication {
 
     @Override
     public CompletableFuture<Void> publish(final ConfigVersion version) {
-        return sequencer.submit(version.service(), version.version(), () -> version.isDeleted()
-                ? clearNow(version.service()) : publishService.publish(updated(version)));
+        return sequencer.submit(
+                version.service(),
+                version.version(),
+                () -> version.isDeleted() ? clearNow(version.service()) : publishService.publish(updated(version)));
     }
 
     /**
@@ -66,17 +72,22 @@ public final class ConfigTopicPublisher implements ConfigPublication {
      * {@code toResultTopic}, to {@code config/result/<service>}. A rejection whose topic had no service name to speak
      * of goes only to a response topic: the client's text is never made into a topic.
      */
-    public void publishResult(final Answer answer, final Optional<String> responseTopic, final boolean toResultTopic,
-                              final Optional<ByteBuffer> correlationData) {
+    public void publishResult(
+            final Answer answer,
+            final Optional<String> responseTopic,
+            final boolean toResultTopic,
+            final Optional<ByteBuffer> correlationData) {
         final String service = answer.result().service();
         final Optional<String> resultTopic = toResultTopic && ServiceName.isValid(service)
-                ? Optional.of(topics.resultTopic(service)) : Optional.empty();
+                ? Optional.of(topics.resultTopic(service))
+                : Optional.empty();
         final Optional<String> topic = responseTopic.or(() -> resultTopic);
         if (topic.isEmpty()) {
             log.debug("config-manager: result of request {} has no topic to go to", answer.requestId());
             return;
         }
-        final byte[] payload = answer.result().toEnvelope(answer.requestId(), EpochSeconds.of(clock.instant()))
+        final byte[] payload = answer.result()
+                .toEnvelope(answer.requestId(), EpochSeconds.of(clock.instant()))
                 .toBytes();
         Publish publish;
         try {
@@ -90,22 +101,24 @@ public final class ConfigTopicPublisher implements ConfigPublication {
         }
         publishService.publish(publish).whenComplete((ok, error) -> {
             if (error != null) {
-                log.warn("config-manager: result of request {} could not be published: {}", answer.requestId(),
+                log.warn(
+                        "config-manager: result of request {} could not be published: {}",
+                        answer.requestId(),
                         error.toString());
             }
         });
     }
 
     private Publish result(final String topic, final byte[] payload, final Optional<ByteBuffer> correlationData) {
-        final PublishBuilder b = builders.get().qos(Qos.AT_LEAST_ONCE).retain(false).topic(topic)
-                .payload(ByteBuffer.wrap(payload));
+        final PublishBuilder b =
+                builders.get().qos(Qos.AT_LEAST_ONCE).retain(false).topic(topic).payload(ByteBuffer.wrap(payload));
         correlationData.ifPresent(c -> b.correlationData(c.asReadOnlyBuffer()));
         return b.build();
     }
 
     private Publish updated(final ConfigVersion v) {
-        final var body = new ConfigUpdated(v.service(), v.config(), v.version(), epoch, v.checksum(),
-                clock.instant(), null);
+        final var body =
+                new ConfigUpdated(v.service(), v.config(), v.version(), epoch, v.checksum(), clock.instant(), null);
         final PublishBuilder b = builders.get()
                 .topic(topics.updatedTopic(v.service()))
                 .qos(Qos.AT_LEAST_ONCE)
@@ -124,7 +137,11 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     }
 
     private CompletableFuture<Void> clearNow(final String service) {
-        return publishService.publish(builders.get().topic(topics.updatedTopic(service)).qos(Qos.AT_LEAST_ONCE)
-                .retain(true).payload(EMPTY.duplicate()).build());
+        return publishService.publish(builders.get()
+                .topic(topics.updatedTopic(service))
+                .qos(Qos.AT_LEAST_ONCE)
+                .retain(true)
+                .payload(EMPTY.duplicate())
+                .build());
     }
 }

@@ -9,7 +9,6 @@ import dev.configmanager.wire.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-
 /**
  * Refuses a client publish to a topic the extension owns: MQTT 5 gets PUBACK not-authorized with the reason, MQTT 3
  * (which has no reason codes, and which HiveMQ would disconnect for one) has the message dropped. Also counts response
@@ -33,8 +32,12 @@ public final class DeniedPublishes {
     }
 
     /** @param reason names the rule, never the client's own text: it becomes the PUBACK reason string */
-    public void deny(final PublishInboundOutput output, final boolean mqtt5, final String clientId,
-                     final String topic, final String reason) {
+    public void deny(
+            final PublishInboundOutput output,
+            final boolean mqtt5,
+            final String clientId,
+            final String topic,
+            final String reason) {
         denied.inc();
         logOnce(deniedLogged, clientId, "denied publish by client '{}' to '{}': {}", topic, reason);
         if (mqtt5) {
@@ -59,14 +62,25 @@ public final class DeniedPublishes {
     /** A request asked for its result on a topic the extension may not publish to on a client's say-so. */
     public void refuseResponseTopic(final String clientId, final String responseTopic) {
         refusedResponseTopics.inc();
-        logOnce(refusedLogged, clientId, "refused the response topic of client '{}', '{}': {}", responseTopic,
+        logOnce(
+                refusedLogged,
+                clientId,
+                "refused the response topic of client '{}', '{}': {}",
+                responseTopic,
                 "config-manager does not publish results there; the result goes to the service's result topic");
     }
 
-    private static void logOnce(final OncePerMinute once, final String clientId, final String format,
-                                final String topic, final String reason) {
+    private static void logOnce(
+            final OncePerMinute once,
+            final String clientId,
+            final String format,
+            final String topic,
+            final String reason) {
         if (once.first(clientId)) {
-            log.warn("config-manager: " + format, ClientText.escape(clientId, 80), ClientText.escape(topic, 120),
+            log.warn(
+                    "config-manager: " + format,
+                    ClientText.escape(clientId, 80),
+                    ClientText.escape(topic, 120),
                     reason);
         }
     }

@@ -16,8 +16,10 @@ public final class InboundPublishRouter implements PublishInboundInterceptor {
     private final PublishInboundInterceptor healthTopics;
     private final PublishInboundInterceptor configTopics;
 
-    public InboundPublishRouter(final HealthSettings health, final PublishInboundInterceptor healthTopics,
-                                final PublishInboundInterceptor configTopics) {
+    public InboundPublishRouter(
+            final HealthSettings health,
+            final PublishInboundInterceptor healthTopics,
+            final PublishInboundInterceptor configTopics) {
         this.health = health;
         this.healthTopics = healthTopics;
         this.configTopics = configTopics;
@@ -32,5 +34,4 @@ public final class InboundPublishRouter implements PublishInboundInterceptor {
             configTopics.onInboundPublish(input, output);
         }
     }
-
 }

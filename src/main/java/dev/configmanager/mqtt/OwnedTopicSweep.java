@@ -1,11 +1,11 @@
 package dev.configmanager.mqtt;
 
-import dev.configmanager.wire.ServiceName;
 import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import com.hivemq.extension.sdk.api.services.publish.RetainedPublish;
 import dev.configmanager.config.OwnedTopics;
 import dev.configmanager.config.TopicLayout;
 import dev.configmanager.wire.ClientText;
+import dev.configmanager.wire.ServiceName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +32,8 @@ public final class OwnedTopicSweep implements RetainedStartScan.Visitor {
     private final Queue<String> unservable = new ConcurrentLinkedQueue<>();
 
     /** @param healthIdShape whether a client id could have a health topic at all (not whether it is tracked now) */
-    public OwnedTopicSweep(final RetainedMessageStore retained, final OwnedTopics owned,
-                           final Predicate<String> healthIdShape) {
+    public OwnedTopicSweep(
+            final RetainedMessageStore retained, final OwnedTopics owned, final Predicate<String> healthIdShape) {
         this.retained = retained;
         this.owned = owned;
         this.healthIdShape = healthIdShape;
@@ -53,7 +53,9 @@ public final class OwnedTopicSweep implements RetainedStartScan.Visitor {
         }
         final TopicLayout topics = owned.topics();
         if (TopicLayout.isUnder(topic, topics.updatedPrefix())) {
-            return topics.serviceOfUpdatedTopic(topic).filter(ServiceName::isValid).isPresent();
+            return topics.serviceOfUpdatedTopic(topic)
+                    .filter(ServiceName::isValid)
+                    .isPresent();
         }
         final String health = owned.health().healthPrefix() + "/";
         return topic.startsWith(health) && healthIdShape.test(topic.substring(health.length()));
@@ -62,12 +64,17 @@ public final class OwnedTopicSweep implements RetainedStartScan.Visitor {
     @Override
     public CompletableFuture<?> finish() {
         if (!unservable.isEmpty()) {
-            final List<String> shown = unservable.stream().limit(5).map(t -> ClientText.escape(t, 120)).toList();
-            log.warn("config-manager: removing {} retained message(s) under its own topics that config-manager never "
-                    + "publishes (too long to deliver, health of an id that cannot be tracked, retained requests, "
-                    + "results or keepalives), e.g. {}", unservable.size(), shown);
+            final List<String> shown = unservable.stream()
+                    .limit(5)
+                    .map(t -> ClientText.escape(t, 120))
+                    .toList();
+            log.warn(
+                    "config-manager: removing {} retained message(s) under its own topics that config-manager "
+                            + "never publishes (too long to deliver, health of an id that cannot be tracked, "
+                            + "retained requests, results or keepalives), e.g. {}",
+                    unservable.size(),
+                    shown);
         }
-        return CompletableFuture.allOf(unservable.stream().map(retained::remove)
-                .toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(unservable.stream().map(retained::remove).toArray(CompletableFuture[]::new));
     }
 }

@@ -27,10 +27,10 @@ record PubackReason(AckReasonCode code, String reasonString) {
         return switch (code) {
             case NOT_AUTHORIZED -> AckReasonCode.NOT_AUTHORIZED;
             case INVALID_JSON, INVALID_REQUEST, INVALID_SERVICE_NAME, SCHEMA_VIOLATION, TOO_DEEP ->
-                    AckReasonCode.PAYLOAD_FORMAT_INVALID;
+                AckReasonCode.PAYLOAD_FORMAT_INVALID;
             case TOO_LARGE -> AckReasonCode.QUOTA_EXCEEDED;
             case VERSION_CONFLICT, NOT_FOUND, UNKNOWN_SERVICE, STORE_UNAVAILABLE, INTERNAL ->
-                    AckReasonCode.UNSPECIFIED_ERROR;
+                AckReasonCode.UNSPECIFIED_ERROR;
         };
     }
 }

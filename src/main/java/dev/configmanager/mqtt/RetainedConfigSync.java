@@ -38,8 +38,11 @@ public final class RetainedConfigSync implements RetainedStartScan.Visitor {
     private final Map<String, Claim> present = new ConcurrentHashMap<>();
 
     /** @param all every service's current version, as the database has it */
-    public RetainedConfigSync(final ConfigTopicPublisher publisher, final TopicLayout topics, final String epoch,
-                              final List<ConfigVersion> all) {
+    public RetainedConfigSync(
+            final ConfigTopicPublisher publisher,
+            final TopicLayout topics,
+            final String epoch,
+            final List<ConfigVersion> all) {
         this.publisher = publisher;
         this.topics = topics;
         this.epoch = epoch;
@@ -49,26 +52,29 @@ public final class RetainedConfigSync implements RetainedStartScan.Visitor {
     /**
      * The sync against what {@code store} holds now; empty (topics served as they are) when it cannot be read.
      */
-    public static Optional<RetainedConfigSync> of(final ConfigTopicPublisher publisher, final TopicLayout topics,
-                                                  final ConfigStore store) {
+    public static Optional<RetainedConfigSync> of(
+            final ConfigTopicPublisher publisher, final TopicLayout topics, final ConfigStore store) {
         try {
             return Optional.of(new RetainedConfigSync(publisher, topics, store.epoch(), store.allCurrent()));
         } catch (final StoreUnavailableException e) {
-            log.error("config-manager: the current configs could not be read at start ({}); the retained config "
-                    + "topics are served as they are", e.getMessage());
+            log.error(
+                    "config-manager: the current configs could not be read at start ({}); the retained config "
+                            + "topics are served as they are",
+                    e.getMessage());
             return Optional.empty();
         }
     }
 
     /** What a retained config message claims to be, for comparison with the database. */
-    private record Claim(long version, String checksum, String epoch) {
-    }
+    private record Claim(long version, String checksum, String epoch) {}
 
     @Override
     public void visit(final RetainedPublish message) {
         // topics that are no service's are the OwnedTopicSweep's to remove
-        topics.serviceOfUpdatedTopic(message.getTopic()).filter(ServiceName::isValid)
-                .ifPresent(service -> present.put(service, claim(message.getPayload().orElse(null))));
+        topics.serviceOfUpdatedTopic(message.getTopic())
+                .filter(ServiceName::isValid)
+                .ifPresent(service ->
+                        present.put(service, claim(message.getPayload().orElse(null))));
     }
 
     @Override
@@ -96,8 +102,11 @@ public final class RetainedConfigSync implements RetainedStartScan.Visitor {
             }
         }
         return CompletableFuture.allOf(work.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
-            log.info("config-manager: retained config topics match the database ({} service(s), {} republished or "
-                    + "cleared)", all.size(), work.size());
+            log.info(
+                    "config-manager: retained config topics match the database ({} service(s), {} republished or "
+                            + "cleared)",
+                    all.size(),
+                    work.size());
             return work.size();
         });
     }
@@ -111,7 +120,9 @@ public final class RetainedConfigSync implements RetainedStartScan.Visitor {
             final byte[] bytes = new byte[copy.remaining()];
             copy.get(bytes);
             final JsonNode node = Json.parse(new String(bytes, StandardCharsets.UTF_8));
-            return new Claim(node.path("version").asLong(-1), node.path("checksum").asText(null),
+            return new Claim(
+                    node.path("version").asLong(-1),
+                    node.path("checksum").asText(null),
                     node.path("config_epoch").asText(null));
         } catch (final Exception e) {
             return new Claim(-1, null, null); // unreadable: republished

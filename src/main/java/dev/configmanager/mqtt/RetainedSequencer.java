@@ -15,8 +15,8 @@ public final class RetainedSequencer {
     private final ConcurrentHashMap<String, Long> newest = new ConcurrentHashMap<>();
 
     /** Runs {@code publish} after earlier steps for {@code key}, unless a newer ordinal was published already. */
-    public CompletableFuture<Void> submit(final String key, final long ordinal,
-                                          final Supplier<CompletableFuture<Void>> publish) {
+    public CompletableFuture<Void> submit(
+            final String key, final long ordinal, final Supplier<CompletableFuture<Void>> publish) {
         return chained(key, () -> {
             if (newest.getOrDefault(key, Long.MIN_VALUE) > ordinal) {
                 return CompletableFuture.completedFuture(null);
@@ -27,8 +27,8 @@ public final class RetainedSequencer {
     }
 
     /** Runs {@code publish} only if nothing was published for {@code key} since start (used by start-up repairs). */
-    public CompletableFuture<Void> submitIfUntouched(final String key,
-                                                     final Supplier<CompletableFuture<Void>> publish) {
+    public CompletableFuture<Void> submitIfUntouched(
+            final String key, final Supplier<CompletableFuture<Void>> publish) {
         return chained(key, () -> newest.containsKey(key) ? CompletableFuture.completedFuture(null) : publish.get());
     }
 
@@ -46,8 +46,8 @@ public final class RetainedSequencer {
     private CompletableFuture<Void> chained(final String key, final Supplier<CompletableFuture<Void>> step) {
         final CompletableFuture<Void> done = new CompletableFuture<>();
         final CompletableFuture<Void> previous = tails.put(key, done);
-        final CompletableFuture<Void> start = previous == null ? CompletableFuture.completedFuture(null)
-                : previous.handle((ok, error) -> null);
+        final CompletableFuture<Void> start =
+                previous == null ? CompletableFuture.completedFuture(null) : previous.handle((ok, error) -> null);
         start.thenCompose(ignored -> step.get()).whenComplete((ok, error) -> {
             tails.remove(key, done);
             if (error != null) {

@@ -28,21 +28,22 @@ public final class RetainedStartScan {
         CompletableFuture<?> finish();
     }
 
-    private RetainedStartScan() {
-    }
+    private RetainedStartScan() {}
 
     public static CompletableFuture<Void> run(final RetainedMessageStore retained, final List<Visitor> visitors) {
         return retained.iterateAllRetainedMessages((context, message) -> {
-            for (final Visitor v : visitors) {
-                try {
-                    v.visit(message);
-                } catch (final RuntimeException e) {
-                    log.warn("config-manager: a start-up repair could not look at a retained message: {}",
-                            e.toString());
-                }
-            }
-        }).thenCompose(ignored -> CompletableFuture.allOf(visitors.stream().map(RetainedStartScan::finish)
-                .toArray(CompletableFuture[]::new)));
+                    for (final Visitor v : visitors) {
+                        try {
+                            v.visit(message);
+                        } catch (final RuntimeException e) {
+                            log.warn(
+                                    "config-manager: a start-up repair could not look at a retained message: {}",
+                                    e.toString());
+                        }
+                    }
+                })
+                .thenCompose(ignored -> CompletableFuture.allOf(
+                        visitors.stream().map(RetainedStartScan::finish).toArray(CompletableFuture[]::new)));
     }
 
     /**
@@ -50,13 +51,15 @@ public final class RetainedStartScan {
      * waiting at start means no client ever sees a retained config or health topic that contradicts the database
      * or the fact that nobody is connected yet.
      */
-    public static void runAndWait(final RetainedMessageStore retained, final List<Visitor> visitors,
-                                  final Duration wait) {
+    public static void runAndWait(
+            final RetainedMessageStore retained, final List<Visitor> visitors, final Duration wait) {
         try {
             run(retained, visitors).get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (final TimeoutException e) {
-            log.warn("config-manager: retained topics are still being repaired after {} s; continuing in the "
-                    + "background", wait.toSeconds());
+            log.warn(
+                    "config-manager: retained topics are still being repaired after {} s; continuing in the "
+                            + "background",
+                    wait.toSeconds());
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (final Exception e) {

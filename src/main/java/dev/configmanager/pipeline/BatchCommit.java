@@ -10,9 +10,9 @@ import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.ErrorCode;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -40,9 +40,15 @@ final class BatchCommit {
     private final Clock clock;
     private final StoreStatusReport storeStatus;
 
-    BatchCommit(final ConfigStore store, final ConfigDecider decider, final SchemaRegistry schemas,
-                final CurrentVersions current, final ConfigPublication publication, final PipelineMetrics metrics,
-                final Clock clock, final StoreStatusReport storeStatus) {
+    BatchCommit(
+            final ConfigStore store,
+            final ConfigDecider decider,
+            final SchemaRegistry schemas,
+            final CurrentVersions current,
+            final ConfigPublication publication,
+            final PipelineMetrics metrics,
+            final Clock clock,
+            final StoreStatusReport storeStatus) {
         this.store = store;
         this.decider = decider;
         this.schemas = schemas;
@@ -54,8 +60,7 @@ final class BatchCommit {
     }
 
     /** One outcome of a batch: the answer, and the version to publish before answering (or {@code null}). */
-    private record Outcome(ConfigResult result, @Nullable ConfigVersion written) {
-    }
+    private record Outcome(ConfigResult result, @Nullable ConfigVersion written) {}
 
     /**
      * Applies what the writer took, in order: each run of config requests as one commit, each schema change on its
@@ -127,7 +132,9 @@ final class BatchCommit {
                 view.committed(versions);
             } catch (final StoreUnavailableException e) {
                 storeFailed = true;
-                log.error("config-manager: {} request(s) rejected with store_unavailable: {}", batch.size(),
+                log.error(
+                        "config-manager: {} request(s) rejected with store_unavailable: {}",
+                        batch.size(),
                         e.getMessage());
             } catch (final WriteRefusedException e) {
                 // the database works but refused a row of this batch: decide and commit each request on its own,
@@ -147,8 +154,14 @@ final class BatchCommit {
             view.discarded();
             for (int i = 0; i < batch.size(); i++) {
                 if (batch.get(i) instanceof Pending.Decide) {
-                    outcomes.set(i, new Outcome(Rejected.of(batch.get(i).service(), ErrorCode.STORE_UNAVAILABLE,
-                            "the config database is unavailable; nothing was stored"), null));
+                    outcomes.set(
+                            i,
+                            new Outcome(
+                                    Rejected.of(
+                                            batch.get(i).service(),
+                                            ErrorCode.STORE_UNAVAILABLE,
+                                            "the config database is unavailable; nothing was stored"),
+                                    null));
                 }
             }
         }
@@ -157,25 +170,29 @@ final class BatchCommit {
         }
     }
 
-    private Outcome decide(final Pending.Decide p, final CurrentVersions.Batch view)
-            throws StoreUnavailableException {
+    private Outcome decide(final Pending.Decide p, final CurrentVersions.Batch view) throws StoreUnavailableException {
         final ConfigRequest r = p.request();
         try {
-            final Decision d = decider.decide(r, view.current(r.service()), store::version, clock.instant(),
-                    p.prepared());
+            final Decision d =
+                    decider.decide(r, view.current(r.service()), store::version, clock.instant(), p.prepared());
             return new Outcome(d.result(), d.newVersion());
         } catch (final RuntimeException e) {
             log.error("config-manager: request {} for {} failed unexpectedly", r.requestId(), r.service(), e);
-            return new Outcome(Rejected.of(r.service(), ErrorCode.INTERNAL,
-                    "internal error while applying the request"), null);
+            return new Outcome(
+                    Rejected.of(r.service(), ErrorCode.INTERNAL, "internal error while applying the request"), null);
         }
     }
 
     /** A request whose rows the database refused even on their own: rejected, audited if that still works. */
     private void refusedAlone(final Pending.Request p, final WriteRefusedException e) {
-        log.error("config-manager: a request for {} could not be stored (the database refused its rows); nothing of "
-                + "it was stored: {}", p.service(), e.getMessage());
-        final Rejected refused = Rejected.of(p.service(), ErrorCode.INTERNAL,
+        log.error(
+                "config-manager: a request for {} could not be stored (the database refused its rows); nothing of "
+                        + "it was stored: {}",
+                p.service(),
+                e.getMessage());
+        final Rejected refused = Rejected.of(
+                p.service(),
+                ErrorCode.INTERNAL,
                 "the config database refused to store this request; nothing was stored");
         final Outcome outcome;
         final AuditRecord line;
@@ -210,8 +227,12 @@ final class BatchCommit {
         }
         visible.whenComplete((ok, error) -> {
             if (error != null) {
-                log.error("config-manager: {} v{} is stored but publishing it failed; it is published again at the "
-                        + "next start", written.service(), written.version(), error);
+                log.error(
+                        "config-manager: {} v{} is stored but publishing it failed; it is published again at the "
+                                + "next start",
+                        written.service(),
+                        written.version(),
+                        error);
             }
             p.answer().complete(outcome.result());
         });

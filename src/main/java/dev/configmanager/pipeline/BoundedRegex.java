@@ -23,7 +23,10 @@ final class BoundedRegex implements RegularExpressionFactory {
     /** Thrown from inside a match whose validation spent its budget. */
     static final class BudgetSpent extends RuntimeException {
         BudgetSpent() {
-            super("the schema's regular expressions took more than " + STEPS_PER_VALIDATION + " steps", null, false,
+            super(
+                    "the schema's regular expressions took more than " + STEPS_PER_VALIDATION + " steps",
+                    null,
+                    false,
                     false);
         }
     }
@@ -57,12 +60,12 @@ final class BoundedRegex implements RegularExpressionFactory {
     /** This thread's budget; outside {@link #within} one budget per match (a caller forgot: still bounded). */
     private static long[] budget() {
         final long[] budget = BUDGET.get();
-        return budget != null ? budget : new long[]{STEPS_PER_VALIDATION};
+        return budget != null ? budget : new long[] {STEPS_PER_VALIDATION};
     }
 
     /** Whether {@code pattern} finds a match in {@code text} within {@code steps} character reads. */
     static boolean find(final Pattern pattern, final String text, final long steps) {
-        return pattern.matcher(new Counted(text, new long[]{steps})).find();
+        return pattern.matcher(new Counted(text, new long[] {steps})).find();
     }
 
     /** A string whose reads are counted against a budget. */

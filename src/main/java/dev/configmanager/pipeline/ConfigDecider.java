@@ -63,21 +63,30 @@ final class ConfigDecider {
      * @param problem     why it may not be stored (without the current version, which only the writer knows)
      * @param schemas     the {@link SchemaRegistry#generation()} it was checked against
      */
-    record Content(@Nullable Long baseVersion, JsonNode config, @Nullable String canonical,
-                   @Nullable String checksum, @Nullable Rejected problem, long schemas) {
-    }
+    record Content(
+            @Nullable Long baseVersion,
+            JsonNode config,
+            @Nullable String canonical,
+            @Nullable String checksum,
+            @Nullable Rejected problem,
+            long schemas) {}
 
     /**
      * The work whose cost depends on what the client sent (merge, schema validation, canonical form, checksum), done
      * before the writer so that the writer's own work per request stays small: for a set always, for a patch when
      * the service's current version is at hand ({@code cached}); {@code null} when it must wait for the writer.
      */
-    @Nullable Content prepare(final ConfigRequest r, final Optional<ConfigVersion> cached) {
+    @Nullable
+    Content prepare(final ConfigRequest r, final Optional<ConfigVersion> cached) {
         return switch (r.action()) {
             case SET -> content(r.service(), null, r.document());
-            case PATCH -> cached.isEmpty() || cached.get().isDeleted() ? null
-                    : content(r.service(), cached.get().version(), JsonMergePatch.apply(parse(cached.get()),
-                    r.document()));
+            case PATCH ->
+                cached.isEmpty() || cached.get().isDeleted()
+                        ? null
+                        : content(
+                                r.service(),
+                                cached.get().version(),
+                                JsonMergePatch.apply(parse(cached.get()), r.document()));
             default -> null;
         };
     }
@@ -86,12 +95,21 @@ final class ConfigDecider {
     Content content(final String service, final @Nullable Long baseVersion, final JsonNode config) {
         final long generation = schemas.generation(); // before validating: a change during it is seen as one
         if (JsonLimits.depth(config) > maxDepth) {
-            return new Content(baseVersion, config, null, null, Rejected.of(service, ErrorCode.TOO_DEEP,
-                    "the resulting config nests deeper than " + maxDepth + " levels"), generation);
+            return new Content(
+                    baseVersion,
+                    config,
+                    null,
+                    null,
+                    Rejected.of(
+                            service,
+                            ErrorCode.TOO_DEEP,
+                            "the resulting config nests deeper than " + maxDepth + " levels"),
+                    generation);
         }
         final String canonical = CanonicalJson.write(config);
         final Optional<Rejected> problem = checkContent(service, config, canonical);
-        return problem.isPresent() ? new Content(baseVersion, config, null, null, problem.get(), generation)
+        return problem.isPresent()
+                ? new Content(baseVersion, config, null, null, problem.get(), generation)
                 : new Content(baseVersion, config, canonical, CanonicalJson.sha256Hex(canonical), null, generation);
     }
 
@@ -100,17 +118,29 @@ final class ConfigDecider {
         return prepared != null && prepared.schemas() == schemas.generation();
     }
 
-    Decision decide(final ConfigRequest r, final Optional<ConfigVersion> latest, final History history,
-                    final Instant now, final @Nullable Content prepared) throws StoreUnavailableException {
+    Decision decide(
+            final ConfigRequest r,
+            final Optional<ConfigVersion> latest,
+            final History history,
+            final Instant now,
+            final @Nullable Content prepared)
+            throws StoreUnavailableException {
         final String service = r.service();
-        final Long currentVersion = latest.filter(v -> !v.isDeleted()).map(ConfigVersion::version).orElse(null);
+        final Long currentVersion =
+                latest.filter(v -> !v.isDeleted()).map(ConfigVersion::version).orElse(null);
         if (unknownServicePolicy == UnknownServicePolicy.REJECT && !schemas.hasSchema(service)) {
-            return reject(service, ErrorCode.UNKNOWN_SERVICE, "'" + service + "' has no schema and the extension "
-                    + "rejects services without one", currentVersion);
+            return reject(
+                    service,
+                    ErrorCode.UNKNOWN_SERVICE,
+                    "'" + service + "' has no schema and the extension " + "rejects services without one",
+                    currentVersion);
         }
         if (r.expectedVersion() != null && r.expectedVersion() != (currentVersion == null ? 0 : currentVersion)) {
-            return reject(service, ErrorCode.VERSION_CONFLICT, "expected version " + r.expectedVersion()
-                    + " but the current version is " + (currentVersion == null ? "none (no config)" : currentVersion),
+            return reject(
+                    service,
+                    ErrorCode.VERSION_CONFLICT,
+                    "expected version " + r.expectedVersion() + " but the current version is "
+                            + (currentVersion == null ? "none (no config)" : currentVersion),
                     currentVersion);
         }
         final long nextVersion = latest.map(ConfigVersion::version).orElse(0L) + 1;
@@ -123,23 +153,31 @@ final class ConfigDecider {
             }
             case PATCH -> {
                 if (currentVersion == null) {
-                    return reject(service, ErrorCode.NOT_FOUND, "'" + service + "' has no config to patch; use set",
-                            null);
+                    return reject(
+                            service, ErrorCode.NOT_FOUND, "'" + service + "' has no config to patch; use set", null);
                 }
                 // prepared on the version that is still current, or done again here on the one that is
-                content = current(prepared) && currentVersion.equals(prepared.baseVersion()) ? prepared
+                content = current(prepared) && currentVersion.equals(prepared.baseVersion())
+                        ? prepared
                         : content(service, currentVersion, JsonMergePatch.apply(parse(latest.get()), r.document()));
                 change = Change.PATCH;
             }
             case ROLLBACK -> {
                 final Optional<ConfigVersion> target = history.version(service, r.toVersion());
                 if (target.isEmpty()) {
-                    return reject(service, ErrorCode.NOT_FOUND, "'" + service + "' has no version " + r.toVersion(),
+                    return reject(
+                            service,
+                            ErrorCode.NOT_FOUND,
+                            "'" + service + "' has no version " + r.toVersion(),
                             currentVersion);
                 }
                 if (target.get().isDeleted()) {
-                    return reject(service, ErrorCode.NOT_FOUND, "version " + r.toVersion() + " of '" + service
-                            + "' is a deletion; there is no config to roll back to", currentVersion);
+                    return reject(
+                            service,
+                            ErrorCode.NOT_FOUND,
+                            "version " + r.toVersion() + " of '" + service
+                                    + "' is a deletion; there is no config to roll back to",
+                            currentVersion);
                 }
                 content = content(service, null, parse(target.get()));
                 change = Change.ROLLBACK;
@@ -148,7 +186,8 @@ final class ConfigDecider {
                 if (currentVersion == null) {
                     return reject(service, ErrorCode.NOT_FOUND, "'" + service + "' has no config to delete", null);
                 }
-                return new Decision(new Accepted(service, nextVersion, null, false),
+                return new Decision(
+                        new Accepted(service, nextVersion, null, false),
                         newVersion(r, nextVersion, Change.DELETE, null, null, now));
             }
             default -> throw new IllegalStateException("unknown action " + r.action());
@@ -163,30 +202,44 @@ final class ConfigDecider {
     private Optional<Rejected> checkContent(final String service, final JsonNode config, final String canonical) {
         final int size = canonical.getBytes(StandardCharsets.UTF_8).length;
         if (size > maxPayloadBytes) {
-            return Optional.of(Rejected.of(service, ErrorCode.TOO_LARGE, "the resulting config is " + size
-                    + " bytes; the limit is " + maxPayloadBytes));
+            return Optional.of(Rejected.of(
+                    service,
+                    ErrorCode.TOO_LARGE,
+                    "the resulting config is " + size + " bytes; the limit is " + maxPayloadBytes));
         }
         if (schemas.hasSecrets(service)) {
             // sealed at rest, secrets grow by about a third plus a wrapper each: bounded here, before the writer
             final long sealed = canonical.length()
                     + SealedConfigStore.sealingGrowth(config, schemas.secretLocations(service, config));
             if (sealed > ConfigStore.MAX_CONFIG_CHARS) {
-                return Optional.of(Rejected.of(service, ErrorCode.TOO_LARGE, "with its secrets sealed at rest the "
-                        + "config would be " + sealed + " characters; the store holds at most "
-                        + ConfigStore.MAX_CONFIG_CHARS));
+                return Optional.of(Rejected.of(
+                        service,
+                        ErrorCode.TOO_LARGE,
+                        "with its secrets sealed at rest the "
+                                + "config would be " + sealed + " characters; the store holds at most "
+                                + ConfigStore.MAX_CONFIG_CHARS));
             }
         }
         final List<Violation> violations = schemas.validate(service, config);
         if (!violations.isEmpty()) {
-            return Optional.of(new Rejected(service, ErrorCode.SCHEMA_VIOLATION, violations.size()
-                    + " schema violation(s) in the config of '" + service + "'", violations, null));
+            return Optional.of(new Rejected(
+                    service,
+                    ErrorCode.SCHEMA_VIOLATION,
+                    violations.size() + " schema violation(s) in the config of '" + service + "'",
+                    violations,
+                    null));
         }
         return Optional.empty();
     }
 
-    private Decision decideContent(final ConfigRequest r, final Optional<ConfigVersion> latest,
-                                   final Long currentVersion, final long nextVersion, final Content content,
-                                   final Change change, final Instant now) {
+    private Decision decideContent(
+            final ConfigRequest r,
+            final Optional<ConfigVersion> latest,
+            final Long currentVersion,
+            final long nextVersion,
+            final Content content,
+            final Change change,
+            final Instant now) {
         if (content.problem() != null) {
             return Decision.rejected(content.problem().withCurrentVersion(currentVersion));
         }
@@ -195,27 +248,33 @@ final class ConfigDecider {
         if (currentVersion != null && checksum.equals(latest.get().checksum())) {
             return new Decision(new Accepted(service, currentVersion, checksum, true), null);
         }
-        return new Decision(new Accepted(service, nextVersion, checksum, false),
+        return new Decision(
+                new Accepted(service, nextVersion, checksum, false),
                 newVersion(r, nextVersion, change, content.canonical(), checksum, now));
     }
 
-    private static ConfigVersion newVersion(final ConfigRequest r, final long version, final Change change,
-                                            final String canonical, final String checksum, final Instant now) {
-        return new ConfigVersion(r.service(), version, change, canonical, checksum, now, r.requester(),
-                r.requestId(), r.origin());
+    private static ConfigVersion newVersion(
+            final ConfigRequest r,
+            final long version,
+            final Change change,
+            final String canonical,
+            final String checksum,
+            final Instant now) {
+        return new ConfigVersion(
+                r.service(), version, change, canonical, checksum, now, r.requester(), r.requestId(), r.origin());
     }
 
     private static JsonNode parse(final ConfigVersion stored) {
         try {
             return Json.parse(stored.config());
         } catch (final IOException e) {
-            throw new IllegalStateException("stored config of " + stored.service() + " v" + stored.version()
-                    + " is not JSON", e);
+            throw new IllegalStateException(
+                    "stored config of " + stored.service() + " v" + stored.version() + " is not JSON", e);
         }
     }
 
-    private static Decision reject(final String service, final ErrorCode code, final String message,
-                                   final Long currentVersion) {
+    private static Decision reject(
+            final String service, final ErrorCode code, final String message, final Long currentVersion) {
         return Decision.rejected(Rejected.of(service, code, message).withCurrentVersion(currentVersion));
     }
 }

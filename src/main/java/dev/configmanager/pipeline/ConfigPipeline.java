@@ -1,12 +1,12 @@
 package dev.configmanager.pipeline;
 
 import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.concurrent.Threads;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.pipeline.RequestParser.Parsed;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.store.AuditRecord;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.StoreStatusListener;
@@ -47,8 +47,7 @@ public final class ConfigPipeline implements AutoCloseable {
     private static final int INLINE_PARSE_BYTES = 8 * 1024;
 
     /** The answer to a request, with the id its result envelope carries. */
-    public record Answer(String requestId, ConfigResult result) {
-    }
+    public record Answer(String requestId, ConfigResult result) {}
 
     private final ConfigDecider decider;
     private final SchemaRegistry schemas;
@@ -60,9 +59,14 @@ public final class ConfigPipeline implements AutoCloseable {
     private final ThreadPoolExecutor parsers;
     private final GroupCommitWriter writer;
 
-    public ConfigPipeline(final ExtensionSettings settings, final ConfigStore store, final SchemaRegistry schemas,
-                          final ConfigPublication publication, final MetricRegistry metricRegistry,
-                          final Clock clock, final StoreStatusListener storeStatus) {
+    public ConfigPipeline(
+            final ExtensionSettings settings,
+            final ConfigStore store,
+            final SchemaRegistry schemas,
+            final ConfigPublication publication,
+            final MetricRegistry metricRegistry,
+            final Clock clock,
+            final StoreStatusListener storeStatus) {
         this.decider = new ConfigDecider(schemas, settings);
         this.schemas = schemas;
         this.parser = new RequestParser(settings.maxPayloadBytes(), settings.maxDepth());
@@ -86,25 +90,44 @@ public final class ConfigPipeline implements AutoCloseable {
      *
      * @param auditNote what the audit log should say besides the outcome, or {@code null}
      */
-    public CompletableFuture<Answer> submitMqtt(final RequestTopic topic, final ByteBuffer payload,
-                                                final String clientId, final boolean authorized,
-                                                final @Nullable String auditNote) {
+    public CompletableFuture<Answer> submitMqtt(
+            final RequestTopic topic,
+            final ByteBuffer payload,
+            final String clientId,
+            final boolean authorized,
+            final @Nullable String auditNote) {
         final ByteBuffer copy = copyWithinLimit(payload);
         // the client id is the client's own text: it reaches columns, logs and the updated-by user property
         final String requester = "mqtt:" + ClientText.escape(clientId, 240);
-        return parseThenSubmit(topic, () -> parser.parse(topic, copy, requester, RequestOrigin.MQTT), requester, RequestOrigin.MQTT,
-                authorized ? null : "client '" + ClientText.escape(clientId, 80) + "' may not "
-                        + topic.action().topicLevel() + " '" + ClientText.escape(topic.service(), 64) + "'",
-                copy.remaining(), auditNote);
+        return parseThenSubmit(
+                topic,
+                () -> parser.parse(topic, copy, requester, RequestOrigin.MQTT),
+                requester,
+                RequestOrigin.MQTT,
+                authorized
+                        ? null
+                        : "client '" + ClientText.escape(clientId, 80) + "' may not "
+                                + topic.action().topicLevel() + " '" + ClientText.escape(topic.service(), 64) + "'",
+                copy.remaining(),
+                auditNote);
     }
 
     /** A request from the console: the body is the document itself, the expected version comes from If-Match. */
-    public CompletableFuture<Answer> submitHttp(final RequestTopic topic, final ByteBuffer body,
-                                                final @Nullable Long expectedVersion, final @Nullable String requestId,
-                                                final String requester) {
+    public CompletableFuture<Answer> submitHttp(
+            final RequestTopic topic,
+            final ByteBuffer body,
+            final @Nullable Long expectedVersion,
+            final @Nullable String requestId,
+            final String requester) {
         final ByteBuffer copy = copyWithinLimit(body);
-        return parseThenSubmit(topic, () -> parser.parseHttp(topic, copy, expectedVersion, requestId, requester),
-                requester, RequestOrigin.HTTP, null, copy.remaining(), null);
+        return parseThenSubmit(
+                topic,
+                () -> parser.parseHttp(topic, copy, expectedVersion, requestId, requester),
+                requester,
+                RequestOrigin.HTTP,
+                null,
+                copy.remaining(),
+                null);
     }
 
     /**
@@ -114,30 +137,45 @@ public final class ConfigPipeline implements AutoCloseable {
     public Optional<Rejected> dryRun(final String service, final ByteBuffer body) {
         final Parsed parsed = parser.parseHttp(new RequestTopic(Action.SET, service), body, null, null, "dry-run");
         return parsed instanceof Parsed.Ok ok
-                ? Optional.ofNullable(decider.content(service, null, ok.request().document()).problem())
+                ? Optional.ofNullable(
+                        decider.content(service, null, ok.request().document()).problem())
                 : Optional.of(((Parsed.Failed) parsed).rejection());
     }
 
-    private CompletableFuture<Answer> parseThenSubmit(final RequestTopic topic, final Supplier<Parsed> parse,
-                                                      final String requester, final RequestOrigin origin,
-                                                      final @Nullable String refusal, final int payloadBytes,
-                                                      final @Nullable String auditNote) {
+    private CompletableFuture<Answer> parseThenSubmit(
+            final RequestTopic topic,
+            final Supplier<Parsed> parse,
+            final String requester,
+            final RequestOrigin origin,
+            final @Nullable String refusal,
+            final int payloadBytes,
+            final @Nullable String auditNote) {
         final Supplier<CompletableFuture<Answer>> work = () -> {
             try {
                 final Parsed parsed = parse.get();
                 if (refusal != null) {
-                    final String service = parsed instanceof Parsed.Failed f ? f.rejection().service()
-                            : topic.service();
-                    return rejectEarly(new Parsed.Failed(Rejected.of(service, ErrorCode.NOT_AUTHORIZED, refusal),
-                            parsed.requestId()), topic.action(), requester, origin, auditNote);
+                    final String service =
+                            parsed instanceof Parsed.Failed f ? f.rejection().service() : topic.service();
+                    return rejectEarly(
+                            new Parsed.Failed(
+                                    Rejected.of(service, ErrorCode.NOT_AUTHORIZED, refusal), parsed.requestId()),
+                            topic.action(),
+                            requester,
+                            origin,
+                            auditNote);
                 }
-                return parsed instanceof Parsed.Ok ok ? submit(ok.request().withAuditNote(auditNote))
+                return parsed instanceof Parsed.Ok ok
+                        ? submit(ok.request().withAuditNote(auditNote))
                         : rejectEarly((Parsed.Failed) parsed, topic.action(), requester, origin, auditNote);
             } catch (final RuntimeException e) {
-                log.error("config-manager: reading a {} request for '{}' failed unexpectedly",
-                        topic.action().topicLevel(), ClientText.escape(topic.service(), 64), e);
-                return CompletableFuture.completedFuture(new Answer(Envelope.newId(), Rejected.of(topic.service(),
-                        ErrorCode.INTERNAL, "internal error while reading the request")));
+                log.error(
+                        "config-manager: reading a {} request for '{}' failed unexpectedly",
+                        topic.action().topicLevel(),
+                        ClientText.escape(topic.service(), 64),
+                        e);
+                return CompletableFuture.completedFuture(new Answer(
+                        Envelope.newId(),
+                        Rejected.of(topic.service(), ErrorCode.INTERNAL, "internal error while reading the request")));
             }
         };
         if (payloadBytes <= INLINE_PARSE_BYTES && !schemas.hasSchema(topic.service())) {
@@ -148,8 +186,8 @@ public final class ConfigPipeline implements AutoCloseable {
         try {
             return CompletableFuture.supplyAsync(work, parsers).thenCompose(answer -> answer);
         } catch (final RejectedExecutionException e) {
-            return CompletableFuture.completedFuture(new Answer(Envelope.newId(),
-                    GroupCommitWriter.overloaded(topic.service())));
+            return CompletableFuture.completedFuture(
+                    new Answer(Envelope.newId(), GroupCommitWriter.overloaded(topic.service())));
         }
     }
 
@@ -163,8 +201,10 @@ public final class ConfigPipeline implements AutoCloseable {
             final Optional<CompletableFuture<ConfigResult>> first = dedup.claim(request.service(), requestId, result);
             if (first.isPresent()) {
                 metrics.duplicate();
-                log.debug("config-manager: request {} for {} is a duplicate; answering with its first answer",
-                        requestId, request.service());
+                log.debug(
+                        "config-manager: request {} for {} is a duplicate; answering with its first answer",
+                        requestId,
+                        request.service());
                 return first.get().thenApply(r -> new Answer(requestId, r));
             }
         }
@@ -180,8 +220,10 @@ public final class ConfigPipeline implements AutoCloseable {
         try {
             return decider.prepare(request, current.cached(request.service()));
         } catch (final RuntimeException e) {
-            log.warn("config-manager: checking request {} before the writer failed; the writer checks it: {}",
-                    request.requestId(), e.toString());
+            log.warn(
+                    "config-manager: checking request {} before the writer failed; the writer checks it: {}",
+                    request.requestId(),
+                    e.toString());
             return null;
         }
     }
@@ -192,29 +234,47 @@ public final class ConfigPipeline implements AutoCloseable {
      *
      * @return empty once it is in force, else why not
      */
-    public CompletableFuture<Optional<Rejected>> submitSchema(final String service, final JsonNode schema,
-                                                            final String requester) {
+    public CompletableFuture<Optional<Rejected>> submitSchema(
+            final String service, final JsonNode schema, final String requester) {
         final CompletableFuture<Optional<Rejected>> done = new CompletableFuture<>();
         final List<Violation> problems = schemas.check(schema);
         if (!problems.isEmpty()) {
-            done.complete(Optional.of(new Rejected(service, ErrorCode.SCHEMA_VIOLATION,
-                    "not a usable JSON Schema (draft 2020-12)", problems, null)));
+            done.complete(Optional.of(new Rejected(
+                    service, ErrorCode.SCHEMA_VIOLATION, "not a usable JSON Schema (draft 2020-12)", problems, null)));
             return done;
         }
-        writer.offer(new Pending.SchemaChange(service, schema, new AuditRecord(clock.instant(), service, "schema",
-                RequestOrigin.HTTP, requester, null, "accepted", null, null, null), done));
+        writer.offer(new Pending.SchemaChange(
+                service,
+                schema,
+                new AuditRecord(
+                        clock.instant(),
+                        service,
+                        "schema",
+                        RequestOrigin.HTTP,
+                        requester,
+                        null,
+                        "accepted",
+                        null,
+                        null,
+                        null),
+                done));
         return done;
     }
 
     /** A request refused before deciding: answered once its audit line is stored, in order with the others. */
-    private CompletableFuture<Answer> rejectEarly(final Parsed.Failed failed, final Action action,
-                                                  final String requester, final RequestOrigin origin,
-                                                  final @Nullable String auditNote) {
+    private CompletableFuture<Answer> rejectEarly(
+            final Parsed.Failed failed,
+            final Action action,
+            final String requester,
+            final RequestOrigin origin,
+            final @Nullable String auditNote) {
         final String requestId = failed.requestId() != null ? failed.requestId() : Envelope.newId();
         final Rejected r = failed.rejection();
         final CompletableFuture<ConfigResult> result = new CompletableFuture<>();
-        writer.offer(new Pending.Refused(r, RequestAudit.rejected(r, action.topicLevel(), origin, requester,
-                requestId, auditNote, clock.instant()), result));
+        writer.offer(new Pending.Refused(
+                r,
+                RequestAudit.rejected(r, action.topicLevel(), origin, requester, requestId, auditNote, clock.instant()),
+                result));
         return result.thenApply(x -> new Answer(requestId, x));
     }
 

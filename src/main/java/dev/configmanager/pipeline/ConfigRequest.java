@@ -16,17 +16,24 @@ import org.jspecify.annotations.Nullable;
  * @param auditNote       what the audit log should say about the request besides its outcome (e.g. that its response
  *                        topic was refused), or {@code null}
  */
-public record ConfigRequest(Action action, String service, @Nullable JsonNode document, long toVersion,
-                            @Nullable Long expectedVersion, @Nullable String requestId, String requester,
-                            RequestOrigin origin, @Nullable String auditNote) {
+public record ConfigRequest(
+        Action action,
+        String service,
+        @Nullable JsonNode document,
+        long toVersion,
+        @Nullable Long expectedVersion,
+        @Nullable String requestId,
+        String requester,
+        RequestOrigin origin,
+        @Nullable String auditNote) {
 
     ConfigRequest withRequestId(final String id) {
-        return new ConfigRequest(action, service, document, toVersion, expectedVersion, id, requester, origin,
-                auditNote);
+        return new ConfigRequest(
+                action, service, document, toVersion, expectedVersion, id, requester, origin, auditNote);
     }
 
     ConfigRequest withAuditNote(final @Nullable String note) {
-        return new ConfigRequest(action, service, document, toVersion, expectedVersion, requestId, requester, origin,
-                note);
+        return new ConfigRequest(
+                action, service, document, toVersion, expectedVersion, requestId, requester, origin, note);
     }
 }

@@ -23,8 +23,8 @@ final class CurrentVersions {
     /** Written by the writer thread only; read by the intake to prepare a patch ahead of the writer. */
     private final Cache<String, Optional<ConfigVersion>> committed = Caffeine.newBuilder()
             .maximumWeight(HOT_SET_MAX_CHARS)
-            .weigher((String service, Optional<ConfigVersion> v) ->
-                    64 + v.map(c -> c.config() == null ? 0 : c.config().length()).orElse(0))
+            .weigher((String service, Optional<ConfigVersion> v) -> 64
+                    + v.map(c -> c.config() == null ? 0 : c.config().length()).orElse(0))
             .build();
 
     CurrentVersions(final ConfigStore store) {

@@ -28,8 +28,8 @@ final class DedupWindow {
      * Registers {@code answer} as the answer for this request id, or returns the answer already registered. Transient
      * failures are forgotten once known, so a retry after the store comes back is applied.
      */
-    Optional<CompletableFuture<ConfigResult>> claim(final String service, final String requestId,
-                                                    final CompletableFuture<ConfigResult> answer) {
+    Optional<CompletableFuture<ConfigResult>> claim(
+            final String service, final String requestId, final CompletableFuture<ConfigResult> answer) {
         final String key = service + '\u0000' + requestId;
         final CompletableFuture<ConfigResult> first = answers.asMap().putIfAbsent(key, answer);
         if (first != null) {

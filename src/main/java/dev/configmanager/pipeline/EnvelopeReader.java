@@ -20,8 +20,7 @@ final class EnvelopeReader {
 
     private static final Set<String> ENVELOPE_KEYS = Set.of("id", "type", "ts", "source", "data");
 
-    private EnvelopeReader() {
-    }
+    private EnvelopeReader() {}
 
     static boolean isEnvelope(final JsonNode root) {
         return root.has("data");
@@ -36,8 +35,9 @@ final class EnvelopeReader {
         final List<Violation> problems = new ArrayList<>();
         root.fieldNames().forEachRemaining(name -> {
             if (!ENVELOPE_KEYS.contains(name)) {
-                problems.add(new Violation("/" + StorableValues.escapePointer(name), "not an envelope field; an envelope has "
-                        + "exactly id, type, ts, source and data"));
+                problems.add(new Violation(
+                        "/" + StorableValues.escapePointer(name),
+                        "not an envelope field; an envelope has " + "exactly id, type, ts, source and data"));
             }
         });
         final JsonNode id = root.get("id");
@@ -48,8 +48,8 @@ final class EnvelopeReader {
         checkType(root, "source", JsonNode::isTextual, "a string", problems);
         checkType(root, "ts", JsonNode::isNumber, "a number", problems);
         if (!problems.isEmpty()) {
-            throw new RequestRejected(new Rejected(service, ErrorCode.INVALID_REQUEST, "the envelope is malformed", problems,
-                    null));
+            throw new RequestRejected(
+                    new Rejected(service, ErrorCode.INVALID_REQUEST, "the envelope is malformed", problems, null));
         }
         return id.textValue();
     }
@@ -60,15 +60,21 @@ final class EnvelopeReader {
             return null;
         }
         if (!id.isTextual() || !RequestId.isValid(id.textValue())) {
-            throw RequestRejected.of(service, ErrorCode.INVALID_REQUEST, "request_id must be a string of " + RequestId.RULE,
+            throw RequestRejected.of(
+                    service,
+                    ErrorCode.INVALID_REQUEST,
+                    "request_id must be a string of " + RequestId.RULE,
                     "/request_id");
         }
         return id.textValue();
     }
 
-    private static void checkType(final JsonNode root, final String field,
-                                  final Predicate<JsonNode> ok, final String what,
-                                  final List<Violation> problems) {
+    private static void checkType(
+            final JsonNode root,
+            final String field,
+            final Predicate<JsonNode> ok,
+            final String what,
+            final List<Violation> problems) {
         final JsonNode value = root.get(field);
         if (value != null && !ok.test(value)) {
             problems.add(new Violation("/" + field, field + " must be " + what));

@@ -35,15 +35,20 @@ final class GroupCommitWriter implements AutoCloseable {
     private volatile boolean running = true;
     /** Guards the hand-over between {@link #offer} and the writer's last drain. */
     private final Object intake = new Object();
+
     private boolean writerDone; // guarded by intake
 
-    GroupCommitWriter(final ConfigStore store, final ConfigDecider decider, final SchemaRegistry schemas,
-                      final CurrentVersions current,
-                      final ConfigPublication publication, final PipelineMetrics metrics, final Clock clock,
-                      final StoreStatusListener storeStatus) {
+    GroupCommitWriter(
+            final ConfigStore store,
+            final ConfigDecider decider,
+            final SchemaRegistry schemas,
+            final CurrentVersions current,
+            final ConfigPublication publication,
+            final PipelineMetrics metrics,
+            final Clock clock,
+            final StoreStatusListener storeStatus) {
         this.storeStatus = new StoreStatusReport(storeStatus);
-        this.batches = new BatchCommit(store, decider, schemas, current, publication, metrics, clock,
-                this.storeStatus);
+        this.batches = new BatchCommit(store, decider, schemas, current, publication, metrics, clock, this.storeStatus);
         this.thread = Threads.start("config-manager-writer", this::writeLoop);
     }
 
@@ -59,8 +64,12 @@ final class GroupCommitWriter implements AutoCloseable {
     void offer(final Pending pending) {
         synchronized (intake) {
             if (!running || writerDone) {
-                pending.refuse(Rejected.of(pending.service(), ErrorCode.STORE_UNAVAILABLE, running
-                        ? "the config writer stopped after an error; see the broker log" : "config-manager is stopping"));
+                pending.refuse(Rejected.of(
+                        pending.service(),
+                        ErrorCode.STORE_UNAVAILABLE,
+                        running
+                                ? "the config writer stopped after an error; see the broker log"
+                                : "config-manager is stopping"));
             } else if (!queue.offer(pending)) {
                 pending.refuse(overloaded(pending.service()));
             }
@@ -76,15 +85,15 @@ final class GroupCommitWriter implements AutoCloseable {
             writeBatches();
         } catch (final Throwable t) {
             log.error("config-manager: the writer stopped; config writes are refused until the broker restarts", t);
-            storeStatus.report("the config writer stopped after an error; writes are refused until the broker restarts");
+            storeStatus.report(
+                    "the config writer stopped after an error; writes are refused until the broker restarts");
         } finally {
             synchronized (intake) {
                 writerDone = true;
             }
             Pending left;
             while ((left = queue.poll()) != null) {
-                left.refuse(Rejected.of(left.service(), ErrorCode.STORE_UNAVAILABLE,
-                        "config-manager is stopping"));
+                left.refuse(Rejected.of(left.service(), ErrorCode.STORE_UNAVAILABLE, "config-manager is stopping"));
             }
         }
     }
@@ -113,8 +122,8 @@ final class GroupCommitWriter implements AutoCloseable {
                 // one batch's defect (or exhaustion) is answered and shown in the extension's health; the writer
                 // goes on with the next batch rather than leave every later request unanswered
                 log.error("config-manager: the writer failed on a batch of {} request(s)", batch.size(), e);
-                batch.forEach(p -> p.refuse(Rejected.of(p.service(), ErrorCode.INTERNAL,
-                        "internal error while applying the request")));
+                batch.forEach(p -> p.refuse(
+                        Rejected.of(p.service(), ErrorCode.INTERNAL, "internal error while applying the request")));
                 storeStatus.report("the config writer failed on a request; see the broker log");
             } finally {
                 batch.clear();

@@ -29,11 +29,12 @@ final class JsonDocumentReader {
     }
 
     /** Size, then UTF-8, then depth, then strict JSON: the order in which no check costs more than the input. */
-    JsonNode read(final String service, final ByteBuffer payload, final boolean emptyIsObject)
-            throws RequestRejected {
+    JsonNode read(final String service, final ByteBuffer payload, final boolean emptyIsObject) throws RequestRejected {
         if (payload.remaining() > maxPayloadBytes) {
-            throw RequestRejected.of(service, ErrorCode.TOO_LARGE, "payload is " + payload.remaining()
-                    + " bytes; the limit is " + maxPayloadBytes);
+            throw RequestRejected.of(
+                    service,
+                    ErrorCode.TOO_LARGE,
+                    "payload is " + payload.remaining() + " bytes; the limit is " + maxPayloadBytes);
         }
         final String text = decodeUtf8(service, payload);
         return text.isBlank() && emptyIsObject ? Json.object() : parseJson(service, text);
@@ -53,16 +54,18 @@ final class JsonDocumentReader {
         }
         final int depth = JsonLimits.depth(text);
         if (depth > maxDepth) {
-            throw RequestRejected.of(service, ErrorCode.TOO_DEEP, "the payload nests " + depth + " levels; the limit is "
-                    + maxDepth);
+            throw RequestRejected.of(
+                    service, ErrorCode.TOO_DEEP, "the payload nests " + depth + " levels; the limit is " + maxDepth);
         }
         try {
             return Json.parse(text);
         } catch (final JsonProcessingException e) {
             final var loc = e.getLocation();
             final String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-            throw RequestRejected.of(service, ErrorCode.INVALID_JSON, "the payload is not valid JSON" + where + ": "
-                    + jsonProblem(e.getOriginalMessage()));
+            throw RequestRejected.of(
+                    service,
+                    ErrorCode.INVALID_JSON,
+                    "the payload is not valid JSON" + where + ": " + jsonProblem(e.getOriginalMessage()));
         } catch (final IOException e) {
             throw RequestRejected.of(service, ErrorCode.INVALID_JSON, "the payload is not valid JSON");
         }
@@ -87,7 +90,9 @@ final class JsonDocumentReader {
         if (m.contains("Non-standard token") || m.contains("NaN") || m.contains("Infinity")) {
             return "a number JSON does not have (NaN, Infinity)";
         }
-        if (m.contains("Leading zeroes") || m.contains("numeric value") || m.contains("Number value")
+        if (m.contains("Leading zeroes")
+                || m.contains("numeric value")
+                || m.contains("Number value")
                 || m.contains("Numeric value")) {
             return "a malformed or overlong number";
         }

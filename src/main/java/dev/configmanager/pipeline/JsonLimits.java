@@ -8,8 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public final class JsonLimits {
 
-    private JsonLimits() {
-    }
+    private JsonLimits() {}
 
     /**
      * The deepest nesting of objects and arrays in {@code text}, ignoring brackets inside strings. Malformed text is

@@ -10,15 +10,15 @@ import java.util.Map;
 /** RFC 7386 JSON Merge Patch: objects merge key by key, {@code null} removes a key, anything else replaces. */
 public final class JsonMergePatch {
 
-    private JsonMergePatch() {
-    }
+    private JsonMergePatch() {}
 
     /** Returns the patched document; {@code target} is not modified. */
     public static JsonNode apply(final JsonNode target, final JsonNode patch) {
         if (!patch.isObject()) {
             return patch.deepCopy();
         }
-        final ObjectNode result = target != null && target.isObject() ? ((ObjectNode) target).deepCopy() : Json.object();
+        final ObjectNode result =
+                target != null && target.isObject() ? ((ObjectNode) target).deepCopy() : Json.object();
         final Iterator<Map.Entry<String, JsonNode>> fields = patch.fields();
         while (fields.hasNext()) {
             final Map.Entry<String, JsonNode> field = fields.next();

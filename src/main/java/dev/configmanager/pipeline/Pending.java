@@ -35,14 +35,13 @@ sealed interface Pending {
      *
      * @param prepared its content checked ahead of the writer, or {@code null} when the writer must do that
      */
-    record Decide(ConfigRequest request, ConfigDecider.@Nullable Content prepared,
-                  CompletableFuture<ConfigResult> answer)
+    record Decide(
+            ConfigRequest request, ConfigDecider.@Nullable Content prepared, CompletableFuture<ConfigResult> answer)
             implements Request {
         @Override
         public String service() {
             return request.service();
         }
-
     }
 
     /** A request rejected before deciding (unreadable, unauthorized): audited in order with the others. */
@@ -51,7 +50,6 @@ sealed interface Pending {
         public String service() {
             return rejection.service();
         }
-
     }
 
     /**
@@ -60,8 +58,8 @@ sealed interface Pending {
      *
      * @param done empty once stored and in force, else why not
      */
-    record SchemaChange(String service, JsonNode schema, AuditRecord audit,
-                        CompletableFuture<Optional<Rejected>> done) implements Pending {
+    record SchemaChange(String service, JsonNode schema, AuditRecord audit, CompletableFuture<Optional<Rejected>> done)
+            implements Pending {
         @Override
         public void refuse(final Rejected why) {
             done.complete(Optional.of(why));

@@ -1,6 +1,5 @@
 package dev.configmanager.pipeline;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
@@ -15,13 +14,9 @@ import dev.configmanager.wire.Violation;
 import org.jspecify.annotations.Nullable;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Turns a raw request (topic + payload bytes) into a {@link ConfigRequest}, or a rejection that says exactly what is
@@ -43,7 +38,8 @@ public final class RequestParser {
     /** Either a request, or a rejection with whatever request id could be read before the problem. */
     public sealed interface Parsed {
         /** The request id the requester gave, as far as it could be read; {@code null} if none. */
-        @Nullable String requestId();
+        @Nullable
+        String requestId();
 
         record Ok(ConfigRequest request) implements Parsed {
             @Override
@@ -52,31 +48,36 @@ public final class RequestParser {
             }
         }
 
-        record Failed(Rejected rejection, @Nullable String requestId) implements Parsed {
-        }
+        record Failed(Rejected rejection, @Nullable String requestId) implements Parsed {}
     }
 
-    public Parsed parse(final RequestTopic topic, final ByteBuffer payload, final String requester,
-                        final RequestOrigin origin) {
+    public Parsed parse(
+            final RequestTopic topic, final ByteBuffer payload, final String requester, final RequestOrigin origin) {
         final String service = topic.service();
         String requestId = null;
         try {
             if (topic.action() == Action.UNKNOWN) {
                 requestId = readableRequestId(payload);
-                throw RequestRejected.of(resultService(service), ErrorCode.INVALID_REQUEST, "unknown request topic: "
-                        + "requests are published to <request-prefix>/set|patch|rollback|delete/<service>");
+                throw RequestRejected.of(
+                        resultService(service),
+                        ErrorCode.INVALID_REQUEST,
+                        "unknown request topic: "
+                                + "requests are published to <request-prefix>/set|patch|rollback|delete/<service>");
             }
             checkServiceName(service);
             final JsonNode root = documents.read(service, payload, topic.action() == Action.DELETE);
             if (!root.isObject()) {
-                throw RequestRejected.of(service, ErrorCode.INVALID_REQUEST, "the request must be a JSON object, "
-                        + "not " + root.getNodeType().name().toLowerCase());
+                throw RequestRejected.of(
+                        service,
+                        ErrorCode.INVALID_REQUEST,
+                        "the request must be a JSON object, " + "not "
+                                + root.getNodeType().name().toLowerCase());
             }
             requestId = EnvelopeReader.requestId(service, root);
             final JsonNode body = EnvelopeReader.isEnvelope(root) ? root.get("data") : root;
             if (!body.isObject()) {
-                throw RequestRejected.of(service, ErrorCode.INVALID_REQUEST,
-                        "the envelope's data must be a JSON object", "/data");
+                throw RequestRejected.of(
+                        service, ErrorCode.INVALID_REQUEST, "the envelope's data must be a JSON object", "/data");
             }
             return new Parsed.Ok(body(topic.action(), service, body, requestId, requester, origin));
         } catch (final RequestRejected r) {
@@ -89,8 +90,12 @@ public final class RequestParser {
      * {@code {"to_version": n}} for rollback, nothing for delete), with the same limits and checks as over MQTT;
      * the expected version comes from {@code If-Match}.
      */
-    public Parsed parseHttp(final RequestTopic topic, final ByteBuffer body, final @Nullable Long expectedVersion,
-                            final @Nullable String requestId, final String requester) {
+    public Parsed parseHttp(
+            final RequestTopic topic,
+            final ByteBuffer body,
+            final @Nullable Long expectedVersion,
+            final @Nullable String requestId,
+            final String requester) {
         final String service = topic.service();
         try {
             checkServiceName(service);
@@ -112,7 +117,8 @@ public final class RequestParser {
             }
             return new Parsed.Ok(body(topic.action(), service, request, requestId, requester, RequestOrigin.HTTP));
         } catch (final RequestRejected r) {
-            return new Parsed.Failed(r.rejection(), requestId != null && RequestId.isValid(requestId) ? requestId : null);
+            return new Parsed.Failed(
+                    r.rejection(), requestId != null && RequestId.isValid(requestId) ? requestId : null);
         }
     }
 
@@ -131,8 +137,10 @@ public final class RequestParser {
 
     private static void checkServiceName(final String service) throws RequestRejected {
         if (!ServiceName.isValid(service)) {
-            throw RequestRejected.of(resultService(service), ErrorCode.INVALID_SERVICE_NAME, "service name '"
-                    + ClientText.escape(service, 80) + "' " + ServiceName.RULE);
+            throw RequestRejected.of(
+                    resultService(service),
+                    ErrorCode.INVALID_SERVICE_NAME,
+                    "service name '" + ClientText.escape(service, 80) + "' " + ServiceName.RULE);
         }
     }
 
@@ -144,9 +152,14 @@ public final class RequestParser {
         return ServiceName.isValid(level) ? level : ClientText.escape(level, 64);
     }
 
-    private ConfigRequest body(final Action action, final String service, final JsonNode body,
-                               final @Nullable String requestId,
-                               final String requester, final RequestOrigin origin) throws RequestRejected {
+    private ConfigRequest body(
+            final Action action,
+            final String service,
+            final JsonNode body,
+            final @Nullable String requestId,
+            final String requester,
+            final RequestOrigin origin)
+            throws RequestRejected {
         final Set<String> allowed = switch (action) {
             case SET -> Set.of("config", "expected_version", "request_id");
             case PATCH -> Set.of("patch", "expected_version", "request_id");
@@ -157,16 +170,19 @@ public final class RequestParser {
         final List<Violation> unknown = new ArrayList<>();
         body.fieldNames().forEachRemaining(name -> {
             if (!allowed.contains(name)) {
-                unknown.add(new Violation("/" + StorableValues.escapePointer(name), "unknown field for " + action.topicLevel()
-                        + "; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed))));
+                unknown.add(new Violation(
+                        "/" + StorableValues.escapePointer(name),
+                        "unknown field for " + action.topicLevel() + "; allowed: "
+                                + String.join(", ", new java.util.TreeSet<>(allowed))));
             }
         });
         if (!unknown.isEmpty()) {
-            throw new RequestRejected(new Rejected(service, ErrorCode.INVALID_REQUEST, "the request has unknown fields",
-                    unknown, null));
+            throw new RequestRejected(
+                    new Rejected(service, ErrorCode.INVALID_REQUEST, "the request has unknown fields", unknown, null));
         }
         final Long expected = body.has("expected_version")
-                ? nonNegativeLong(service, body.get("expected_version"), "/expected_version", 0) : null;
+                ? nonNegativeLong(service, body.get("expected_version"), "/expected_version", 0)
+                : null;
         JsonNode document = null;
         long toVersion = 0;
         switch (action) {
@@ -174,7 +190,8 @@ public final class RequestParser {
             case PATCH -> document = requiredObject(service, body, "patch");
             case ROLLBACK -> {
                 if (!body.has("to_version")) {
-                    throw RequestRejected.of(service, ErrorCode.INVALID_REQUEST, "rollback needs to_version", "/to_version");
+                    throw RequestRejected.of(
+                            service, ErrorCode.INVALID_REQUEST, "rollback needs to_version", "/to_version");
                 }
                 toVersion = nonNegativeLong(service, body.get("to_version"), "/to_version", 1);
             }
@@ -202,6 +219,7 @@ public final class RequestParser {
         if (value.isIntegralNumber() && value.canConvertToLong() && value.longValue() >= min) {
             return value.longValue();
         }
-        throw RequestRejected.of(service, ErrorCode.INVALID_REQUEST, path.substring(1) + " must be an integer >= " + min, path);
+        throw RequestRejected.of(
+                service, ErrorCode.INVALID_REQUEST, path.substring(1) + " must be an integer >= " + min, path);
     }
 }

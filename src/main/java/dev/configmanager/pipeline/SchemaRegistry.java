@@ -1,6 +1,5 @@
 package dev.configmanager.pipeline;
 
-import dev.configmanager.wire.ServiceName;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.AbsoluteIri;
 import com.networknt.schema.JsonSchema;
@@ -15,6 +14,7 @@ import com.networknt.schema.resource.SchemaLoader;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.wire.Json;
+import dev.configmanager.wire.ServiceName;
 import dev.configmanager.wire.Violation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,11 +47,10 @@ public final class SchemaRegistry {
     private volatile long generation;
 
     /** A service's schema and its secret fields, or the reason it cannot be used. */
-    private record Compiled(JsonSchema schema, JsonNode document, SecretSchema secrets, String problem) {
-    }
+    private record Compiled(JsonSchema schema, JsonNode document, SecretSchema secrets, String problem) {}
 
-    private SchemaRegistry(final JsonSchemaFactory factory, final SchemaValidatorsConfig config,
-                           final Map<String, Compiled> schemas) {
+    private SchemaRegistry(
+            final JsonSchemaFactory factory, final SchemaValidatorsConfig config, final Map<String, Compiled> schemas) {
         this.factory = factory;
         this.config = config;
         this.schemas = Map.copyOf(schemas);
@@ -67,7 +66,8 @@ public final class SchemaRegistry {
         final SchemaValidatorsConfig config = newConfig();
         final Map<String, Compiled> schemas = new HashMap<>();
         if (!Files.isDirectory(folder)) {
-            log.info("config-manager: no schema folder at {}; every service is validated by size and depth only",
+            log.info(
+                    "config-manager: no schema folder at {}; every service is validated by size and depth only",
                     folder);
             return new SchemaRegistry(factory, config, schemas);
         }
@@ -84,8 +84,12 @@ public final class SchemaRegistry {
                 }
                 final Compiled compiled = compileFile(factory, config, file);
                 if (compiled.problem() != null) {
-                    log.error("config-manager: schema {} is unusable, so every write to '{}' is rejected until it is "
-                            + "fixed: {}", file, service, compiled.problem());
+                    log.error(
+                            "config-manager: schema {} is unusable, so every write to '{}' is rejected until it is "
+                                    + "fixed: {}",
+                            file,
+                            service,
+                            compiled.problem());
                 }
                 schemas.put(service, compiled);
             }
@@ -117,9 +121,11 @@ public final class SchemaRegistry {
         try {
             return BoundedRegex.within(() -> violations(compiled.schema().validate(config)));
         } catch (final BoundedRegex.BudgetSpent e) {
-            return List.of(new Violation("", "validation stopped: the schema's patterns needed more than "
-                    + BoundedRegex.STEPS_PER_VALIDATION + " steps on this config (a pattern that backtracks); "
-                    + "nothing was stored"));
+            return List.of(new Violation(
+                    "",
+                    "validation stopped: the schema's patterns needed more than "
+                            + BoundedRegex.STEPS_PER_VALIDATION + " steps on this config (a pattern that backtracks); "
+                            + "nothing was stored"));
         }
     }
 
@@ -152,8 +158,10 @@ public final class SchemaRegistry {
         try {
             applyStored(store.schemas());
         } catch (final StoreUnavailableException e) {
-            log.error("config-manager: schemas set through the console could not be read ({}); the files in "
-                    + "conf/schemas apply", e.getMessage());
+            log.error(
+                    "config-manager: schemas set through the console could not be read ({}); the files in "
+                            + "conf/schemas apply",
+                    e.getMessage());
         }
     }
 
@@ -179,8 +187,8 @@ public final class SchemaRegistry {
         return generation;
     }
 
-    private static Compiled compileFile(final JsonSchemaFactory factory, final SchemaValidatorsConfig config,
-                                        final Path file) {
+    private static Compiled compileFile(
+            final JsonSchemaFactory factory, final SchemaValidatorsConfig config, final Path file) {
         try {
             return compile(factory, config, Json.MAPPER.readTree(Files.readAllBytes(file)));
         } catch (final IOException e) {
@@ -188,8 +196,8 @@ public final class SchemaRegistry {
         }
     }
 
-    private static Compiled compile(final JsonSchemaFactory factory, final SchemaValidatorsConfig config,
-                                    final JsonNode node) {
+    private static Compiled compile(
+            final JsonSchemaFactory factory, final SchemaValidatorsConfig config, final JsonNode node) {
         try {
             if (!node.isObject()) {
                 return new Compiled(null, node, SecretSchema.NONE, "a schema must be a JSON object");
@@ -198,15 +206,15 @@ public final class SchemaRegistry {
             final List<Violation> metaViolations = violations(meta.validate(node));
             if (!metaViolations.isEmpty()) {
                 // still masked and sealed where it says writeOnly: a broken schema must not expose stored secrets
-                return new Compiled(null, node, SecretSchema.of(node), "not a valid draft 2020-12 schema: "
-                        + metaViolations);
+                return new Compiled(
+                        null, node, SecretSchema.of(node), "not a valid draft 2020-12 schema: " + metaViolations);
             }
             final JsonSchema schema = factory.getSchema(node, config);
             schema.initializeValidators();
             return new Compiled(schema, node, SecretSchema.of(node), null);
         } catch (final Exception e) {
-            return new Compiled(null, node, node.isObject() ? SecretSchema.of(node) : SecretSchema.NONE,
-                    e.getMessage());
+            return new Compiled(
+                    null, node, node.isObject() ? SecretSchema.of(node) : SecretSchema.NONE, e.getMessage());
         }
     }
 
@@ -235,7 +243,8 @@ public final class SchemaRegistry {
     }
 
     private static JsonSchemaFactory newFactory() {
-        return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
+        return JsonSchemaFactory.getInstance(
+                SpecVersion.VersionFlag.V202012,
                 builder -> builder.schemaLoaders(loaders -> loaders.add(new LocalOnlyLoader())));
     }
 
@@ -258,7 +267,9 @@ public final class SchemaRegistry {
             }
             throw new com.networknt.schema.InvalidSchemaException(ValidationMessage.builder()
                     .message("loading schema ''{1}'' is not allowed: config-manager schemas may not reference remote "
-                            + "documents").arguments(s).build());
+                            + "documents")
+                    .arguments(s)
+                    .build());
         }
     }
 }

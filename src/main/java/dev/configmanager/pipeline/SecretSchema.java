@@ -61,8 +61,9 @@ final class SecretSchema {
         // a secret inside a secret is covered by the outer one
         final List<List<String>> outermost = new ArrayList<>();
         for (final List<String> path : found) {
-            if (found.stream().noneMatch(other -> other.size() < path.size() && path.subList(0, other.size())
-                    .equals(other))) {
+            if (found.stream()
+                    .noneMatch(other -> other.size() < path.size()
+                            && path.subList(0, other.size()).equals(other))) {
                 outermost.add(path);
             }
         }
@@ -74,10 +75,17 @@ final class SecretSchema {
      * applied there: each is applied once, which ends reference loops and keeps the work at most (subschemas × values)
      * however the combinators and references nest.
      */
-    private void walk(final JsonNode schema, final JsonNode instance, final List<String> path,
-                      final Set<List<String>> found, final Map<List<String>, Set<JsonNode>> applied) {
-        if (schema == null || !schema.isObject() || instance == null
-                || !applied.computeIfAbsent(List.copyOf(path), p -> identitySet()).add(schema)) {
+    private void walk(
+            final JsonNode schema,
+            final JsonNode instance,
+            final List<String> path,
+            final Set<List<String>> found,
+            final Map<List<String>, Set<JsonNode>> applied) {
+        if (schema == null
+                || !schema.isObject()
+                || instance == null
+                || !applied.computeIfAbsent(List.copyOf(path), p -> identitySet())
+                        .add(schema)) {
             return;
         }
         if (schema.path("writeOnly").asBoolean(false)) {
@@ -98,7 +106,7 @@ final class SecretSchema {
                 walk(branch, instance, path, found, applied);
             }
         }
-        for (final String keyword : new String[]{"if", "then", "else"}) {
+        for (final String keyword : new String[] {"if", "then", "else"}) {
             walk(schema.get(keyword), instance, path, found, applied);
         }
         schema.path("dependentSchemas").elements().forEachRemaining(s -> walk(s, instance, path, found, applied));
@@ -109,8 +117,12 @@ final class SecretSchema {
         }
     }
 
-    private void walkMembers(final JsonNode schema, final JsonNode instance, final List<String> path,
-                             final Set<List<String>> found, final Map<List<String>, Set<JsonNode>> applied) {
+    private void walkMembers(
+            final JsonNode schema,
+            final JsonNode instance,
+            final List<String> path,
+            final Set<List<String>> found,
+            final Map<List<String>, Set<JsonNode>> applied) {
         final JsonNode properties = schema.get("properties");
         final JsonNode patternProperties = schema.get("patternProperties");
         final JsonNode additional = schema.get("additionalProperties");
@@ -141,8 +153,12 @@ final class SecretSchema {
         }
     }
 
-    private void walkElements(final JsonNode schema, final JsonNode instance, final List<String> path,
-                              final Set<List<String>> found, final Map<List<String>, Set<JsonNode>> applied) {
+    private void walkElements(
+            final JsonNode schema,
+            final JsonNode instance,
+            final List<String> path,
+            final Set<List<String>> found,
+            final Map<List<String>, Set<JsonNode>> applied) {
         final JsonNode prefixItems = schema.get("prefixItems");
         final JsonNode items = schema.get("items");
         final JsonNode additionalItems = schema.get("additionalItems");
@@ -175,8 +191,10 @@ final class SecretSchema {
         }
         JsonNode node = root;
         for (final String raw : ref.substring(2).split("/", -1)) {
-            final String segment = java.net.URLDecoder.decode(raw.replace("+", "%2B"),
-                    java.nio.charset.StandardCharsets.UTF_8).replace("~1", "/").replace("~0", "~");
+            final String segment = java.net.URLDecoder.decode(
+                            raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("~1", "/")
+                    .replace("~0", "~");
             node = node.isArray() ? node.path(parseIndex(segment)) : node.get(segment);
             if (node == null || node.isMissingNode()) {
                 return null;

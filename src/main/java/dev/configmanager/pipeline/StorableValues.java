@@ -16,16 +16,19 @@ import java.util.Map;
  */
 final class StorableValues {
 
-    private StorableValues() {
-    }
+    private StorableValues() {}
 
     /** Every value of {@code document} that cannot be stored faithfully, each with its JSON Pointer. */
     static void check(final String service, final JsonNode document) throws RequestRejected {
         final List<Violation> values = new ArrayList<>();
         checkValues(document, Pointer.ROOT, values);
         if (!values.isEmpty()) {
-            throw new RequestRejected(new Rejected(service, ErrorCode.INVALID_REQUEST,
-                    "the document has values that cannot be stored faithfully", values, null));
+            throw new RequestRejected(new Rejected(
+                    service,
+                    ErrorCode.INVALID_REQUEST,
+                    "the document has values that cannot be stored faithfully",
+                    values,
+                    null));
         }
     }
 
@@ -50,8 +53,10 @@ final class StorableValues {
         if (node.isNumber()) {
             final boolean ok = node.isIntegralNumber() ? node.canConvertToLong() : Double.isFinite(node.doubleValue());
             if (!ok) {
-                problems.add(new Violation(path.toString(), "number out of range: integers must fit in 64 bits, "
-                        + "other numbers must be finite doubles"));
+                problems.add(new Violation(
+                        path.toString(),
+                        "number out of range: integers must fit in 64 bits, "
+                                + "other numbers must be finite doubles"));
             }
         } else if (node.isTextual()) {
             if (hasUnpairedSurrogate(node.textValue())) {

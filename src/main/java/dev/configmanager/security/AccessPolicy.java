@@ -39,20 +39,30 @@ public final class AccessPolicy {
         }
     }
 
-    private record CompiledRule(Pattern clientId, Pattern username, List<ServicePattern> write,
-                                List<ServicePattern> read, boolean readsAll) {
+    private record CompiledRule(
+            Pattern clientId,
+            Pattern username,
+            List<ServicePattern> write,
+            List<ServicePattern> read,
+            boolean readsAll) {
         boolean matches(final ClientIdentity who) {
             return clientId.matcher(who.clientId()).matches()
-                    && (username == null || who.username() != null && username.matcher(who.username()).matches());
+                    && (username == null
+                            || who.username() != null
+                                    && username.matcher(who.username()).matches());
         }
     }
 
     public AccessPolicy(final AccessSettings settings) {
         this.defaultAllow = settings.defaultAllow();
-        this.rules = settings.rules().stream().map(r -> new CompiledRule(Glob.compile(r.clientId()),
-                r.username() == null ? null : Glob.compile(r.username()),
-                r.write().stream().map(ServicePattern::of).toList(), r.read().stream().map(ServicePattern::of).toList(),
-                r.read().contains("*"))).toList();
+        this.rules = settings.rules().stream()
+                .map(r -> new CompiledRule(
+                        Glob.compile(r.clientId()),
+                        r.username() == null ? null : Glob.compile(r.username()),
+                        r.write().stream().map(ServicePattern::of).toList(),
+                        r.read().stream().map(ServicePattern::of).toList(),
+                        r.read().contains("*")))
+                .toList();
     }
 
     public boolean mayWrite(final ClientIdentity who, final String service) {
@@ -77,8 +87,8 @@ public final class AccessPolicy {
         return Optional.empty();
     }
 
-    private static boolean anyMatches(final List<ServicePattern> patterns, final ClientIdentity who,
-                                      final String service) {
+    private static boolean anyMatches(
+            final List<ServicePattern> patterns, final ClientIdentity who, final String service) {
         for (final ServicePattern pattern : patterns) {
             if (pattern.matches(who, service)) {
                 return true;

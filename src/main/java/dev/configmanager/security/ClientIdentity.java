@@ -14,7 +14,11 @@ public record ClientIdentity(String clientId, @Nullable String username) {
     static final String USERNAME_ATTRIBUTE = "config-manager.username";
 
     public static ClientIdentity of(final String clientId, final ConnectionInformation connection) {
-        return new ClientIdentity(clientId,
-                connection.getConnectionAttributeStore().getAsString(USERNAME_ATTRIBUTE).orElse(null));
+        return new ClientIdentity(
+                clientId,
+                connection
+                        .getConnectionAttributeStore()
+                        .getAsString(USERNAME_ATTRIBUTE)
+                        .orElse(null));
     }
 }

@@ -50,20 +50,26 @@ public final class ConfigAccessAuthorizer implements SubscriptionAuthorizer {
         try {
             final ReadScope scope = topics.readScope(filter);
             final ClientIdentity who = ClientIdentity.of(clientId, input.getConnectionInformation());
-            final boolean denied = scope instanceof ReadScope.Service s ? !policy.mayRead(who, s.name())
+            final boolean denied = scope instanceof ReadScope.Service s
+                    ? !policy.mayRead(who, s.name())
                     : scope instanceof ReadScope.All && !policy.mayReadAll(who);
             if (denied) {
                 if (refusals.first(clientId)) {
-                    log.info("config-manager: client '{}' may not subscribe to '{}' (logged once a minute per client)",
-                            ClientText.escape(clientId, 80), ClientText.escape(filter, 120));
+                    log.info(
+                            "config-manager: client '{}' may not subscribe to '{}' (logged once a minute per client)",
+                            ClientText.escape(clientId, 80),
+                            ClientText.escape(filter, 120));
                 }
                 output.failAuthorization(SubackReasonCode.NOT_AUTHORIZED, "not allowed to read these configs");
             } else {
                 output.nextExtensionOrDefault();
             }
         } catch (final RuntimeException e) {
-            log.error("config-manager: authorizing '{}' for '{}' failed; refusing", ClientText.escape(clientId, 80),
-                    ClientText.escape(filter, 120), e);
+            log.error(
+                    "config-manager: authorizing '{}' for '{}' failed; refusing",
+                    ClientText.escape(clientId, 80),
+                    ClientText.escape(filter, 120),
+                    e);
             output.failAuthorization(SubackReasonCode.UNSPECIFIED_ERROR, "authorization failed");
         }
     }

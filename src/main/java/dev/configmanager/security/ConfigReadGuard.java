@@ -40,7 +40,10 @@ public final class ConfigReadGuard implements PublishOutboundInterceptor {
      * the cost of an outbound interceptor is paid only where it buys something.
      */
     public boolean isNeededFor(final String clientId, final ConnectionInformation connection) {
-        return connection.getConnectionAttributeStore().getAsString(RESUMES_SESSION_ATTRIBUTE).isPresent()
+        return connection
+                        .getConnectionAttributeStore()
+                        .getAsString(RESUMES_SESSION_ATTRIBUTE)
+                        .isPresent()
                 && !policy.mayReadAll(ClientIdentity.of(clientId, connection));
     }
 
@@ -58,8 +61,10 @@ public final class ConfigReadGuard implements PublishOutboundInterceptor {
                 refuse(output, clientId, topic);
             }
         } catch (final RuntimeException e) {
-            log.error("config-manager: judging a delivery to '{}' failed; not delivered",
-                    ClientText.escape(clientId, 80), e);
+            log.error(
+                    "config-manager: judging a delivery to '{}' failed; not delivered",
+                    ClientText.escape(clientId, 80),
+                    e);
             output.preventPublishDelivery();
         }
     }
@@ -67,8 +72,10 @@ public final class ConfigReadGuard implements PublishOutboundInterceptor {
     private void refuse(final PublishOutboundOutput output, final String clientId, final String topic) {
         output.preventPublishDelivery();
         if (refusals.first(clientId)) {
-            log.warn("config-manager: did not deliver '{}' to client '{}': the access rules do not let it read that "
-                    + "service (a subscription it inherited with a resumed session?)", ClientText.escape(topic, 120),
+            log.warn(
+                    "config-manager: did not deliver '{}' to client '{}': the access rules do not let it read that "
+                            + "service (a subscription it inherited with a resumed session?)",
+                    ClientText.escape(topic, 120),
                     ClientText.escape(clientId, 80));
         }
     }

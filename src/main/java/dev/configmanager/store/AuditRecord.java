@@ -2,6 +2,7 @@ package dev.configmanager.store;
 
 import dev.configmanager.wire.RequestOrigin;
 import org.jspecify.annotations.Nullable;
+
 import java.time.Instant;
 
 /**
@@ -11,7 +12,14 @@ import java.time.Instant;
  * @param version   the version written (or current, for a no-op), {@code null} for rejections
  * @param errorCode the wire error code for rejections
  */
-public record AuditRecord(Instant at, String service, String action, RequestOrigin origin, String requester,
-                          @Nullable String requestId, String outcome, @Nullable Long version,
-                          @Nullable String errorCode, @Nullable String message) {
-}
+public record AuditRecord(
+        Instant at,
+        String service,
+        String action,
+        RequestOrigin origin,
+        String requester,
+        @Nullable String requestId,
+        String outcome,
+        @Nullable Long version,
+        @Nullable String errorCode,
+        @Nullable String message) {}

@@ -1,6 +1,7 @@
 package dev.configmanager.store;
 
 import dev.configmanager.wire.RequestOrigin;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -12,8 +13,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +33,7 @@ import java.util.zip.CRC32C;
 final class CommitJournal implements AutoCloseable {
 
     /** One commit: its sequence number and what it wrote. */
-    record Entry(long seq, List<ConfigVersion> versions, List<AuditRecord> audit) {
-    }
+    record Entry(long seq, List<ConfigVersion> versions, List<AuditRecord> audit) {}
 
     private static final int HEADER_BYTES = 8;
     /** Larger than any commit the pipeline makes (a batch of 256 KiB configs); anything larger is damage. */
@@ -43,14 +43,15 @@ final class CommitJournal implements AutoCloseable {
     interface Opener {
         FileChannel open(Path path) throws IOException;
 
-        Opener REAL = path -> FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        Opener REAL = path ->
+                FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 
     private final Path path;
     private final FileChannel channel;
     /** The file this journal was opened on (device and inode on Linux), to notice it being moved or deleted. */
     private final Object fileKey;
+
     private long end;
     private boolean inDoubt;
 
@@ -247,9 +248,15 @@ final class CommitJournal implements AutoCloseable {
             final int versionCount = in.readInt();
             final List<ConfigVersion> versions = new ArrayList<>(versionCount);
             for (int i = 0; i < versionCount; i++) {
-                versions.add(new ConfigVersion(readString(in), in.readLong(),
-                        ConfigVersion.Change.valueOf(readString(in)), readString(in), readString(in),
-                        readInstant(in), readString(in), readString(in),
+                versions.add(new ConfigVersion(
+                        readString(in),
+                        in.readLong(),
+                        ConfigVersion.Change.valueOf(readString(in)),
+                        readString(in),
+                        readString(in),
+                        readInstant(in),
+                        readString(in),
+                        readString(in),
                         RequestOrigin.valueOf(readString(in))));
             }
             final int auditCount = in.readInt();
@@ -264,8 +271,17 @@ final class CommitJournal implements AutoCloseable {
                 final String outcome = readString(in);
                 final boolean hasVersion = in.readBoolean();
                 final long version = in.readLong();
-                audit.add(new AuditRecord(at, service, action, origin, requester, requestId, outcome,
-                        hasVersion ? version : null, readString(in), readString(in)));
+                audit.add(new AuditRecord(
+                        at,
+                        service,
+                        action,
+                        origin,
+                        requester,
+                        requestId,
+                        outcome,
+                        hasVersion ? version : null,
+                        readString(in),
+                        readString(in)));
             }
             return new Entry(seq, versions, audit);
         }

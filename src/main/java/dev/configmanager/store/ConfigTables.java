@@ -37,25 +37,26 @@ final class ConfigTables {
 
     Optional<ConfigVersion> current(final Connection c, final String service) throws SQLException {
         return versions(c, "SELECT " + COLUMNS + " FROM cm_current WHERE service = ?", s -> s.setString(1, service))
-                .stream().findFirst();
+                .stream()
+                .findFirst();
     }
 
     List<ConfigVersion> allCurrent(final Connection c) throws SQLException {
-        return versions(c, "SELECT " + COLUMNS + " FROM cm_current ORDER BY service", s -> {
-        });
+        return versions(c, "SELECT " + COLUMNS + " FROM cm_current ORDER BY service", s -> {});
     }
 
-    Optional<ConfigVersion> version(final Connection c, final String service, final long version)
-            throws SQLException {
+    Optional<ConfigVersion> version(final Connection c, final String service, final long version) throws SQLException {
         return versions(c, "SELECT " + COLUMNS + " FROM cm_history WHERE service = ? AND version = ?", s -> {
-            s.setString(1, service);
-            s.setLong(2, version);
-        }).stream().findFirst();
+                    s.setString(1, service);
+                    s.setLong(2, version);
+                })
+                .stream()
+                .findFirst();
     }
 
     List<ConfigVersion> history(final Connection c, final String service, final int limit) throws SQLException {
-        return versions(c, "SELECT " + COLUMNS + " FROM cm_history WHERE service = ? ORDER BY version DESC LIMIT ?",
-                s -> {
+        return versions(
+                c, "SELECT " + COLUMNS + " FROM cm_history WHERE service = ? ORDER BY version DESC LIMIT ?", s -> {
                     s.setString(1, service);
                     s.setInt(2, limit);
                 });
@@ -63,7 +64,8 @@ final class ConfigTables {
 
     /** The SQL of an audit query: one form per filter, each served by an index (migration 4). */
     static String auditQuery(final boolean byService, final boolean byOutcome) {
-        final String where = byService && byOutcome ? " WHERE service = ? AND outcome = ?"
+        final String where = byService && byOutcome
+                ? " WHERE service = ? AND outcome = ?"
                 : byService ? " WHERE service = ?" : byOutcome ? " WHERE outcome = ?" : "";
         return "SELECT at, service, action, origin, requester, request_id, outcome, version, error_code, message "
                 + "FROM cm_audit" + where + " ORDER BY id DESC LIMIT ?";
@@ -84,9 +86,17 @@ final class ConfigTables {
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     final long version = rs.getLong(8);
-                    rows.add(new AuditRecord(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3),
-                            RequestOrigin.valueOf(rs.getString(4)), rs.getString(5), rs.getString(6),
-                            rs.getString(7), rs.wasNull() ? null : version, rs.getString(9), rs.getString(10)));
+                    rows.add(new AuditRecord(
+                            rs.getTimestamp(1).toInstant(),
+                            rs.getString(2),
+                            rs.getString(3),
+                            RequestOrigin.valueOf(rs.getString(4)),
+                            rs.getString(5),
+                            rs.getString(6),
+                            rs.getString(7),
+                            rs.wasNull() ? null : version,
+                            rs.getString(9),
+                            rs.getString(10)));
                 }
             }
             return rows;
@@ -94,7 +104,8 @@ final class ConfigTables {
     }
 
     Map<String, String> schemas(final Connection c) throws SQLException {
-        try (var s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT service, schema_json FROM cm_schema")) {
+        try (var s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT service, schema_json FROM cm_schema")) {
             final Map<String, String> schemas = new TreeMap<>();
             while (rs.next()) {
                 schemas.put(rs.getString(1), rs.getString(2));
@@ -103,10 +114,10 @@ final class ConfigTables {
         }
     }
 
-    void putSchema(final Connection c, final String service, final String schemaJson, final Instant at,
-                   final String by) throws SQLException {
-        try (var s = c.prepareStatement(dialect.upsert("cm_schema", "service, schema_json, updated_at, updated_by",
-                "service"))) {
+    void putSchema(final Connection c, final String service, final String schemaJson, final Instant at, final String by)
+            throws SQLException {
+        try (var s = c.prepareStatement(
+                dialect.upsert("cm_schema", "service, schema_json, updated_at, updated_by", "service"))) {
             s.setString(1, service);
             s.setString(2, schemaJson);
             s.setTimestamp(3, Timestamp.from(at));
@@ -119,9 +130,9 @@ final class ConfigTables {
     void write(final Connection c, final List<ConfigVersion> versions, final List<AuditRecord> audit)
             throws SQLException {
         if (!versions.isEmpty()) {
-            try (var history = c.prepareStatement("INSERT INTO cm_history (" + COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                 var current = c.prepareStatement(dialect.upsert("cm_current", COLUMNS, "service"))) {
+            try (var history = c.prepareStatement(
+                            "INSERT INTO cm_history (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    var current = c.prepareStatement(dialect.upsert("cm_current", COLUMNS, "service"))) {
                 for (final ConfigVersion v : versions) {
                     bind(history, v);
                     history.addBatch();
@@ -197,9 +208,15 @@ final class ConfigTables {
             final List<ConfigVersion> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(new ConfigVersion(rs.getString(1), rs.getLong(2),
-                            ConfigVersion.Change.valueOf(rs.getString(3)), rs.getString(4), rs.getString(5),
-                            rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getString(8),
+                    rows.add(new ConfigVersion(
+                            rs.getString(1),
+                            rs.getLong(2),
+                            ConfigVersion.Change.valueOf(rs.getString(3)),
+                            rs.getString(4),
+                            rs.getString(5),
+                            rs.getTimestamp(6).toInstant(),
+                            rs.getString(7),
+                            rs.getString(8),
                             RequestOrigin.valueOf(rs.getString(9))));
                 }
             }

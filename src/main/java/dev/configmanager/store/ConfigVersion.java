@@ -14,11 +14,23 @@ import java.time.Instant;
  * @param updatedBy who asked for it, e.g. {@code mqtt:<client-id>}
  * @param requestId the request id, {@code null} when the requester gave none
  */
-public record ConfigVersion(String service, long version, Change change, @Nullable String config,
-                            @Nullable String checksum, Instant updatedAt, String updatedBy,
-                            @Nullable String requestId, RequestOrigin origin) {
+public record ConfigVersion(
+        String service,
+        long version,
+        Change change,
+        @Nullable String config,
+        @Nullable String checksum,
+        Instant updatedAt,
+        String updatedBy,
+        @Nullable String requestId,
+        RequestOrigin origin) {
 
-    public enum Change { SET, PATCH, ROLLBACK, DELETE }
+    public enum Change {
+        SET,
+        PATCH,
+        ROLLBACK,
+        DELETE
+    }
 
     public boolean isDeleted() {
         return change == Change.DELETE;

@@ -42,8 +42,12 @@ public final class H2ConfigStore implements ConfigStore {
     private final ScheduledExecutorService checkpoints =
             Executors.newSingleThreadScheduledExecutor(Threads.factory("config-manager-checkpoint"));
 
-    private H2ConfigStore(final Path file, final String epoch, final ConfigTables tables,
-                          final JournalledCommits commits, final Connection opened) {
+    private H2ConfigStore(
+            final Path file,
+            final String epoch,
+            final ConfigTables tables,
+            final JournalledCommits commits,
+            final Connection opened) {
         this.epoch = epoch;
         this.tables = tables;
         this.commits = commits;
@@ -65,8 +69,12 @@ public final class H2ConfigStore implements ConfigStore {
     }
 
     /** With the journal's file opened by {@code journalOpener} (tests make its writes fail). */
-    static H2ConfigStore open(final Path file, final int auditMaxRows, final long checkpointIntervalMillis,
-                              final CommitJournal.Opener journalOpener) throws StoreUnavailableException {
+    static H2ConfigStore open(
+            final Path file,
+            final int auditMaxRows,
+            final long checkpointIntervalMillis,
+            final CommitJournal.Opener journalOpener)
+            throws StoreUnavailableException {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             final ConfigTables tables = new ConfigTables(SqlDialect.H2, auditMaxRows);
@@ -80,8 +88,11 @@ public final class H2ConfigStore implements ConfigStore {
                 commits.restore(c);
                 final H2ConfigStore store = new H2ConfigStore(file, epoch, tables, commits, c);
                 // Off the writer's path: a commit never waits for H2's own sync unless the journal grew large.
-                store.checkpoints.scheduleWithFixedDelay(store::checkpointPending, checkpointIntervalMillis,
-                        checkpointIntervalMillis, TimeUnit.MILLISECONDS);
+                store.checkpoints.scheduleWithFixedDelay(
+                        store::checkpointPending,
+                        checkpointIntervalMillis,
+                        checkpointIntervalMillis,
+                        TimeUnit.MILLISECONDS);
                 return store;
             } catch (final Exception e) {
                 ReopeningConnection.closeQuietly(c);
@@ -91,8 +102,8 @@ public final class H2ConfigStore implements ConfigStore {
                 throw e;
             }
         } catch (final Exception e) {
-            throw new StoreUnavailableException("cannot open the config database " + file + ".mv.db: "
-                    + e.getMessage(), e);
+            throw new StoreUnavailableException(
+                    "cannot open the config database " + file + ".mv.db: " + e.getMessage(), e);
         }
     }
 
@@ -227,8 +238,10 @@ public final class H2ConfigStore implements ConfigStore {
             // dropped like any failed connection; reopening it applies the journal again
             connection.dropAfter("sync (commits stay in the journal)", e);
         } catch (final IOException e) {
-            log.warn("config-manager: H2 is synced but emptying the journal {} failed; trying again: {}",
-                    commits.path(), e.toString());
+            log.warn(
+                    "config-manager: H2 is synced but emptying the journal {} failed; trying again: {}",
+                    commits.path(),
+                    e.toString());
         } catch (final RuntimeException e) {
             log.error("config-manager: syncing the config database failed", e);
         }
@@ -247,8 +260,10 @@ public final class H2ConfigStore implements ConfigStore {
             try {
                 commits.checkpoint(c);
             } catch (final SQLException | IOException e) {
-                log.warn("config-manager: syncing the config database at close failed; its last commits stay in "
-                        + "the journal: {}", e.toString());
+                log.warn(
+                        "config-manager: syncing the config database at close failed; its last commits stay in "
+                                + "the journal: {}",
+                        e.toString());
             }
         });
         connection.close();

@@ -31,8 +31,8 @@ final class JournalledCommits implements AutoCloseable {
     private CommitJournal journal;
     private long journalSeq;
 
-    private JournalledCommits(final ConfigTables tables, final CommitJournal journal,
-                              final CommitJournal.Opener opener) {
+    private JournalledCommits(
+            final ConfigTables tables, final CommitJournal journal, final CommitJournal.Opener opener) {
         this.tables = tables;
         this.journal = journal;
         this.opener = opener;
@@ -140,8 +140,12 @@ final class JournalledCommits implements AutoCloseable {
             if (!entries.isEmpty()) {
                 final Path aside = Path.of(journal.path() + ".orphaned-" + System.currentTimeMillis());
                 Files.copy(journal.path(), aside);
-                log.warn("config-manager: the journal {} does not belong to this database; moved its {} commit(s) "
-                        + "to {}", journal.path(), entries.size(), aside);
+                log.warn(
+                        "config-manager: the journal {} does not belong to this database; moved its {} commit(s) "
+                                + "to {}",
+                        journal.path(),
+                        entries.size(),
+                        aside);
             }
             tables.setMeta(c, JOURNAL_SEQ_KEY, "0");
             c.commit();
@@ -158,13 +162,16 @@ final class JournalledCommits implements AutoCloseable {
         checkpoint(c);
         journalSeq = seq;
         if (restored > 0) {
-            log.info("config-manager: restored {} commit(s) from the journal {} that the database had not synced",
-                    restored, journal.path());
+            log.info(
+                    "config-manager: restored {} commit(s) from the journal {} that the database had not synced",
+                    restored,
+                    journal.path());
         }
     }
 
-    private void write(final Connection c, final List<ConfigVersion> versions, final List<AuditRecord> audit,
-                       final long seq) throws SQLException {
+    private void write(
+            final Connection c, final List<ConfigVersion> versions, final List<AuditRecord> audit, final long seq)
+            throws SQLException {
         tables.write(c, versions, audit);
         tables.setMeta(c, JOURNAL_SEQ_KEY, Long.toString(seq));
     }
@@ -195,8 +202,11 @@ final class JournalledCommits implements AutoCloseable {
         try {
             journal.truncate(before);
         } catch (final IOException e) {
-            log.error("config-manager: a commit failed and could not be taken out of the journal {}; it may be "
-                    + "applied at the next start: {}", journal.path(), e.toString());
+            log.error(
+                    "config-manager: a commit failed and could not be taken out of the journal {}; it may be "
+                            + "applied at the next start: {}",
+                    journal.path(),
+                    e.toString());
         }
     }
 
@@ -206,8 +216,10 @@ final class JournalledCommits implements AutoCloseable {
      */
     private void reattach(final Connection c) throws SQLException {
         final Path path = journal.path();
-        log.warn("config-manager: the journal {} was moved, deleted or replaced while the broker ran; syncing the "
-                + "database and starting a new journal there", path);
+        log.warn(
+                "config-manager: the journal {} was moved, deleted or replaced while the broker ran; syncing the "
+                        + "database and starting a new journal there",
+                path);
         syncDatabase(c);
         try {
             if (Files.exists(path)) {

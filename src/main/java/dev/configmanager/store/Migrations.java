@@ -17,7 +17,8 @@ final class Migrations {
 
     private static final List<List<String>> STEPS = List.of(
             // 1: current configs, full history, audit log, epoch
-            List.of("""
+            List.of(
+                    """
                             CREATE TABLE cm_current (
                                 service VARCHAR(64) PRIMARY KEY,
                                 version BIGINT NOT NULL,
@@ -54,8 +55,7 @@ final class Migrations {
                                 error_code VARCHAR(32),
                                 message VARCHAR(1024))""",
                     "CREATE INDEX cm_audit_service ON cm_audit (service, id)",
-                    "INSERT INTO cm_meta (meta_key, meta_value) VALUES ('" + EPOCH_KEY + "', '"
-                            + "${epoch}')"),
+                    "INSERT INTO cm_meta (meta_key, meta_value) VALUES ('" + EPOCH_KEY + "', '" + "${epoch}')"),
             // 2: schemas set through the console (they take precedence over conf/schemas files)
             List.of("""
                     CREATE TABLE cm_schema (
@@ -70,11 +70,11 @@ final class Migrations {
             // 4: every filter of the console's audit view is served by an index, newest first; with H2 synced once a
             //    second (the journal makes commits durable), the leaves they touch are rewritten once per sync, not
             //    per commit as when step 3 dropped the service index
-            List.of("CREATE INDEX IF NOT EXISTS cm_audit_by_service ON cm_audit (service, id)",
+            List.of(
+                    "CREATE INDEX IF NOT EXISTS cm_audit_by_service ON cm_audit (service, id)",
                     "CREATE INDEX IF NOT EXISTS cm_audit_by_outcome ON cm_audit (outcome, id)"));
 
-    private Migrations() {
-    }
+    private Migrations() {}
 
     static int latest() {
         return STEPS.size();

@@ -34,8 +34,10 @@ public final class SealedConfigStore implements ConfigStore {
      * @param secretLocations where a service's config holds secrets (object keys and array indices from the root),
      *                        from its schema
      */
-    public SealedConfigStore(final ConfigStore store, final SecretCipher cipher,
-                             final BiFunction<String, JsonNode, List<List<String>>> secretLocations) {
+    public SealedConfigStore(
+            final ConfigStore store,
+            final SecretCipher cipher,
+            final BiFunction<String, JsonNode, List<List<String>>> secretLocations) {
         this.store = store;
         this.cipher = cipher;
         this.secretLocations = secretLocations;
@@ -57,8 +59,7 @@ public final class SealedConfigStore implements ConfigStore {
     }
 
     @Override
-    public Optional<ConfigVersion> version(final String service, final long version)
-            throws StoreUnavailableException {
+    public Optional<ConfigVersion> version(final String service, final long version) throws StoreUnavailableException {
         return store.version(service, version).map(this::open);
     }
 
@@ -111,8 +112,8 @@ public final class SealedConfigStore implements ConfigStore {
             final String last = path.get(path.size() - 1);
             final JsonNode value = parent == null ? null : JsonLocation.child(parent, last);
             if (value != null && !value.isNull()) {
-                final ObjectNode sealed = Json.object().put(MARKER, cipher.seal(CanonicalJson.write(value),
-                        context(v.service(), path)));
+                final ObjectNode sealed =
+                        Json.object().put(MARKER, cipher.seal(CanonicalJson.write(value), context(v.service(), path)));
                 if (parent instanceof ObjectNode object) {
                     object.set(last, sealed);
                 } else {
@@ -159,16 +160,17 @@ public final class SealedConfigStore implements ConfigStore {
             while (fields.hasNext()) {
                 final Map.Entry<String, JsonNode> field = fields.next();
                 path.add(field.getKey());
-                opened(service, field.getValue(), path).ifPresentOrElse(field::setValue,
-                        () -> openAll(service, field.getValue(), path));
+                opened(service, field.getValue(), path)
+                        .ifPresentOrElse(field::setValue, () -> openAll(service, field.getValue(), path));
                 path.remove(path.size() - 1);
             }
         } else if (node instanceof ArrayNode array) {
             for (int i = 0; i < array.size(); i++) {
                 path.add(Integer.toString(i));
                 final int index = i;
-                opened(service, array.get(i), path).ifPresentOrElse(plain -> array.set(index, plain),
-                        () -> openAll(service, array.get(index), path));
+                opened(service, array.get(i), path)
+                        .ifPresentOrElse(
+                                plain -> array.set(index, plain), () -> openAll(service, array.get(index), path));
                 path.remove(path.size() - 1);
             }
         }
@@ -188,8 +190,16 @@ public final class SealedConfigStore implements ConfigStore {
     }
 
     private static ConfigVersion with(final ConfigVersion v, final String config) {
-        return new ConfigVersion(v.service(), v.version(), v.change(), config, v.checksum(), v.updatedAt(),
-                v.updatedBy(), v.requestId(), v.origin());
+        return new ConfigVersion(
+                v.service(),
+                v.version(),
+                v.change(),
+                config,
+                v.checksum(),
+                v.updatedAt(),
+                v.updatedBy(),
+                v.requestId(),
+                v.origin());
     }
 
     private static JsonNode parse(final String json) {

@@ -3,10 +3,6 @@ package dev.configmanager.store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +14,10 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * AES-256-GCM with the JDK's own crypto, for secret config values at rest. Each value gets a fresh 96-bit nonce, and
@@ -53,16 +53,19 @@ public final class SecretCipher {
             new SecureRandom().nextBytes(fresh);
             Files.createDirectories(keyFile.toAbsolutePath().getParent());
             try {
-                Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
-                        "rw-------")));
+                Files.createFile(
+                        keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.writeString(keyFile, Base64.getEncoder().encodeToString(fresh) + "\n");
-                log.info("config-manager: generated the secrets key {} (owner-only); back it up with the database: "
-                        + "secret config values cannot be read without it", keyFile);
+                log.info(
+                        "config-manager: generated the secrets key {} (owner-only); back it up with the database: "
+                                + "secret config values cannot be read without it",
+                        keyFile);
             } catch (final FileAlreadyExistsException e) {
                 // another start won the race: use its key
             }
         }
-        return new SecretCipher(Base64.getDecoder().decode(Files.readString(keyFile).trim()));
+        return new SecretCipher(
+                Base64.getDecoder().decode(Files.readString(keyFile).trim()));
     }
 
     /** {@code base64(nonce ‖ ciphertext ‖ tag)}. */
@@ -74,8 +77,11 @@ public final class SecretCipher {
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(context.getBytes(StandardCharsets.UTF_8));
             final byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
-            return Base64.getEncoder().encodeToString(ByteBuffer.allocate(NONCE_BYTES + sealed.length).put(nonce)
-                    .put(sealed).array());
+            return Base64.getEncoder()
+                    .encodeToString(ByteBuffer.allocate(NONCE_BYTES + sealed.length)
+                            .put(nonce)
+                            .put(sealed)
+                            .array());
         } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is part of every JDK", e);
         }
@@ -96,8 +102,8 @@ public final class SecretCipher {
             final Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, bytes, 0, NONCE_BYTES));
             cipher.updateAAD(context.getBytes(StandardCharsets.UTF_8));
-            return Optional.of(new String(cipher.doFinal(bytes, NONCE_BYTES, bytes.length - NONCE_BYTES),
-                    StandardCharsets.UTF_8));
+            return Optional.of(
+                    new String(cipher.doFinal(bytes, NONCE_BYTES, bytes.length - NONCE_BYTES), StandardCharsets.UTF_8));
         } catch (final AEADBadTagException | IllegalArgumentException e) {
             return Optional.empty();
         } catch (final GeneralSecurityException e) {

@@ -17,14 +17,15 @@ public final class StoreOpening {
 
     private static final Logger log = LoggerFactory.getLogger(StoreOpening.class);
 
-    private StoreOpening() {
-    }
+    private StoreOpening() {}
 
     /**
      * @param secretLocations where a service's config holds secrets, from its schema
      */
-    public static ConfigStore open(final ExtensionSettings settings, final Path dataFolder,
-                                   final BiFunction<String, JsonNode, List<List<String>>> secretLocations) {
+    public static ConfigStore open(
+            final ExtensionSettings settings,
+            final Path dataFolder,
+            final BiFunction<String, JsonNode, List<List<String>>> secretLocations) {
         final Path database = settings.resolveDatabase(dataFolder);
         final SecretCipher cipher;
         try {
@@ -35,20 +36,26 @@ public final class StoreOpening {
                 log.error("config-manager: <secrets><key> is not a base64 32-byte key. Config writes are rejected "
                         + "with store_unavailable until it is fixed; then restart the broker.");
             } else {
-                log.error("config-manager: the secrets key {} cannot be read ({}). Config writes are rejected with "
-                        + "store_unavailable until it is restored (or <secrets><key> is set); then restart the "
-                        + "broker.", settings.resolveSecretsKeyFile(dataFolder), e.getMessage());
+                log.error(
+                        "config-manager: the secrets key {} cannot be read ({}). Config writes are rejected with "
+                                + "store_unavailable until it is restored (or <secrets><key> is set); then restart the "
+                                + "broker.",
+                        settings.resolveSecretsKeyFile(dataFolder),
+                        e.getMessage());
             }
             return new UnavailableStore("the secrets key cannot be read");
         }
         try {
-            return new SealedConfigStore(H2ConfigStore.open(database, settings.auditMaxRows()), cipher,
-                    secretLocations);
+            return new SealedConfigStore(
+                    H2ConfigStore.open(database, settings.auditMaxRows()), cipher, secretLocations);
         } catch (final StoreUnavailableException e) {
-            log.error("config-manager: {}. Config writes are rejected with store_unavailable and the retained config "
-                    + "topics are served as they are. Check that no other process uses {}.mv.db, that the broker "
-                    + "may write to its folder, and restore the file from a backup if it is damaged; then restart the "
-                    + "broker.", e.getMessage(), database);
+            log.error(
+                    "config-manager: {}. Config writes are rejected with store_unavailable and the retained "
+                            + "config topics are served as they are. Check that no other process uses {}.mv.db, "
+                            + "that the broker may write to its folder, and restore the file from a backup if it is "
+                            + "damaged; then restart the broker.",
+                    e.getMessage(),
+                    database);
             return new UnavailableStore(e.getMessage());
         }
     }

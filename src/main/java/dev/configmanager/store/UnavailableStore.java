@@ -65,8 +65,7 @@ public final class UnavailableStore implements ConfigStore {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     private StoreUnavailableException unavailable() {
         return new StoreUnavailableException("the config database is unavailable: " + reason, null);

@@ -27,8 +27,7 @@ public final class CanonicalJson {
 
     private static final Comparator<String> CODE_POINT_ORDER = CanonicalJson::compareCodePoints;
 
-    private CanonicalJson() {
-    }
+    private CanonicalJson() {}
 
     public static String write(final JsonNode node) {
         final var out = new StringBuilder(256);
@@ -119,7 +118,9 @@ public final class CanonicalJson {
             if (exponent < 0) {
                 sb.append("0.").append("0".repeat(-exponent - 1)).append(digits);
             } else if (digits.length() <= exponent + 1) {
-                sb.append(digits).append("0".repeat(exponent + 1 - digits.length())).append(".0");
+                sb.append(digits)
+                        .append("0".repeat(exponent + 1 - digits.length()))
+                        .append(".0");
             } else {
                 sb.append(digits, 0, exponent + 1).append('.').append(digits, exponent + 1, digits.length());
             }

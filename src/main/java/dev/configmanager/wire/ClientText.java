@@ -12,8 +12,7 @@ package dev.configmanager.wire;
  */
 public final class ClientText {
 
-    private ClientText() {
-    }
+    private ClientText() {}
 
     /** Whether every character of {@code s} may go into an MQTT string as it is. */
     public static boolean isSafe(final String s) {
@@ -53,9 +52,13 @@ public final class ClientText {
     }
 
     private static boolean isRefused(final int cp) {
-        return cp <= 0x1F || (cp >= 0x7F && cp <= 0x9F)
+        return cp <= 0x1F
+                || (cp >= 0x7F && cp <= 0x9F)
                 || (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE) // only unpaired ones reach here
-                || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE
-                || cp == 0xFEFF || cp == 0x2028 || cp == 0x2029;
+                || (cp >= 0xFDD0 && cp <= 0xFDEF)
+                || (cp & 0xFFFE) == 0xFFFE
+                || cp == 0xFEFF
+                || cp == 0x2028
+                || cp == 0x2029;
     }
 }

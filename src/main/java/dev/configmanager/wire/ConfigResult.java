@@ -37,9 +37,12 @@ public sealed interface ConfigResult {
     /**
      * @param currentVersion the service's current version, {@code null} when it has no config
      */
-    record Rejected(String service, ErrorCode code, String message, List<Violation> details,
-                    @Nullable Long currentVersion)
-            implements ConfigResult {
+    record Rejected(
+            String service,
+            ErrorCode code,
+            String message,
+            List<Violation> details,
+            @Nullable Long currentVersion) implements ConfigResult {
 
         public Rejected {
             details = List.copyOf(details);

@@ -15,8 +15,14 @@ import java.time.temporal.ChronoUnit;
  * @param issuedAt when this message was issued (RFC 3339 UTC on the wire)
  * @param signature base64 Ed25519, or {@code null} while no signing key is configured
  */
-public record ConfigUpdated(String service, String config, long version, String configEpoch, String checksum,
-                            Instant issuedAt, @Nullable String signature) {
+public record ConfigUpdated(
+        String service,
+        String config,
+        long version,
+        String configEpoch,
+        String checksum,
+        Instant issuedAt,
+        @Nullable String signature) {
 
     public byte[] toBytes() {
         final ObjectNode node = Json.object();

@@ -9,8 +9,7 @@ import java.time.Instant;
  */
 public final class EpochSeconds {
 
-    private EpochSeconds() {
-    }
+    private EpochSeconds() {}
 
     public static BigDecimal of(final Instant instant) {
         return BigDecimal.valueOf(instant.toEpochMilli(), 3);

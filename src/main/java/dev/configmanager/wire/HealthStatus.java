@@ -43,14 +43,21 @@ public record HealthStatus(String messageId, boolean ok, String event, String er
             return false;
         }
         final JsonNode data = node.get("data");
-        return node.get("id").isTextual() && TYPE.equals(node.get("type").textValue())
-                && node.get("ts").isNumber() && node.get("source").isTextual()
-                && data.isObject() && hasOnly(data, DATA_KEYS)
+        return node.get("id").isTextual()
+                && TYPE.equals(node.get("type").textValue())
+                && node.get("ts").isNumber()
+                && node.get("source").isTextual()
+                && data.isObject()
+                && hasOnly(data, DATA_KEYS)
                 && data.path("message_id").isTextual()
                 && data.path("ok").isBoolean()
                 && data.path("timestamp").isNumber()
-                && (!data.has("event") || data.get("event").isTextual() || data.get("event").isNull())
-                && (!data.has("err") || data.get("err").isTextual() || data.get("err").isNull());
+                && (!data.has("event")
+                        || data.get("event").isTextual()
+                        || data.get("event").isNull())
+                && (!data.has("err")
+                        || data.get("err").isTextual()
+                        || data.get("err").isNull());
     }
 
     private static boolean hasOnly(final JsonNode node, final Set<String> allowed) {

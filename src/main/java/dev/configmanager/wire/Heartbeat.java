@@ -6,8 +6,7 @@ import java.nio.charset.StandardCharsets;
 /** The keepalive body, not an envelope: {@code {"ok": true, "event": "heartbeat", "timestamp": ...}}. */
 public final class Heartbeat {
 
-    private Heartbeat() {
-    }
+    private Heartbeat() {}
 
     /** Built without a JSON tree: this runs for every tracked client every interval. */
     public static byte[] bytes(final BigDecimal timestamp) {

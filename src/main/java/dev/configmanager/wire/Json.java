@@ -18,8 +18,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The project's one Jackson setup. Parsing is strict: duplicate keys, trailing content and non-standard JSON are errors,
- * because a request that means two different things to two parsers must not be stored.
+ * The project's one Jackson setup. Parsing is strict: duplicate keys, trailing content and non-standard JSON are
+ * errors, because a request that means two different things to two parsers must not be stored.
  */
 public final class Json {
 
@@ -37,8 +37,7 @@ public final class Json {
             .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build();
 
-    private Json() {
-    }
+    private Json() {}
 
     public static ObjectNode object() {
         return JsonNodeFactory.instance.objectNode();
@@ -46,7 +45,8 @@ public final class Json {
 
     /** Strict UTF-8: malformed input is an error, never silently replaced. */
     public static String decodeUtf8(final ByteBuffer bytes) throws CharacterCodingException {
-        return StandardCharsets.UTF_8.newDecoder()
+        return StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
                 .decode(bytes.duplicate())

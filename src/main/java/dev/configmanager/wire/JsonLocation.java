@@ -11,8 +11,7 @@ import java.util.List;
  */
 public final class JsonLocation {
 
-    private JsonLocation() {
-    }
+    private JsonLocation() {}
 
     /** The value at {@code path} in {@code root}, or {@code null} when there is none. */
     public static @Nullable JsonNode at(final @Nullable JsonNode root, final List<String> path) {

@@ -13,8 +13,7 @@ public final class RequestId {
     /** The syntax as error messages state it. */
     public static final String RULE = "1 to 128 characters from A-Z a-z 0-9 . _ : @ / + = -";
 
-    private RequestId() {
-    }
+    private RequestId() {}
 
     public static boolean isValid(final String id) {
         return id != null && SYNTAX.matcher(id).matches();

@@ -5,5 +5,4 @@ package dev.configmanager.wire;
  *
  * @param path JSON Pointer into the request's config (or body), {@code ""} for the whole document
  */
-public record Violation(String path, String message) {
-}
+public record Violation(String path, String message) {}

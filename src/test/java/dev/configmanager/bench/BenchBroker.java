@@ -40,7 +40,8 @@ final class BenchBroker implements AutoCloseable {
         final int port = TestBroker.freePort();
         final Path dir = Files.createDirectories(root.resolve("broker-" + (++count)));
         final BrokerHome home = new BrokerHome(dir, "127.0.0.1", port, filePersistence);
-        final EmbeddedHiveMQ hivemq = extensionHome == null ? home.withLoadedExtensions()
+        final EmbeddedHiveMQ hivemq = extensionHome == null
+                ? home.withLoadedExtensions()
                 : home.embedded(new ConfigManagerMain(extensionHome));
         final long started = System.nanoTime();
         hivemq.start().get(300, TimeUnit.SECONDS);

@@ -1,6 +1,5 @@
 package dev.configmanager.bench;
 
-import dev.configmanager.wire.RequestOrigin;
 import com.codahale.metrics.Timer;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -12,6 +11,7 @@ import com.hivemq.extension.sdk.api.services.Services;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.H2ConfigStore;
 import dev.configmanager.wire.CanonicalJson;
+import dev.configmanager.wire.RequestOrigin;
 
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -47,6 +47,7 @@ public final class Benchmark {
     private static final int ROUNDS_AT_SCALE = 3;
     /** Figure 2's request sizes: a one-member config, then 16 and 128 KiB (the request limit is 256 KiB). */
     private static final int[] ROUND_TRIP_KIB = {0, 16, 128};
+
     private static final Path EXTENSION = Path.of("src/hivemq-extension").toAbsolutePath();
     private final Table table = new Table();
     private final Path work;
@@ -59,8 +60,9 @@ public final class Benchmark {
         final long started = System.nanoTime();
         final Path work = Files.createTempDirectory("config-manager-bench");
         final Benchmark bench = new Benchmark(work);
-        System.out.printf("config-manager benchmark, %d cores, %s, Java %s%n", Runtime.getRuntime()
-                .availableProcessors(), Instant.now(), System.getProperty("java.version"));
+        System.out.printf(
+                "config-manager benchmark, %d cores, %s, Java %s%n",
+                Runtime.getRuntime().availableProcessors(), Instant.now(), System.getProperty("java.version"));
         bench.figure("1 ordinary traffic", bench::ordinaryTraffic);
         bench.figure("2 config round trip", bench::configRoundTrip);
         bench.figure("3 config throughput", bench::configThroughput);
@@ -81,7 +83,8 @@ public final class Benchmark {
      */
     private void figure(final String name, final Figure figure) {
         final String only = System.getProperty("bench.figures");
-        if (only != null && !only.isBlank()
+        if (only != null
+                && !only.isBlank()
                 && !java.util.Arrays.asList(only.split(",")).contains(name.substring(0, 1))) {
             return;
         }
@@ -114,7 +117,7 @@ public final class Benchmark {
         final List<double[]> latWithout = new ArrayList<>();
         for (int round = -1; round < ORDINARY_ROUNDS; round++) {
             final double[] pair = new double[2];
-            for (final boolean with : round % 2 == 0 ? new boolean[]{false, true} : new boolean[]{true, false}) {
+            for (final boolean with : round % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
                 try (BenchBroker broker = BenchBroker.start(work, with ? EXTENSION : null, filePersistence)) {
                     throughput(broker.port, 5_000); // a fresh broker's first messages take its slow paths
                     final double[] latencies = latencies(broker.port, 2_000);
@@ -134,13 +137,19 @@ public final class Benchmark {
         }
         final Stats lw = Stats.of(concat(latWith));
         final Stats lo = Stats.of(concat(latWithout));
-        final String rounds = ratios.size() + " rounds, A B B A" + (incomplete > 0 ? "; " + incomplete
-                + " round(s) left out: not every message arrived within 30 s" : "");
+        final String rounds = ratios.size() + " rounds, A B B A"
+                + (incomplete > 0
+                        ? "; " + incomplete + " round(s) left out: not every message arrived within 30 s"
+                        : "");
         final String size = "20k msgs, " + mode;
         table.add("1 QoS1 throughput, bare broker", size, "msg/s", Stats.of(toArray(tputWithout)), rounds);
         table.add("1 QoS1 throughput, with extension", size, "msg/s", Stats.of(toArray(tputWith)), rounds);
         final Stats ratio = Stats.of(toArray(ratios));
-        table.add("1 throughput ratio with/without", mode, "ratio", ratio,
+        table.add(
+                "1 throughput ratio with/without",
+                mode,
+                "ratio",
+                ratio,
                 verdict(ratio.median() >= 0.97, "≥ 0.97") + " (median of the rounds' ratios)");
         final String latencySize = ORDINARY_ROUNDS * 2 + "k msgs, " + mode;
         table.add("1 QoS1 pub→sub latency, bare broker", latencySize, "ms", lo, "");
@@ -154,11 +163,17 @@ public final class Benchmark {
         final Mqtt5BlockingClient pub = client(port, "lat-pub");
         final double[] samples = new double[n];
         try (var incoming = sub.publishes(MqttGlobalPublishFilter.ALL)) {
-            sub.subscribeWith().topicFilter("bench/latency").qos(MqttQos.AT_LEAST_ONCE).send();
+            sub.subscribeWith()
+                    .topicFilter("bench/latency")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
             for (int i = -200; i < n; i++) { // the first 200 warm up
                 final long sent = System.nanoTime();
-                pub.publishWith().topic("bench/latency").qos(MqttQos.AT_LEAST_ONCE)
-                        .payload(ByteBuffer.allocate(8).putLong(0, sent)).send();
+                pub.publishWith()
+                        .topic("bench/latency")
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .payload(ByteBuffer.allocate(8).putLong(0, sent))
+                        .send();
                 final Mqtt5Publish p = incoming.receive(10, TimeUnit.SECONDS).orElseThrow();
                 final long received = System.nanoTime();
                 if (i >= 0) {
@@ -176,11 +191,19 @@ public final class Benchmark {
         final Mqtt5AsyncClient sub = client(port, "tput-sub").toAsync();
         final Mqtt5AsyncClient pub = client(port, "tput-pub").toAsync();
         final CountDownLatch all = new CountDownLatch(n);
-        sub.subscribeWith().topicFilter("bench/tput").qos(MqttQos.AT_LEAST_ONCE).callback(p -> all.countDown())
-                .send().get();
+        sub.subscribeWith()
+                .topicFilter("bench/tput")
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> all.countDown())
+                .send()
+                .get();
         final long started = System.nanoTime();
         for (int i = 0; i < n; i++) {
-            pub.publishWith().topic("bench/tput").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[64]).send();
+            pub.publishWith()
+                    .topic("bench/tput")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(new byte[64])
+                    .send();
         }
         final boolean complete = all.await(30, TimeUnit.SECONDS);
         final double rate = n / ((System.nanoTime() - started) / 1e9);
@@ -199,13 +222,22 @@ public final class Benchmark {
 
     private void configRoundTrip(final boolean filePersistence, final String mode) throws Exception {
         try (BenchBroker broker = BenchBroker.start(work, EXTENSION, filePersistence);
-             FileChannel disk = FileChannel.open(work.resolve("fsync.bin"), StandardOpenOption.CREATE,
-                     StandardOpenOption.WRITE)) {
+                FileChannel disk = FileChannel.open(
+                        work.resolve("fsync.bin"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             final Mqtt5BlockingClient c = client(broker.port, "rt-client");
             try (var incoming = c.publishes(MqttGlobalPublishFilter.ALL)) {
-                c.subscribeWith().topicFilter("bench/rt/result").qos(MqttQos.AT_LEAST_ONCE).send();
-                c.subscribeWith().topicFilter("config/updated/bench-rt").qos(MqttQos.AT_LEAST_ONCE).send();
-                c.subscribeWith().topicFilter("bench/rt/retained").qos(MqttQos.AT_LEAST_ONCE).send();
+                c.subscribeWith()
+                        .topicFilter("bench/rt/result")
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .send();
+                c.subscribeWith()
+                        .topicFilter("config/updated/bench-rt")
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .send();
+                c.subscribeWith()
+                        .topicFilter("bench/rt/retained")
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .send();
                 drain(incoming);
                 for (final int kib : ROUND_TRIP_KIB) {
                     roundTrips(c, incoming, disk, kib, kib == ROUND_TRIP_KIB[0] ? 1_000 : 300, mode);
@@ -221,8 +253,14 @@ public final class Benchmark {
      * and a synced write of the same size. The target is judged at the smallest size; the larger ones show how the
      * cost grows with the config.
      */
-    private void roundTrips(final Mqtt5BlockingClient c, final Mqtt5BlockingClient.Mqtt5Publishes incoming,
-                            final FileChannel disk, final int kib, final int n, final String mode) throws Exception {
+    private void roundTrips(
+            final Mqtt5BlockingClient c,
+            final Mqtt5BlockingClient.Mqtt5Publishes incoming,
+            final FileChannel disk,
+            final int kib,
+            final int n,
+            final String mode)
+            throws Exception {
         final double[] config = new double[n];
         final double[] retained = new double[n];
         final double[] fsync = new double[n];
@@ -230,17 +268,28 @@ public final class Benchmark {
         for (int i = -warmUp; i < n; i++) {
             final byte[] request = configRequest(kib, i);
             long t = System.nanoTime();
-            c.publishWith().topic("config/set/bench-rt").qos(MqttQos.AT_LEAST_ONCE).responseTopic("bench/rt/result")
-                    .payload(request).send();
+            c.publishWith()
+                    .topic("config/set/bench-rt")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .responseTopic("bench/rt/result")
+                    .payload(request)
+                    .send();
             int seen = 0;
             while (seen < 2) {
-                final String topic = incoming.receive(10, TimeUnit.SECONDS).orElseThrow().getTopic().toString();
+                final String topic = incoming.receive(10, TimeUnit.SECONDS)
+                        .orElseThrow()
+                        .getTopic()
+                        .toString();
                 seen += topic.equals("bench/rt/result") || topic.equals("config/updated/bench-rt") ? 1 : 0;
             }
             final double configMs = (System.nanoTime() - t) / 1e6;
             t = System.nanoTime();
-            c.publishWith().topic("bench/rt/retained").qos(MqttQos.AT_LEAST_ONCE).retain(true)
-                    .payload(new byte[request.length]).send();
+            c.publishWith()
+                    .topic("bench/rt/retained")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .retain(true)
+                    .payload(new byte[request.length])
+                    .send();
             incoming.receive(10, TimeUnit.SECONDS).orElseThrow();
             final double retainedMs = (System.nanoTime() - t) / 1e6;
             t = System.nanoTime();
@@ -256,10 +305,20 @@ public final class Benchmark {
         final Stats s = Stats.of(config);
         final int bytes = configRequest(kib, 0).length;
         final String size = (bytes < 1024 ? bytes + " B" : Math.round(bytes / 1024.0) + " KiB") + " request, " + mode;
-        table.add("2 config request → result + config/updated", size, "ms", s, n + " in sequence; "
-                + (kib == ROUND_TRIP_KIB[0] ? verdict(s.median() <= 3 && s.p99() <= 15, "p50 ≤ 3, p99 ≤ 15")
-                : "growth with the config's size"));
-        table.add("2 plain retained QoS1 publish round trip", size, "ms", Stats.of(retained),
+        table.add(
+                "2 config request → result + config/updated",
+                size,
+                "ms",
+                s,
+                n + " in sequence; "
+                        + (kib == ROUND_TRIP_KIB[0]
+                                ? verdict(s.median() <= 3 && s.p99() <= 15, "p50 ≤ 3, p99 ≤ 15")
+                                : "growth with the config's size"));
+        table.add(
+                "2 plain retained QoS1 publish round trip",
+                size,
+                "ms",
+                Stats.of(retained),
                 "same broker, same payload size");
         table.add("2 one synced disk write (FileChannel.force)", size, "ms", Stats.of(fsync), "same disk, same size");
     }
@@ -269,7 +328,10 @@ public final class Benchmark {
         final StringBuilder json = new StringBuilder("{\"config\":{\"i\":").append(i);
         final String value = "v".repeat(44);
         for (int k = 0; json.length() < kib * 1024; k++) { // no String.format: it showed in the profile
-            json.append(",\"key-").append(Integer.toString(100_000 + k), 1, 6).append("\":\"").append(value)
+            json.append(",\"key-")
+                    .append(Integer.toString(100_000 + k), 1, 6)
+                    .append("\":\"")
+                    .append(value)
                     .append('"');
         }
         return json.append("}}").toString().getBytes(StandardCharsets.UTF_8);
@@ -306,16 +368,32 @@ public final class Benchmark {
             databaseBytes = configDatabaseBytes(broker.home);
         }
         final double ceiling = (ceilingBefore + h2Ceiling()) / 2;
-        table.add("3 H2 one commit + one sync per update", "1 writer, " + mode, "updates/s", ceiling,
+        table.add(
+                "3 H2 one commit + one sync per update",
+                "1 writer, " + mode,
+                "updates/s",
+                ceiling,
                 "ceiling: version + audit line per commit, before+after");
-        table.add("3 config database file after the run", updates + " commits, " + mode, "MB", databaseBytes / 1e6,
+        table.add(
+                "3 config database file after the run",
+                updates + " commits, " + mode,
+                "MB",
+                databaseBytes / 1e6,
                 "H2 file (with its journal), before the broker stops");
         for (int k = 0; k < sizes.length; k++) {
             final double ratio = rates[k] / ceiling;
-            table.add("3 accepted durable config updates", sizes[k] + " requesters, " + mode, "updates/s", rates[k],
-                    String.format(Locale.ROOT, "%.3f× ceiling; %.1f per commit; JVM CPU %.2f cores%s", ratio,
-                            perCommit[k], cores[k], sizes[k] >= 16
-                            ? " " + verdict(ratio >= 2, "≥ 2×") : ""));
+            table.add(
+                    "3 accepted durable config updates",
+                    sizes[k] + " requesters, " + mode,
+                    "updates/s",
+                    rates[k],
+                    String.format(
+                            Locale.ROOT,
+                            "%.3f× ceiling; %.1f per commit; JVM CPU %.2f cores%s",
+                            ratio,
+                            perCommit[k],
+                            cores[k],
+                            sizes[k] >= 16 ? " " + verdict(ratio >= 2, "≥ 2×") : ""));
         }
     }
 
@@ -323,8 +401,9 @@ public final class Benchmark {
     private static long configDatabaseBytes(final Path brokerHome) throws Exception {
         try (var files = Files.walk(brokerHome)) {
             long bytes = 0;
-            for (final Path p : files.filter(p -> p.toString().endsWith(".mv.db")
-                    || p.toString().endsWith(".journal")).toList()) {
+            for (final Path p : files.filter(
+                            p -> p.toString().endsWith(".mv.db") || p.toString().endsWith(".journal"))
+                    .toList()) {
                 bytes += Files.size(p);
             }
             return bytes;
@@ -340,16 +419,16 @@ public final class Benchmark {
         final Path file = Files.createTempDirectory(work, "h2").resolve("ceiling");
         H2ConfigStore.open(file, 1_000_000).close(); // the schema
         try (Connection c = new org.h2.Driver().connect(H2ConfigStore.url(file), new Properties());
-             PreparedStatement history = c.prepareStatement("INSERT INTO cm_history (service, version, change_kind, "
-                     + "config, checksum, updated_at, updated_by, request_id, origin) VALUES (?, ?, 'SET', ?, ?, ?, "
-                     + "'bench', ?, 'MQTT')");
-             PreparedStatement current = c.prepareStatement("MERGE INTO cm_current (service, version, change_kind, "
-                     + "config, checksum, updated_at, updated_by, request_id, origin) KEY (service) VALUES (?, ?, "
-                     + "'SET', ?, ?, ?, 'bench', ?, 'MQTT')");
-             PreparedStatement audit = c.prepareStatement("INSERT INTO cm_audit (at, service, action, origin, "
-                     + "requester, request_id, outcome, version) "
-                     + "VALUES (?, ?, 'set', 'MQTT', 'bench', ?, 'accepted', ?)");
-             Statement sync = c.createStatement()) {
+                PreparedStatement history = c.prepareStatement("INSERT INTO cm_history (service, version, change_kind, "
+                        + "config, checksum, updated_at, updated_by, request_id, origin) VALUES (?, ?, 'SET', ?, ?, ?, "
+                        + "'bench', ?, 'MQTT')");
+                PreparedStatement current = c.prepareStatement("MERGE INTO cm_current (service, version, change_kind, "
+                        + "config, checksum, updated_at, updated_by, request_id, origin) KEY (service) VALUES (?, ?, "
+                        + "'SET', ?, ?, ?, 'bench', ?, 'MQTT')");
+                PreparedStatement audit = c.prepareStatement("INSERT INTO cm_audit (at, service, action, origin, "
+                        + "requester, request_id, outcome, version) "
+                        + "VALUES (?, ?, 'set', 'MQTT', 'bench', ?, 'accepted', ?)");
+                Statement sync = c.createStatement()) {
             c.setAutoCommit(false);
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
             long n = 0;
@@ -395,20 +474,28 @@ public final class Benchmark {
             final Mqtt5AsyncClient c = client(port, service).toAsync();
             clients.add(c);
             final AtomicInteger i = new AtomicInteger();
-            final Runnable next = () -> c.publishWith().topic("config/set/" + service).qos(MqttQos.AT_LEAST_ONCE)
+            final Runnable next = () -> c.publishWith()
+                    .topic("config/set/" + service)
+                    .qos(MqttQos.AT_LEAST_ONCE)
                     .responseTopic("bench/tp/" + service)
                     .payload(("{\"config\":{\"i\":" + i.incrementAndGet() + "}}").getBytes(StandardCharsets.UTF_8))
                     .send();
-            c.subscribeWith().topicFilter("bench/tp/" + service).qos(MqttQos.AT_LEAST_ONCE).callback(answer -> {
-                if (System.nanoTime() >= end.get()) {
-                    finished.countDown();
-                    return;
-                }
-                if (new String(answer.getPayloadAsBytes(), StandardCharsets.UTF_8).contains("config.accepted")) {
-                    accepted.incrementAndGet();
-                }
-                next.run();
-            }).send().get(10, TimeUnit.SECONDS);
+            c.subscribeWith()
+                    .topicFilter("bench/tp/" + service)
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .callback(answer -> {
+                        if (System.nanoTime() >= end.get()) {
+                            finished.countDown();
+                            return;
+                        }
+                        if (new String(answer.getPayloadAsBytes(), StandardCharsets.UTF_8)
+                                .contains("config.accepted")) {
+                            accepted.incrementAndGet();
+                        }
+                        next.run();
+                    })
+                    .send()
+                    .get(10, TimeUnit.SECONDS);
             first.add(next);
         }
         end.set(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis));
@@ -433,7 +520,7 @@ public final class Benchmark {
         try (ClientFleet fleet = ClientFleet.start()) {
             // One unmeasured pair of brokers, as figure 1 has an unmeasured round: the figure's first brokers
             // otherwise run the connect paths cold (a first round at 1,000 clients came out at 0.15).
-            for (final boolean with : new boolean[]{false, true}) {
+            for (final boolean with : new boolean[] {false, true}) {
                 try (BenchBroker broker = BenchBroker.start(work, with ? EXTENSION : null)) {
                     for (int k = 0; k < 3; k++) {
                         fleet.connect(broker.port, 1_000, "warm-up-" + k + "-");
@@ -441,7 +528,7 @@ public final class Benchmark {
                     }
                 }
             }
-            for (final int n : new int[]{1_000, 5_000, 10_000}) {
+            for (final int n : new int[] {1_000, 5_000, 10_000}) {
                 final List<Double> rate = new ArrayList<>();
                 final List<Double> rateBare = new ArrayList<>();
                 final List<Double> healthMs = new ArrayList<>();
@@ -452,8 +539,8 @@ public final class Benchmark {
                 final List<Double> ratios = new ArrayList<>();
                 for (int round = 0; round < ROUNDS_AT_SCALE; round++) {
                     final double[] pair = new double[2];
-                    for (final boolean with : round % 2 == 0 ? new boolean[]{false, true}
-                            : new boolean[]{true, false}) {
+                    for (final boolean with :
+                            round % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
                         try (BenchBroker broker = BenchBroker.start(work, with ? EXTENSION : null)) {
                             // a fresh broker's first connects run interpreted code: warm both sides alike
                             fleet.connect(broker.port, 1_000, "warm-up-");
@@ -489,16 +576,33 @@ public final class Benchmark {
                 table.add("4 connect rate, bare broker", size, "conn/s", Stats.of(toArray(rateBare)), rounds);
                 table.add("4 connect rate, with extension", size, "conn/s", Stats.of(toArray(rate)), rounds);
                 final Stats ratio = Stats.of(toArray(ratios));
-                table.add("4 connect-rate ratio with/without", size, "ratio", ratio,
+                table.add(
+                        "4 connect-rate ratio with/without",
+                        size,
+                        "ratio",
+                        ratio,
                         verdict(ratio.median() >= 0.90, "≥ 0.90") + " (median of the rounds' ratios)");
-                table.add("4 time until every retained health is present", size, "ms", Stats.of(toArray(healthMs)),
+                table.add(
+                        "4 time until every retained health is present",
+                        size,
+                        "ms",
+                        Stats.of(toArray(healthMs)),
                         "from first CONNECT");
                 final double perClient = (median(heap) - median(heapBare)) / n;
                 // judged at 10,000 clients: at 1,000 the whole difference (~1 MB) is within the heap's own noise
-                table.add("4 extra heap per tracked client", size, "bytes", perClient, "broker JVM heap after GC, with "
-                        + "minus without" + (n == 10_000 ? "; " + verdict(perClient <= 1024, "≤ 1 KiB") : ""));
+                table.add(
+                        "4 extra heap per tracked client",
+                        size,
+                        "bytes",
+                        perClient,
+                        "broker JVM heap after GC, with " + "minus without"
+                                + (n == 10_000 ? "; " + verdict(perClient <= 1024, "≤ 1 KiB") : ""));
                 final double keepaliveCpu = (median(cpu) - median(cpuBare)) * 100;
-                table.add("4 extra CPU with clients idle (keepalive)", size, "% core", keepaliveCpu,
+                table.add(
+                        "4 extra CPU with clients idle (keepalive)",
+                        size,
+                        "% core",
+                        keepaliveCpu,
                         "broker JVM's threads, 10 s window, 10 s interval"
                                 + (n == 10_000 ? "; " + verdict(keepaliveCpu <= 5, "≤ 5 %") : ""));
             }
@@ -512,11 +616,13 @@ public final class Benchmark {
 
     private static int retainedHealth() throws Exception {
         final AtomicInteger n = new AtomicInteger();
-        Services.retainedMessageStore().iterateAllRetainedMessages((context, message) -> {
-            if (message.getTopic().startsWith("system/health/bench-c-")) {
-                n.incrementAndGet();
-            }
-        }).get(60, TimeUnit.SECONDS);
+        Services.retainedMessageStore()
+                .iterateAllRetainedMessages((context, message) -> {
+                    if (message.getTopic().startsWith("system/health/bench-c-")) {
+                        n.incrementAndGet();
+                    }
+                })
+                .get(60, TimeUnit.SECONDS);
         return n.get();
     }
 
@@ -554,7 +660,7 @@ public final class Benchmark {
     // ---- 5. start-up with stored configs -------------------------------------------------------------------------
 
     private void startUp() throws Exception {
-        for (final int n : new int[]{0, 10_000}) {
+        for (final int n : new int[] {0, 10_000}) {
             final Path home = Files.createDirectories(work.resolve("startup-" + n));
             final Path database = home.resolve("db/config-manager");
             try (H2ConfigStore store = H2ConfigStore.open(database, 1_000_000)) {
@@ -562,27 +668,43 @@ public final class Benchmark {
                     final List<ConfigVersion> batch = new ArrayList<>();
                     for (int i = from; i < Math.min(n, from + 1_000); i++) {
                         final String config = "{\"i\":" + i + ",\"name\":\"service number " + i + "\"}";
-                        batch.add(new ConfigVersion("svc-" + i, 1, ConfigVersion.Change.SET, config,
-                                CanonicalJson.sha256Hex(config), Instant.now(), "seed", null,
+                        batch.add(new ConfigVersion(
+                                "svc-" + i,
+                                1,
+                                ConfigVersion.Change.SET,
+                                config,
+                                CanonicalJson.sha256Hex(config),
+                                Instant.now(),
+                                "seed",
+                                null,
                                 RequestOrigin.MQTT));
                     }
                     store.commit(batch, List.of());
                 }
             }
             final Path extension = Files.createDirectories(home.resolve("extension/conf"));
-            Files.writeString(extension.resolve("config.xml"), "<config-manager><database><path>" + database
-                    + "</path></database><console><enabled>false</enabled></console></config-manager>");
+            Files.writeString(
+                    extension.resolve("config.xml"),
+                    "<config-manager><database><path>" + database
+                            + "</path></database><console><enabled>false</enabled></console></config-manager>");
             try (BenchBroker broker = BenchBroker.start(work, extension.getParent())) {
                 final AtomicInteger present = new AtomicInteger();
-                Services.retainedMessageStore().iterateAllRetainedMessages((c, m) -> {
-                    if (m.getTopic().startsWith("config/updated/svc-")) {
-                        present.incrementAndGet();
-                    }
-                }).get(60, TimeUnit.SECONDS);
-                table.add("5 start until retained config/updated = database", n + " configs", "ms",
-                        broker.startMillis, (present.get() == n ? "all " + n + " present at start; " : "ONLY "
-                                + present.get() + " present; ") + (n == 10_000 ? verdict(broker.startMillis <= 3000,
-                                "≤ 3 s") : "baseline"));
+                Services.retainedMessageStore()
+                        .iterateAllRetainedMessages((c, m) -> {
+                            if (m.getTopic().startsWith("config/updated/svc-")) {
+                                present.incrementAndGet();
+                            }
+                        })
+                        .get(60, TimeUnit.SECONDS);
+                table.add(
+                        "5 start until retained config/updated = database",
+                        n + " configs",
+                        "ms",
+                        broker.startMillis,
+                        (present.get() == n
+                                        ? "all " + n + " present at start; "
+                                        : "ONLY " + present.get() + " present; ")
+                                + (n == 10_000 ? verdict(broker.startMillis <= 3000, "≤ 3 s") : "baseline"));
             }
         }
     }
@@ -590,7 +712,10 @@ public final class Benchmark {
     // ---- helpers -------------------------------------------------------------------------------------------------
 
     private static Mqtt5BlockingClient client(final int port, final String id) {
-        final Mqtt5BlockingClient c = Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(port)
+        final Mqtt5BlockingClient c = Mqtt5Client.builder()
+                .identifier(id)
+                .serverHost("127.0.0.1")
+                .serverPort(port)
                 .buildBlocking();
         c.connect();
         return c;

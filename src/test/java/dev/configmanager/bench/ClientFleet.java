@@ -41,8 +41,11 @@ public final class ClientFleet implements AutoCloseable {
     /** Starts the child JVM with this JVM's class path. */
     static ClientFleet start() throws IOException {
         final ProcessBuilder pb = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
-                "-cp", System.getProperty("java.class.path"), ClientFleet.class.getName()));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ClientFleet.class.getName()));
         pb.redirectError(ProcessBuilder.Redirect.DISCARD);
         return new ClientFleet(pb.start());
     }
@@ -94,7 +97,8 @@ public final class ClientFleet implements AutoCloseable {
                 } else if (words[0].equals("disconnect")) {
                     final List<CompletableFuture<?>> gone = new ArrayList<>();
                     clients.forEach(c -> gone.add(c.disconnect()));
-                    CompletableFuture.allOf(gone.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+                    CompletableFuture.allOf(gone.toArray(CompletableFuture[]::new))
+                            .get(120, TimeUnit.SECONDS);
                     clients.clear();
                     System.out.println("disconnected");
                 }
@@ -106,14 +110,17 @@ public final class ClientFleet implements AutoCloseable {
     }
 
     /** At most {@value IN_FLIGHT} CONNECTs in flight, as a fleet of devices reconnecting after an outage would be. */
-    private static void connectAll(final List<Mqtt5AsyncClient> clients, final int port, final int n,
-                                   final String prefix) throws Exception {
+    private static void connectAll(
+            final List<Mqtt5AsyncClient> clients, final int port, final int n, final String prefix) throws Exception {
         final Semaphore inFlight = new Semaphore(IN_FLIGHT);
         final List<CompletableFuture<?>> all = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             inFlight.acquire();
-            final Mqtt5AsyncClient c = Mqtt5Client.builder().identifier(prefix + i)
-                    .serverHost("127.0.0.1").serverPort(port).buildAsync();
+            final Mqtt5AsyncClient c = Mqtt5Client.builder()
+                    .identifier(prefix + i)
+                    .serverHost("127.0.0.1")
+                    .serverPort(port)
+                    .buildAsync();
             clients.add(c);
             all.add(c.connect().whenComplete((ack, error) -> inFlight.release()));
         }

@@ -6,9 +6,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.Tag;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
@@ -64,8 +64,8 @@ class SettingsReaderTest {
     @Test
     void accessRulesThatCannotBeReadExactlyAsWrittenDenyEverything() throws Exception {
         for (final String rule : List.of(
-                "<rule><client-id></client-id><write>*</write></rule>",          // empty: would match every client
-                "<rule client-id=\"admin\"><write>*</write></rule>",             // attributes are not read
+                "<rule><client-id></client-id><write>*</write></rule>", // empty: would match every client
+                "<rule client-id=\"admin\"><write>*</write></rule>", // attributes are not read
                 "<rule><username>a</username><username>b</username><read>*</read></rule>",
                 "<rule><client-id>x</client-id><client-id>y</client-id><read>*</read></rule>")) {
             final ExtensionSettings s = SettingsReader.read(write("<config-manager><access><default>allow</default>"
@@ -95,8 +95,10 @@ class SettingsReaderTest {
         final ExtensionSettings s = SettingsReader.read(write("""
                 <config-manager><limits><max-dpeth>4</max-dpeth></limits><colour>blue</colour></config-manager>"""));
         assertEquals(ExtensionSettings.DEFAULT_MAX_DEPTH, s.maxDepth());
-        assertTrue(logged(Level.WARN, "unknown element <limits/max-dpeth>")
-                && logged(Level.WARN, "did you mean <limits/max-depth>?"), events.toString());
+        assertTrue(
+                logged(Level.WARN, "unknown element <limits/max-dpeth>")
+                        && logged(Level.WARN, "did you mean <limits/max-depth>?"),
+                events.toString());
         assertTrue(logged(Level.WARN, "unknown element <colour>"), events.toString());
         assertTrue(s.access().defaultAllow(), "an unknown element outside <access> changes no security setting");
     }
@@ -104,11 +106,11 @@ class SettingsReaderTest {
     @Test
     void clientIdBoundIsReadAndBounded() throws Exception {
         assertEquals(64, SettingsReader.read(write("""
-                <config-manager><health><max-client-id-length>64</max-client-id-length></health></config-manager>"""))
-                .health().maxClientIdLength());
-        assertEquals(HealthSettings.DEFAULT_MAX_CLIENT_ID_LENGTH, SettingsReader.read(write("""
-                <config-manager><health><max-client-id-length>0</max-client-id-length></health></config-manager>"""))
-                .health().maxClientIdLength());
+                <config-manager><health><max-client-id-length>64</max-client-id-length></health></config-manager>""")).health().maxClientIdLength());
+        assertEquals(
+                HealthSettings.DEFAULT_MAX_CLIENT_ID_LENGTH,
+                SettingsReader.read(write("""
+                <config-manager><health><max-client-id-length>0</max-client-id-length></health></config-manager>""")).health().maxClientIdLength());
     }
 
     @Test
@@ -146,8 +148,11 @@ class SettingsReaderTest {
 
     @Test
     void theShippedConfigurationIsTheDefaults() {
-        assertEquals(ExtensionSettings.defaults(), SettingsReader.read(Path.of("src/hivemq-extension/conf/config.xml")));
-        assertEquals(List.of(), events.list.stream().map(ILoggingEvent::getFormattedMessage).toList(),
+        assertEquals(
+                ExtensionSettings.defaults(), SettingsReader.read(Path.of("src/hivemq-extension/conf/config.xml")));
+        assertEquals(
+                List.of(),
+                events.list.stream().map(ILoggingEvent::getFormattedMessage).toList(),
                 "every element of the shipped file is known");
     }
 
@@ -169,7 +174,8 @@ class SettingsReaderTest {
     }
 
     private boolean logged(final Level level, final String text) {
-        return events.list.stream().anyMatch(e -> e.getLevel() == level && e.getFormattedMessage().contains(text));
+        return events.list.stream()
+                .anyMatch(e -> e.getLevel() == level && e.getFormattedMessage().contains(text));
     }
 
     private Path write(final String xml) throws Exception {

@@ -19,9 +19,13 @@ class TopicLayoutTest {
     @Test
     void requestTopicsNameTheirActionAndService() {
         assertEquals(Optional.of(new RequestTopic(Action.SET, "router")), topics.parseRequest("config/set/router"));
-        assertEquals(Optional.of(new RequestTopic(Action.UNKNOWN, "router")),
-                topics.parseRequest("config/frobnicate/router"), "an unknown action is still a request, refused");
-        assertEquals(Optional.of(new RequestTopic(Action.SET, "a/b")), topics.parseRequest("config/set/a/b"),
+        assertEquals(
+                Optional.of(new RequestTopic(Action.UNKNOWN, "router")),
+                topics.parseRequest("config/frobnicate/router"),
+                "an unknown action is still a request, refused");
+        assertEquals(
+                Optional.of(new RequestTopic(Action.SET, "a/b")),
+                topics.parseRequest("config/set/a/b"),
                 "extra levels stay in the service, where the service-name check refuses them");
     }
 
@@ -45,7 +49,9 @@ class TopicLayoutTest {
 
     @Test
     void prefixesThatOverlapAreAConflict() {
-        assertTrue(new TopicLayout("config", "config/set", "config/result").conflict().isPresent());
+        assertTrue(new TopicLayout("config", "config/set", "config/result")
+                .conflict()
+                .isPresent());
         assertTrue(topics.conflict().isEmpty());
     }
 }

@@ -49,7 +49,8 @@ class ConsoleBrowserTest {
     static final String TOKEN = "browser-token-61f0c2";
 
     @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.withSettings("""
+    static final BrokerExtension broker =
+            BrokerExtension.withSettings("""
             <console><port>%d</port>
               <token><name>ops</name><role>write</role><sha256>%s</sha256></token>
             </console>""".formatted(PORT, ConsoleApiTest.sha256(TOKEN)));
@@ -59,22 +60,38 @@ class ConsoleBrowserTest {
 
     @BeforeAll
     static void open() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        Assumptions.assumeTrue(
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "Chromium and chromedriver are not installed (.ci/run installs Debian's chromium and chromium-driver)");
         try (Requester seed = new Requester(broker.port(), "seed")) {
-            assertTrue(seed.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 30}}").accepted());
+            assertTrue(seed.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 30}}")
+                    .accepted());
         }
-        routerService = Mqtt5Client.builder().identifier("router").serverHost("127.0.0.1").serverPort(broker.port())
+        routerService = Mqtt5Client.builder()
+                .identifier("router")
+                .serverHost("127.0.0.1")
+                .serverPort(broker.port())
                 .buildBlocking();
         routerService.connect();
         final ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=1400,1000",
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1400,1000",
                 "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
-        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .build(), options);
+        browser = new ChromeDriver(
+                new ChromeDriverService.Builder()
+                        .usingDriverExecutable(CHROMEDRIVER.toFile())
+                        .build(),
+                options);
         Files.createDirectories(SCREENSHOTS);
     }
 
@@ -94,11 +111,13 @@ class ConsoleBrowserTest {
         screenshot("01-sign-in");
         browser.findElement(By.id("token")).sendKeys(TOKEN);
         click(By.id("signin-button"));
-        until(() -> !browser.findElements(By.cssSelector("#service-list li[data-service='router']")).isEmpty());
+        until(() -> !browser.findElements(By.cssSelector("#service-list li[data-service='router']"))
+                .isEmpty());
         click(By.cssSelector("#service-list li[data-service='router']"));
         until(() -> browser.findElement(By.id("editor")).getAttribute("value").contains("30"));
         until(() -> browser.findElement(By.cssSelector("#service-list li[data-service='router'] .dot"))
-                .getAttribute("class").contains("online"));
+                .getAttribute("class")
+                .contains("online"));
         screenshot("02-services");
 
         edit("{\"router_stream_min_chars\": 5000}");
@@ -111,20 +130,30 @@ class ConsoleBrowserTest {
                 && browser.findElement(By.id("save")).isEnabled());
         click(By.id("save"));
         until(() -> browser.findElement(By.id("service-version")).getText().equals("2"));
-        assertEquals(40, RetainedReader.receiveJson(broker.port(), "config/updated/router").get("config")
-                .get("router_stream_min_chars").asInt());
+        assertEquals(
+                40,
+                RetainedReader.receiveJson(broker.port(), "config/updated/router")
+                        .get("config")
+                        .get("router_stream_min_chars")
+                        .asInt());
 
         click(By.cssSelector("#history tr[data-version='2'] button.diff"));
         until(() -> browser.findElement(By.id("diff-rows")).getText().contains("/router_stream_min_chars"));
         final String diff = browser.findElement(By.id("diff-rows")).getText();
         assertTrue(diff.contains("30") && diff.contains("40"), diff);
-        assertEquals(2, browser.findElements(By.cssSelector("#history tbody tr")).size(), "one row per version");
+        assertEquals(
+                2, browser.findElements(By.cssSelector("#history tbody tr")).size(), "one row per version");
         screenshot("04-history-and-diff");
 
         click(By.cssSelector("#history tr[data-version='1'] button.roll-back"));
         until(() -> browser.findElement(By.id("service-version")).getText().equals("3"));
-        assertEquals(30, RetainedReader.receiveJson(broker.port(), "config/updated/router").get("config")
-                .get("router_stream_min_chars").asInt(), "one-click rollback published version 1's content");
+        assertEquals(
+                30,
+                RetainedReader.receiveJson(broker.port(), "config/updated/router")
+                        .get("config")
+                        .get("router_stream_min_chars")
+                        .asInt(),
+                "one-click rollback published version 1's content");
 
         click(By.cssSelector("#tabs button[data-view='clients']"));
         until(() -> rowText("router").contains("online"));
@@ -152,13 +181,17 @@ class ConsoleBrowserTest {
 
     private static void edit(final String text) {
         final WebElement editor = browser.findElement(By.id("editor"));
-        ((JavascriptExecutor) browser).executeScript(
-                "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", editor, text);
+        ((JavascriptExecutor) browser)
+                .executeScript(
+                        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));",
+                        editor,
+                        text);
     }
 
     private static void until(final java.util.function.BooleanSupplier condition) {
         // The page re-renders its lists every 2 s: an element found a moment ago may have been replaced.
-        new WebDriverWait(browser, Duration.ofSeconds(15)).ignoring(StaleElementReferenceException.class)
+        new WebDriverWait(browser, Duration.ofSeconds(15))
+                .ignoring(StaleElementReferenceException.class)
                 .until(driver -> condition.getAsBoolean());
     }
 

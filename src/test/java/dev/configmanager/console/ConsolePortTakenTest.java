@@ -25,8 +25,8 @@ class ConsolePortTakenTest {
     static final ServerSocket squatter = occupy();
 
     @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.withSettings(
-            "<console><port>" + squatter.getLocalPort() + "</port></console>");
+    static final BrokerExtension broker =
+            BrokerExtension.withSettings("<console><port>" + squatter.getLocalPort() + "</port></console>");
 
     @AfterAll
     static void release() throws IOException {

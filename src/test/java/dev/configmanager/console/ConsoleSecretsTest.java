@@ -38,7 +38,8 @@ class ConsoleSecretsTest {
     static final String ADMIN = "admin-token-8e02";
 
     @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.withSettings("""
+    static final BrokerExtension broker =
+            BrokerExtension.withSettings("""
             <console><port>%d</port>
               <token><name>ops</name><role>write</role><sha256>%s</sha256></token>
               <token><name>root</name><role>admin</role><sha256>%s</sha256></token>
@@ -82,35 +83,52 @@ class ConsoleSecretsTest {
                  "tokens": ["%s", "%s"], "pair": ["visible-name", "%s"],
                  "login": {"user": "visible-user", "password": "%s"},
                  "extra": {"one": "%s"}, "by_pattern": {"plain": "visible", "secret_x": "%s"},
-                 "choice": "%s", "nested": {"deep": {"k": "S3CRET-%s-deep"}}, "level": %d}"""
-                .formatted(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], tag, level);
+                 "choice": "%s", "nested": {"deep": {"k": "S3CRET-%s-deep"}}, "level": %d}""".formatted(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], tag, level);
     }
 
     @BeforeAll
     static void writeVersions() throws Exception {
         SECRETS.add("S3CRET-v1-deep");
         SECRETS.add("S3CRET-v5-deep");
-        assertEquals(200, send("PUT", "/api/schemas/vault-worker", ADMIN, SCHEMA).statusCode());
-        assertEquals(200, send("PUT", "/api/services/vault-worker", WRITE, config("v1", 1)).statusCode());
-        assertEquals(200, send("PATCH", "/api/services/vault-worker", WRITE, "{\"level\": 2}").statusCode());
-        assertEquals(200, send("DELETE", "/api/services/vault-worker", WRITE, null).statusCode());
-        assertEquals(200, send("POST", "/api/services/vault-worker/rollback", WRITE, "{\"to_version\": 1}")
-                .statusCode());
-        assertEquals(200, send("PUT", "/api/services/vault-worker", WRITE, config("v5", 3)).statusCode());
+        assertEquals(
+                200, send("PUT", "/api/schemas/vault-worker", ADMIN, SCHEMA).statusCode());
+        assertEquals(
+                200,
+                send("PUT", "/api/services/vault-worker", WRITE, config("v1", 1))
+                        .statusCode());
+        assertEquals(
+                200,
+                send("PATCH", "/api/services/vault-worker", WRITE, "{\"level\": 2}")
+                        .statusCode());
+        assertEquals(
+                200, send("DELETE", "/api/services/vault-worker", WRITE, null).statusCode());
+        assertEquals(
+                200,
+                send("POST", "/api/services/vault-worker/rollback", WRITE, "{\"to_version\": 1}")
+                        .statusCode());
+        assertEquals(
+                200,
+                send("PUT", "/api/services/vault-worker", WRITE, config("v5", 3))
+                        .statusCode());
     }
 
     @Test
     void noConsoleResponseShowsASecret() throws Exception {
         final List<HttpResponse<String>> responses = new ArrayList<>();
-        for (final String path : List.of("/api/services", "/api/services/vault-worker",
-                "/api/services/vault-worker/history", "/api/audit", "/api/audit?service=vault-worker",
-                "/api/status", "/api/clients", "/api/schemas/vault-worker")) {
+        for (final String path : List.of(
+                "/api/services",
+                "/api/services/vault-worker",
+                "/api/services/vault-worker/history",
+                "/api/audit",
+                "/api/audit?service=vault-worker",
+                "/api/status",
+                "/api/clients",
+                "/api/schemas/vault-worker")) {
             responses.add(send("GET", path, WRITE, null));
         }
         for (int from = 1; from <= 5; from++) {
             for (int to = 1; to <= 5; to++) {
-                final var diff = send("GET", "/api/services/vault-worker/diff?from=" + from + "&to=" + to, WRITE,
-                        null);
+                final var diff = send("GET", "/api/services/vault-worker/diff?from=" + from + "&to=" + to, WRITE, null);
                 assertEquals(200, diff.statusCode(), diff.body());
                 responses.add(diff);
             }
@@ -125,7 +143,8 @@ class ConsoleSecretsTest {
         }
         final String deletedThenRestored = send("GET", "/api/services/vault-worker/diff?from=3&to=4", WRITE, null)
                 .body();
-        assertTrue(deletedThenRestored.contains("visible-user") && deletedThenRestored.contains("********"),
+        assertTrue(
+                deletedThenRestored.contains("visible-user") && deletedThenRestored.contains("********"),
                 "a diff against a deletion shows the config, masked: " + deletedThenRestored);
     }
 
@@ -139,41 +158,51 @@ class ConsoleSecretsTest {
                 assertFalse(bytes.contains(secret), file.getFileName() + " holds " + secret + " in clear");
             }
         }
-        assertTrue(new String(Files.readAllBytes(database), StandardCharsets.ISO_8859_1).contains("visible-user")
-                || new String(Files.readAllBytes(journal), StandardCharsets.ISO_8859_1).contains("visible-user"),
+        assertTrue(
+                new String(Files.readAllBytes(database), StandardCharsets.ISO_8859_1).contains("visible-user")
+                        || new String(Files.readAllBytes(journal), StandardCharsets.ISO_8859_1)
+                                .contains("visible-user"),
                 "ordinary values are readable at rest");
     }
 
     @Test
     void servicesGetEverySecretInClearAndAMaskedConfigSavedBackKeepsThem() throws Exception {
         final HttpResponse<String> get = send("GET", "/api/services/vault-worker", WRITE, null);
-        final JsonNode masked = dev.configmanager.support.Requester.parse(get.body().getBytes(StandardCharsets.UTF_8))
+        final JsonNode masked = dev.configmanager.support.Requester.parse(
+                        get.body().getBytes(StandardCharsets.UTF_8))
                 .get("config");
         assertEquals("********", masked.get("upstreams").get(1).get("token").asText());
-        assertEquals("https://b.example", masked.get("upstreams").get(1).get("url").asText());
+        assertEquals(
+                "https://b.example", masked.get("upstreams").get(1).get("url").asText());
         // saved back as shown, with one ordinary change: every secret is kept, none becomes the mask
         ((com.fasterxml.jackson.databind.node.ObjectNode) masked).put("level", 4);
-        assertEquals(200, send("PUT", "/api/services/vault-worker", WRITE, masked.toString()).statusCode());
+        assertEquals(
+                200,
+                send("PUT", "/api/services/vault-worker", WRITE, masked.toString())
+                        .statusCode());
         final JsonNode delivered = RetainedReader.receiveJson(broker.port(), "config/updated/vault-worker")
                 .get("config");
         assertEquals(4, delivered.get("level").asInt());
         assertEquals("S3CRET-v5-0", delivered.get("api_key").asText());
-        assertEquals("S3CRET-v5-2", delivered.get("upstreams").get(1).get("token").asText());
+        assertEquals(
+                "S3CRET-v5-2", delivered.get("upstreams").get(1).get("token").asText());
         assertEquals("S3CRET-v5-4", delivered.get("tokens").get(1).asText());
         assertEquals("S3CRET-v5-5", delivered.get("pair").get(1).asText());
         assertEquals("S3CRET-v5-6", delivered.get("login").get("password").asText());
         assertEquals("S3CRET-v5-7", delivered.get("extra").get("one").asText());
         assertEquals("S3CRET-v5-8", delivered.get("by_pattern").get("secret_x").asText());
         assertEquals("S3CRET-v5-9", delivered.get("choice").asText());
-        assertEquals("S3CRET-v5-deep", delivered.get("nested").get("deep").get("k").asText());
+        assertEquals(
+                "S3CRET-v5-deep", delivered.get("nested").get("deep").get("k").asText());
         assertFalse(delivered.toString().contains("********"), delivered.toString());
     }
 
     static HttpResponse<String> send(final String method, final String path, final String token, final String body)
             throws Exception {
         final HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
                 .header("Authorization", "Bearer " + token);
         if (body != null) {
             b.header("Content-Type", "application/json");

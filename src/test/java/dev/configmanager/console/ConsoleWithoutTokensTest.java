@@ -22,20 +22,23 @@ class ConsoleWithoutTokensTest {
     static final int PORT = TestBroker.freePort();
 
     @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.withSettings(
-            "<console><port>" + PORT + "</port></console>");
+    static final BrokerExtension broker = BrokerExtension.withSettings("<console><port>" + PORT + "</port></console>");
 
     @Test
     void writesAreRefusedWithInstructionsAndReadsWork() throws Exception {
         final HttpClient http = HttpClient.newHttpClient();
-        final HttpResponse<String> write = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + PORT + "/api/services/router"))
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> write = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/api/services/router"))
+                        .header("Content-Type", "application/json")
+                        .PUT(HttpRequest.BodyPublishers.ofString("{}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(403, write.statusCode());
         assertTrue(write.body().contains("<console><token>"), write.body());
-        final HttpResponse<String> read = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + PORT + "/api/services")).build(), HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> read = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/api/services"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, read.statusCode());
         assertEquals("[]", read.body());
     }

@@ -19,11 +19,14 @@ class SecretMaskTest {
     @Test
     void secretsAreMaskedWhereverTheyAreAndNothingElseIs() throws Exception {
         final JsonNode config = Json.parse("{\"db\":{\"host\":\"h\",\"password\":\"p\"},\"tokens\":[\"a\",\"b\"]}");
-        assertEquals(Json.parse("{\"db\":{\"host\":\"h\",\"password\":\"********\"},\"tokens\":[\"a\","
-                + "\"********\"]}"), SecretMask.mask(config, List.of(), SECRETS));
+        assertEquals(
+                Json.parse("{\"db\":{\"host\":\"h\",\"password\":\"********\"},\"tokens\":[\"a\"," + "\"********\"]}"),
+                SecretMask.mask(config, List.of(), SECRETS));
         assertEquals("p", config.get("db").get("password").textValue(), "the stored config is not touched");
-        assertEquals(Json.parse("\"********\""), SecretMask.mask(config.get("db").get("password"),
-                List.of("db", "password"), SECRETS), "a value that is a secret");
+        assertEquals(
+                Json.parse("\"********\""),
+                SecretMask.mask(config.get("db").get("password"), List.of("db", "password"), SECRETS),
+                "a value that is a secret");
         final JsonNode plain = Json.parse("{\"a\":1}");
         assertSame(plain, SecretMask.mask(plain, List.of(), List.of()), "no secrets: no copy");
     }
@@ -47,7 +50,8 @@ class SecretMaskTest {
     void aChangedSecretShowsInTheDiffOnlyAsMasks() throws Exception {
         final JsonNode from = Json.parse("{\"db\":{\"password\":\"old\",\"port\":1}}");
         final JsonNode to = Json.parse("{\"db\":{\"password\":\"new\",\"port\":2},\"added\":true}");
-        assertEquals(Json.parse("[{\"path\":\"/added\",\"op\":\"added\",\"to\":true},"
+        assertEquals(
+                Json.parse("[{\"path\":\"/added\",\"op\":\"added\",\"to\":true},"
                         + "{\"path\":\"/db/password\",\"op\":\"changed\",\"from\":\"********\",\"to\":\"********\"},"
                         + "{\"path\":\"/db/port\",\"op\":\"changed\",\"from\":1,\"to\":2}]"),
                 ConfigDiff.between(from, to, SECRETS, SECRETS));

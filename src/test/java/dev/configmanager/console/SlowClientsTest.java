@@ -31,8 +31,7 @@ class SlowClientsTest {
     private static final int SLOW_CLIENTS = 200;
 
     @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.withSettings(
-            "<console><port>" + PORT + "</port></console>");
+    static final BrokerExtension broker = BrokerExtension.withSettings("<console><port>" + PORT + "</port></console>");
 
     @Test
     void twoHundredSlowClientsLeaveTheConsoleAnswering() throws Exception {
@@ -40,19 +39,25 @@ class SlowClientsTest {
         try {
             for (int i = 0; i < SLOW_CLIENTS; i++) {
                 final Socket s = new Socket("127.0.0.1", PORT);
-                s.getOutputStream().write("GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
-                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream()
+                        .write("GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+                                .getBytes(StandardCharsets.US_ASCII));
                 slow.add(s);
             }
-            final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            final HttpClient http = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
             for (int round = 0; round < 3; round++) {
                 trickle(slow); // each slow client sends one more byte of its never-ending header
                 final long started = System.nanoTime();
-                final HttpResponse<String> status = http.send(HttpRequest.newBuilder(
-                                URI.create("http://127.0.0.1:" + PORT + "/api/status")).timeout(Duration.ofSeconds(5))
-                        .build(), HttpResponse.BodyHandlers.ofString());
+                final HttpResponse<String> status = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/api/status"))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, status.statusCode(), status.body());
-                System.out.printf("SlowClientsTest: /api/status answered in %.1f ms with %d slow clients held open%n",
+                System.out.printf(
+                        "SlowClientsTest: /api/status answered in %.1f ms with %d slow clients held open%n",
                         (System.nanoTime() - started) / 1e6, SLOW_CLIENTS);
                 Thread.sleep(500);
             }

@@ -28,12 +28,15 @@ class ClientHealthTrackerTest {
 
     private final SdkFakes.RecordingPublishService publishes = new SdkFakes.RecordingPublishService();
     private final MetricRegistry metrics = new MetricRegistry();
-    private final HealthPublisher publisher = new HealthPublisher(publishes.service(), SdkFakes::publishBuilder,
-            HealthSettings.defaults(), Clock.systemUTC(), metrics);
-    private final KeepaliveWheel wheel = new KeepaliveWheel(HealthSettings.DEFAULT_KEEPALIVE_INTERVAL, id -> {
-    });
-    private final ClientHealthTracker tracker = new ClientHealthTracker(new TrackedClients(HealthSettings.defaults()),
-            publisher, wheel, new AtomicLong(), metrics.counter("stale"));
+    private final HealthPublisher publisher = new HealthPublisher(
+            publishes.service(), SdkFakes::publishBuilder, HealthSettings.defaults(), Clock.systemUTC(), metrics);
+    private final KeepaliveWheel wheel = new KeepaliveWheel(HealthSettings.DEFAULT_KEEPALIVE_INTERVAL, id -> {});
+    private final ClientHealthTracker tracker = new ClientHealthTracker(
+            new TrackedClients(HealthSettings.defaults()),
+            publisher,
+            wheel,
+            new AtomicLong(),
+            metrics.counter("stale"));
 
     @Test
     void lateDisconnectOfATakenOverConnectionChangesNothing() {
@@ -83,8 +86,8 @@ class ClientHealthTrackerTest {
 
     @Test
     void endOfAConnectionWinsOverItsConnectWhateverOrderTheyArePublishedIn() {
-        publisher.publish("svc", 7, false, "connection_lost", "gone");  // 2·3 + 1: the end of epoch 3
-        publisher.publish("svc", 6, true, "connected", null);           // 2·3: its connect, submitted late
+        publisher.publish("svc", 7, false, "connection_lost", "gone"); // 2·3 + 1: the end of epoch 3
+        publisher.publish("svc", 6, true, "connected", null); // 2·3: its connect, submitted late
         assertEquals(List.of("connection_lost"), events());
     }
 
@@ -98,8 +101,8 @@ class ClientHealthTrackerTest {
     @Test
     void clientsThatCannotBeATopicLevelAreNotTracked() {
         for (final String id : List.of("a/b", "config-manager", "")) {
-            tracker.newConnection().onAuthenticationSuccessful(SdkFakes.connection(id)
-                    .input(AuthenticationSuccessfulInput.class));
+            tracker.newConnection()
+                    .onAuthenticationSuccessful(SdkFakes.connection(id).input(AuthenticationSuccessfulInput.class));
         }
         assertEquals(List.of(), events());
         assertEquals(0, tracker.connectedCount());
@@ -108,7 +111,9 @@ class ClientHealthTrackerTest {
     private List<String> events() {
         return publishes.sent.stream()
                 .map(s -> Requester.parse(s.payload().getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                        .get("data").get("event").asText())
+                        .get("data")
+                        .get("event")
+                        .asText())
                 .toList();
     }
 }

@@ -3,9 +3,8 @@ package dev.configmanager.health;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
-import dev.configmanager.support.Requester;
-import dev.configmanager.support.RetainedReader;
 import dev.configmanager.support.BrokerExtension;
+import dev.configmanager.support.RetainedReader;
 import dev.configmanager.support.TestBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,14 +32,20 @@ class HealthAfterRestartTest {
         final String leftover = "{\"id\":\"0123456789abcdef0123456789abcdef\",\"type\":\"health.status\","
                 + "\"ts\":1729255022.036,\"source\":\"config-manager\",\"data\":{\"message_id\":\"m\",\"ok\":true,"
                 + "\"event\":\"connected\",\"timestamp\":1729255022.036}}";
-        Services.retainedMessageStore().addOrReplace(Builders.retainedPublish().topic("system/health/ghost")
-                .payload(ByteBuffer.wrap(leftover.getBytes(StandardCharsets.UTF_8)))
-                .qos(com.hivemq.extension.sdk.api.packets.general.Qos.AT_LEAST_ONCE).build())
+        Services.retainedMessageStore()
+                .addOrReplace(Builders.retainedPublish()
+                        .topic("system/health/ghost")
+                        .payload(ByteBuffer.wrap(leftover.getBytes(StandardCharsets.UTF_8)))
+                        .qos(com.hivemq.extension.sdk.api.packets.general.Qos.AT_LEAST_ONCE)
+                        .build())
                 .get(10, TimeUnit.SECONDS);
         final String gone = leftover.replace("\"ok\":true", "\"ok\":false").replace("connected", "disconnected");
-        Services.retainedMessageStore().addOrReplace(Builders.retainedPublish().topic("system/health/departed")
-                .payload(ByteBuffer.wrap(gone.getBytes(StandardCharsets.UTF_8)))
-                .qos(com.hivemq.extension.sdk.api.packets.general.Qos.AT_LEAST_ONCE).build())
+        Services.retainedMessageStore()
+                .addOrReplace(Builders.retainedPublish()
+                        .topic("system/health/departed")
+                        .payload(ByteBuffer.wrap(gone.getBytes(StandardCharsets.UTF_8)))
+                        .qos(com.hivemq.extension.sdk.api.packets.general.Qos.AT_LEAST_ONCE)
+                        .build())
                 .get(10, TimeUnit.SECONDS);
 
         broker.restartOnSameHome();

@@ -45,33 +45,62 @@ class HealthForgeryTest {
 
     @Test
     void theReservedIdsWillNeverReplacesTheExtensionsOwnHealth() throws Exception {
-        final String before = RetainedReader.await("system/health/config-manager", h -> true).path("data")
-                .path("message_id").asText();
-        final Mqtt5BlockingClient impostor = Mqtt5Client.builder().identifier("config-manager")
-                .serverHost("127.0.0.1").serverPort(broker.port()).willPublish().topic("system/health/config-manager")
-                .retain(true).qos(MqttQos.AT_LEAST_ONCE)
+        final String before = RetainedReader.await("system/health/config-manager", h -> true)
+                .path("data")
+                .path("message_id")
+                .asText();
+        final Mqtt5BlockingClient impostor = Mqtt5Client.builder()
+                .identifier("config-manager")
+                .serverHost("127.0.0.1")
+                .serverPort(broker.port())
+                .willPublish()
+                .topic("system/health/config-manager")
+                .retain(true)
+                .qos(MqttQos.AT_LEAST_ONCE)
                 .payload(health("config-manager", true, "forged").getBytes(StandardCharsets.UTF_8))
-                .applyWillPublish().buildBlocking();
+                .applyWillPublish()
+                .buildBlocking();
         impostor.connect();
-        final var e = assertThrows(Mqtt5PubAckException.class, () -> impostor.publishWith()
-                .topic("system/health/config-manager").qos(MqttQos.AT_LEAST_ONCE)
-                .payload(health("svc", false, "forged-publish").getBytes(StandardCharsets.UTF_8)).send());
+        final var e = assertThrows(
+                Mqtt5PubAckException.class,
+                () -> impostor.publishWith()
+                        .topic("system/health/config-manager")
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .payload(health("svc", false, "forged-publish").getBytes(StandardCharsets.UTF_8))
+                        .send());
         assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, e.getMqttMessage().getReasonCode());
-        impostor.disconnectWith().reasonCode(Mqtt5DisconnectReasonCode.DISCONNECT_WITH_WILL_MESSAGE).send();
+        impostor.disconnectWith()
+                .reasonCode(Mqtt5DisconnectReasonCode.DISCONNECT_WITH_WILL_MESSAGE)
+                .send();
         Thread.sleep(1_500);
-        assertEquals(before, RetainedReader.await("system/health/config-manager", h -> true).path("data")
-                .path("message_id").asText(), "the extension's own health is still its own");
+        assertEquals(
+                before,
+                RetainedReader.await("system/health/config-manager", h -> true)
+                        .path("data")
+                        .path("message_id")
+                        .asText(),
+                "the extension's own health is still its own");
     }
 
     @Test
     void aDelayedWillOnItsOwnHealthNeverLeavesADeadClientOk() throws Exception {
-        final Mqtt5BlockingClient client = Mqtt5Client.builder().identifier("svc-delayed").serverHost("127.0.0.1")
-                .serverPort(broker.port()).willPublish().topic("system/health/svc-delayed").retain(true)
-                .qos(MqttQos.AT_LEAST_ONCE).payload(health("svc-delayed", true, "will").getBytes(StandardCharsets.UTF_8))
-                .delayInterval(2).applyWillPublish().buildBlocking();
+        final Mqtt5BlockingClient client = Mqtt5Client.builder()
+                .identifier("svc-delayed")
+                .serverHost("127.0.0.1")
+                .serverPort(broker.port())
+                .willPublish()
+                .topic("system/health/svc-delayed")
+                .retain(true)
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .payload(health("svc-delayed", true, "will").getBytes(StandardCharsets.UTF_8))
+                .delayInterval(2)
+                .applyWillPublish()
+                .buildBlocking();
         client.connectWith().sessionExpiryInterval(60).send();
         RetainedReader.await("system/health/svc-delayed", HealthForgeryTest::ok);
-        client.disconnectWith().reasonCode(Mqtt5DisconnectReasonCode.DISCONNECT_WITH_WILL_MESSAGE).send();
+        client.disconnectWith()
+                .reasonCode(Mqtt5DisconnectReasonCode.DISCONNECT_WITH_WILL_MESSAGE)
+                .send();
         RetainedReader.await("system/health/svc-delayed", h -> !ok(h));
         Thread.sleep(3_500); // past the will delay
         final JsonNode after = RetainedReader.await("system/health/svc-delayed", h -> true);
@@ -81,8 +110,8 @@ class HealthForgeryTest {
 
     @Test
     void anMqtt3WillOnItsOwnHealthNeverLeavesADeadClientOk() throws Exception {
-        final RawMqttClient client = RawMqttClient.connect(broker.port(), "svc-will3", 60,
-                "system/health/svc-will3", health("svc-will3", true, "will3"));
+        final RawMqttClient client = RawMqttClient.connect(
+                broker.port(), "svc-will3", 60, "system/health/svc-will3", health("svc-will3", true, "will3"));
         RetainedReader.await("system/health/svc-will3", HealthForgeryTest::ok);
         client.close(); // no DISCONNECT: the broker publishes the will
         RetainedReader.await("system/health/svc-will3", h -> !ok(h));
@@ -95,18 +124,30 @@ class HealthForgeryTest {
 
     @Test
     void ownHealthIsRelayedInOrderAndNeverOutlivesTheConnection() throws Exception {
-        final Mqtt5BlockingClient client = Mqtt5Client.builder().identifier("svc-rich").serverHost("127.0.0.1")
-                .serverPort(broker.port()).buildBlocking();
+        final Mqtt5BlockingClient client = Mqtt5Client.builder()
+                .identifier("svc-rich")
+                .serverHost("127.0.0.1")
+                .serverPort(broker.port())
+                .buildBlocking();
         client.connect();
         RetainedReader.await("system/health/svc-rich", HealthForgeryTest::ok);
-        client.publishWith().topic("system/health/svc-rich").qos(MqttQos.AT_LEAST_ONCE).retain(true)
-                .payload(health("svc-rich", true, "rich-1").getBytes(StandardCharsets.UTF_8)).send();
-        final JsonNode rich = RetainedReader.await("system/health/svc-rich",
+        client.publishWith()
+                .topic("system/health/svc-rich")
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .retain(true)
+                .payload(health("svc-rich", true, "rich-1").getBytes(StandardCharsets.UTF_8))
+                .send();
+        final JsonNode rich = RetainedReader.await(
+                "system/health/svc-rich",
                 h -> h.path("data").path("message_id").asText().equals("rich-1"));
         assertEquals("svc-rich", rich.get("source").asText(), "the service's own health, as it sent it");
         client.disconnect();
-        assertEquals("disconnected", RetainedReader.await("system/health/svc-rich", h -> !ok(h)).path("data")
-                .path("event").asText());
+        assertEquals(
+                "disconnected",
+                RetainedReader.await("system/health/svc-rich", h -> !ok(h))
+                        .path("data")
+                        .path("event")
+                        .asText());
 
         // A publish right before the socket goes: whichever the broker handles last, the end of the connection wins.
         for (int i = 0; i < 20; i++) {
@@ -130,19 +171,30 @@ class HealthForgeryTest {
     @Test
     void aClientIdThatCannotBeTrackedHasNoHealthTopicOfItsOwn() throws Exception {
         assertRefused("tts-worker/x", "system/health/tts-worker/x", health("tts-worker", true, "slash"));
-        assertTrue(RetainedReader.stored("system/health/tts-worker/x").isEmpty(),
+        assertTrue(
+                RetainedReader.stored("system/health/tts-worker/x").isEmpty(),
                 "nothing that could count as an online tts-worker client");
     }
 
     /** {@code clientId}'s retained publish of {@code payload} to {@code topic} is refused not-authorized. */
     private static void assertRefused(final String clientId, final String topic, final String payload) {
-        final Mqtt5BlockingClient client = Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1")
-                .serverPort(broker.port()).buildBlocking();
+        final Mqtt5BlockingClient client = Mqtt5Client.builder()
+                .identifier(clientId)
+                .serverHost("127.0.0.1")
+                .serverPort(broker.port())
+                .buildBlocking();
         client.connect();
         try {
-            final var e = assertThrows(Mqtt5PubAckException.class, () -> client.publishWith().topic(topic)
-                    .qos(MqttQos.AT_LEAST_ONCE).retain(true).payload(payload.getBytes(StandardCharsets.UTF_8)).send());
-            assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, e.getMqttMessage().getReasonCode());
+            final var e = assertThrows(
+                    Mqtt5PubAckException.class,
+                    () -> client.publishWith()
+                            .topic(topic)
+                            .qos(MqttQos.AT_LEAST_ONCE)
+                            .retain(true)
+                            .payload(payload.getBytes(StandardCharsets.UTF_8))
+                            .send());
+            assertEquals(
+                    Mqtt5PubAckReasonCode.NOT_AUTHORIZED, e.getMqttMessage().getReasonCode());
         } finally {
             client.disconnect();
         }

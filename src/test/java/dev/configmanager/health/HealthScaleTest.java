@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.extension.sdk.api.services.Services;
-import dev.configmanager.support.Requester;
 import dev.configmanager.support.BrokerExtension;
+import dev.configmanager.support.Requester;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,16 +30,18 @@ class HealthScaleTest {
     private static final int BATCH = 250;
 
     @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.withSettings(
-            "<health><keepalive-interval>1s</keepalive-interval></health>");
-
+    static final BrokerExtension broker =
+            BrokerExtension.withSettings("<health><keepalive-interval>1s</keepalive-interval></health>");
 
     @Test
     void everyClientEndsWithTheRightRetainedHealth() throws Exception {
         final List<Mqtt5AsyncClient> clients = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
-            clients.add(Mqtt5Client.builder().identifier("scale-" + i).serverHost("127.0.0.1")
-                    .serverPort(broker.port()).buildAsync());
+            clients.add(Mqtt5Client.builder()
+                    .identifier("scale-" + i)
+                    .serverHost("127.0.0.1")
+                    .serverPort(broker.port())
+                    .buildAsync());
         }
         inBatches(clients, c -> c.connect().thenApply(ack -> null));
         // Three fates: a quarter leave gracefully, a quarter leave and come back, the rest stay connected.
@@ -69,16 +71,19 @@ class HealthScaleTest {
     /** Client id → what its retained health says, for every client whose health is not the expected event. */
     private static Map<String, String> mismatches(final Map<String, String> expected) throws Exception {
         final Map<String, String> actual = new ConcurrentHashMap<>();
-        Services.retainedMessageStore().iterateAllRetainedMessages((context, message) -> {
-            if (message.getTopic().startsWith("system/health/scale-")) {
-                final var payload = message.getPayload().orElseThrow();
-                final byte[] bytes = new byte[payload.remaining()];
-                payload.duplicate().get(bytes);
-                final JsonNode data = Requester.parse(bytes).get("data");
-                actual.put(message.getTopic().substring("system/health/".length()),
-                        data.get("event").asText() + (data.get("ok").asBoolean() ? "" : "(not ok)"));
-            }
-        }).get(30, TimeUnit.SECONDS);
+        Services.retainedMessageStore()
+                .iterateAllRetainedMessages((context, message) -> {
+                    if (message.getTopic().startsWith("system/health/scale-")) {
+                        final var payload = message.getPayload().orElseThrow();
+                        final byte[] bytes = new byte[payload.remaining()];
+                        payload.duplicate().get(bytes);
+                        final JsonNode data = Requester.parse(bytes).get("data");
+                        actual.put(
+                                message.getTopic().substring("system/health/".length()),
+                                data.get("event").asText() + (data.get("ok").asBoolean() ? "" : "(not ok)"));
+                    }
+                })
+                .get(30, TimeUnit.SECONDS);
         final Map<String, String> wrong = new ConcurrentHashMap<>();
         expected.forEach((id, event) -> {
             final String want = event.equals("connected") ? "connected" : event + "(not ok)";
@@ -92,19 +97,24 @@ class HealthScaleTest {
 
     private static String lookup(final String id) {
         try {
-            return Services.retainedMessageStore().getRetainedMessage("system/health/" + id).get(10, TimeUnit.SECONDS)
-                    .flatMap(p -> p.getPayload()).map(b -> {
+            return Services.retainedMessageStore()
+                    .getRetainedMessage("system/health/" + id)
+                    .get(10, TimeUnit.SECONDS)
+                    .flatMap(p -> p.getPayload())
+                    .map(b -> {
                         final byte[] bytes = new byte[b.remaining()];
                         b.duplicate().get(bytes);
                         return Requester.parse(bytes).get("data").get("event").asText();
-                    }).orElse("missing");
+                    })
+                    .orElse("missing");
         } catch (final Exception e) {
             return e.toString();
         }
     }
 
-    private static void inBatches(final List<Mqtt5AsyncClient> clients,
-                                  final java.util.function.Function<Mqtt5AsyncClient, CompletableFuture<Void>> action)
+    private static void inBatches(
+            final List<Mqtt5AsyncClient> clients,
+            final java.util.function.Function<Mqtt5AsyncClient, CompletableFuture<Void>> action)
             throws Exception {
         for (int from = 0; from < clients.size(); from += BATCH) {
             final List<CompletableFuture<Void>> batch = new ArrayList<>();

@@ -9,10 +9,10 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.extension.sdk.api.services.Services;
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.RawMqttClient;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.RetainedReader;
-import dev.configmanager.support.BrokerExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,16 +37,16 @@ class HealthTest {
     private static final long INTERVAL_MS = 300;
 
     @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.withSettings(
-            "<health><keepalive-interval>" + INTERVAL_MS + "ms</keepalive-interval>"
-            + "<tracked-clients><include>*</include><exclude>untracked-*</exclude></tracked-clients></health>");
-
+    static final BrokerExtension broker =
+            BrokerExtension.withSettings("<health><keepalive-interval>" + INTERVAL_MS + "ms</keepalive-interval>"
+                    + "<tracked-clients><include>*</include><exclude>untracked-*</exclude></tracked-clients></health>");
 
     @Test
     void connectedClientHasRetainedOkHealthThatALateSubscriberSees() throws Exception {
         final Mqtt5BlockingClient client = connect("svc-connect");
         try {
-            final JsonNode health = awaitHealth("svc-connect", h -> h.path("data").path("ok").asBoolean());
+            final JsonNode health =
+                    awaitHealth("svc-connect", h -> h.path("data").path("ok").asBoolean());
             assertEquals(Set.of("id", "type", "ts", "source", "data"), names(health));
             assertEquals("health.status", health.get("type").asText());
             assertEquals("config-manager", health.get("source").asText());
@@ -65,7 +65,8 @@ class HealthTest {
     @Test
     void gracefulDisconnectIsDisconnected() throws Exception {
         connect("svc-graceful").disconnect();
-        final JsonNode health = awaitHealth("svc-graceful", h -> !h.path("data").path("ok").asBoolean());
+        final JsonNode health =
+                awaitHealth("svc-graceful", h -> !h.path("data").path("ok").asBoolean());
         assertEquals("disconnected", health.get("data").get("event").asText());
         assertFalse(health.get("data").has("err"));
     }
@@ -73,13 +74,15 @@ class HealthTest {
     @Test
     void connectionThatDiesWithoutDisconnectIsConnectionLostWithAReason() throws Exception {
         RawMqttClient.connect(broker.port(), "svc-vanished", 60).close();
-        final JsonNode lost = awaitHealth("svc-vanished", h -> !h.path("data").path("ok").asBoolean());
+        final JsonNode lost =
+                awaitHealth("svc-vanished", h -> !h.path("data").path("ok").asBoolean());
         assertEquals("connection_lost", lost.get("data").get("event").asText());
         assertFalse(lost.get("data").get("err").asText().isBlank());
 
         try (RawMqttClient silent = RawMqttClient.connect(broker.port(), "svc-silent", 1)) {
             // sends nothing: the broker gives up after 1.5 keepalive periods
-            final JsonNode expired = awaitHealth("svc-silent", h -> !h.path("data").path("ok").asBoolean());
+            final JsonNode expired =
+                    awaitHealth("svc-silent", h -> !h.path("data").path("ok").asBoolean());
             assertEquals("connection_lost", expired.get("data").get("event").asText());
             assertFalse(expired.get("data").get("err").asText().isBlank());
         }
@@ -88,15 +91,19 @@ class HealthTest {
     @Test
     void takeoverByANewConnectionWithTheSameIdEndsOk() throws Exception {
         final var metrics = Services.metricRegistry();
-        final long handledBefore = metrics.counter("dev.configmanager.health.events.stale").getCount()
-                + metrics.counter("dev.configmanager.health.events.connection_lost").getCount();
+        final long handledBefore =
+                metrics.counter("dev.configmanager.health.events.stale").getCount()
+                        + metrics.counter("dev.configmanager.health.events.connection_lost")
+                                .getCount();
         final Mqtt5BlockingClient first = connect("svc-takeover");
         awaitHealth("svc-takeover", h -> h.path("data").path("ok").asBoolean());
         final Mqtt5BlockingClient second = connect("svc-takeover");
         try {
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (metrics.counter("dev.configmanager.health.events.stale").getCount()
-                    + metrics.counter("dev.configmanager.health.events.connection_lost").getCount() == handledBefore) {
+                            + metrics.counter("dev.configmanager.health.events.connection_lost")
+                                    .getCount()
+                    == handledBefore) {
                 assertTrue(System.nanoTime() < deadline, "the old connection's disconnect was never handled");
                 Thread.sleep(20);
             }
@@ -108,15 +115,22 @@ class HealthTest {
         } finally {
             second.disconnect();
         }
-        assertEquals("disconnected", awaitHealth("svc-takeover", h -> !h.path("data").path("ok").asBoolean())
-                .get("data").get("event").asText());
+        assertEquals(
+                "disconnected",
+                awaitHealth("svc-takeover", h -> !h.path("data").path("ok").asBoolean())
+                        .get("data")
+                        .get("event")
+                        .asText());
     }
 
     @Test
     void keepalivesArriveAtTheIntervalAndStopWhenTheClientGoes() throws Exception {
         final Mqtt5BlockingClient watcher = connect("watcher");
         try (var publishes = watcher.publishes(MqttGlobalPublishFilter.ALL)) {
-            watcher.subscribeWith().topicFilter("system/keepalive/svc-beat").qos(MqttQos.AT_MOST_ONCE).send();
+            watcher.subscribeWith()
+                    .topicFilter("system/keepalive/svc-beat")
+                    .qos(MqttQos.AT_MOST_ONCE)
+                    .send();
             final Mqtt5BlockingClient client = connect("svc-beat");
             final List<Long> arrivals = new ArrayList<>();
             JsonNode sample = null;
@@ -137,7 +151,8 @@ class HealthTest {
             while (publishes.receive(10, TimeUnit.MILLISECONDS).isPresent()) {
                 // drain what was already in flight
             }
-            assertTrue(publishes.receive(3 * INTERVAL_MS, TimeUnit.MILLISECONDS).isEmpty(),
+            assertTrue(
+                    publishes.receive(3 * INTERVAL_MS, TimeUnit.MILLISECONDS).isEmpty(),
                     "no keepalive after the client left");
         } finally {
             watcher.disconnect();
@@ -151,9 +166,17 @@ class HealthTest {
         assertEquals("started", self.get("data").get("event").asText());
         final Mqtt5BlockingClient watcher = connect("self-watcher");
         try (var publishes = watcher.publishes(MqttGlobalPublishFilter.ALL)) {
-            watcher.subscribeWith().topicFilter("system/keepalive/config-manager").send();
-            assertEquals("heartbeat", Requester.parse(publishes.receive(5, TimeUnit.SECONDS).orElseThrow()
-                    .getPayloadAsBytes()).get("event").asText());
+            watcher.subscribeWith()
+                    .topicFilter("system/keepalive/config-manager")
+                    .send();
+            assertEquals(
+                    "heartbeat",
+                    Requester.parse(publishes
+                                    .receive(5, TimeUnit.SECONDS)
+                                    .orElseThrow()
+                                    .getPayloadAsBytes())
+                            .get("event")
+                            .asText());
         } finally {
             watcher.disconnect();
         }
@@ -177,7 +200,8 @@ class HealthTest {
                     + "\"ts\":1729255022.036,\"source\":\"intruder\",\"data\":{\"message_id\":\"m1\",\"ok\":false,"
                     + "\"event\":\"forged\",\"timestamp\":1729255022.036}}";
             assertDenied(intruder, "system/health/victim", valid);
-            assertDenied(intruder, "system/keepalive/intruder", "{\"ok\":true,\"event\":\"heartbeat\",\"timestamp\":1}");
+            assertDenied(
+                    intruder, "system/keepalive/intruder", "{\"ok\":true,\"event\":\"heartbeat\",\"timestamp\":1}");
             assertDenied(intruder, "system/keepalive/victim", "{\"ok\":true,\"event\":\"heartbeat\",\"timestamp\":1}");
             assertDenied(intruder, "system/health/config-manager", valid);
             assertDenied(intruder, "system/health/intruder", "{\"ok\": true}");
@@ -185,12 +209,25 @@ class HealthTest {
             assertTrue(awaitHealth("victim", h -> true).get("data").get("ok").asBoolean(), "victim untouched");
 
             final String own = valid.replace("forged", "warming_up").replace("\"ok\":false", "\"ok\":true");
-            intruder.publishWith().topic("system/health/intruder").qos(MqttQos.AT_LEAST_ONCE).retain(true)
-                    .payload(own.getBytes(StandardCharsets.UTF_8)).send();
-            assertEquals("warming_up", awaitHealth("intruder",
-                    h -> "warming_up".equals(h.path("data").path("event").asText())).get("data").get("event")
-                    .asText());
-            assertTrue(Services.metricRegistry().counter("dev.configmanager.publishes.denied").getCount() >= 6);
+            intruder.publishWith()
+                    .topic("system/health/intruder")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .retain(true)
+                    .payload(own.getBytes(StandardCharsets.UTF_8))
+                    .send();
+            assertEquals(
+                    "warming_up",
+                    awaitHealth(
+                                    "intruder",
+                                    h -> "warming_up"
+                                            .equals(h.path("data").path("event").asText()))
+                            .get("data")
+                            .get("event")
+                            .asText());
+            assertTrue(Services.metricRegistry()
+                            .counter("dev.configmanager.publishes.denied")
+                            .getCount()
+                    >= 6);
         } finally {
             intruder.disconnect();
             victim.disconnect();
@@ -198,15 +235,24 @@ class HealthTest {
     }
 
     private static void assertDenied(final Mqtt5BlockingClient client, final String topic, final String payload) {
-        final var e = assertThrows(Mqtt5PubAckException.class, () -> client.publishWith().topic(topic)
-                .qos(MqttQos.AT_LEAST_ONCE).retain(true).payload(payload.getBytes(StandardCharsets.UTF_8)).send(),
+        final var e = assertThrows(
+                Mqtt5PubAckException.class,
+                () -> client.publishWith()
+                        .topic(topic)
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .retain(true)
+                        .payload(payload.getBytes(StandardCharsets.UTF_8))
+                        .send(),
                 topic);
         assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, e.getMqttMessage().getReasonCode(), topic);
     }
 
     static Mqtt5BlockingClient connect(final String id) {
-        final Mqtt5BlockingClient c = Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1")
-                .serverPort(broker.port()).buildBlocking();
+        final Mqtt5BlockingClient c = Mqtt5Client.builder()
+                .identifier(id)
+                .serverHost("127.0.0.1")
+                .serverPort(broker.port())
+                .buildBlocking();
         c.connect();
         return c;
     }

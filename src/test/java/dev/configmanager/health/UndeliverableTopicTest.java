@@ -43,6 +43,7 @@ class UndeliverableTopicTest {
 
     @TempDir
     static Path dir;
+
     static TestBroker broker;
 
     @BeforeAll
@@ -65,7 +66,8 @@ class UndeliverableTopicTest {
         connect("x".repeat(257)).disconnect(); // over health/max-client-id-length
 
         assertTrue(monitor().containsAll(Set.of("victim-a", "victim-b", "config-manager")));
-        assertTrue(RetainedReader.stored("system/health/" + "x".repeat(257)).isEmpty(),
+        assertTrue(
+                RetainedReader.stored("system/health/" + "x".repeat(257)).isEmpty(),
                 "ids over the bound are not tracked");
         victim.disconnect();
 
@@ -78,22 +80,36 @@ class UndeliverableTopicTest {
     void undeliverableAndUnservableMessagesLeftByAnOlderVersionAreRemovedAtStart() throws Exception {
         connect("victim-c").disconnect();
         final String tooLong = "system/health/" + LONGEST_ID;
-        final String[] leftovers = {tooLong, "system/health/tts-worker/x", "system/keepalive/old",
-                "config/frobnicate/router", "config/result/router", "config/updated/router/extra"};
+        final String[] leftovers = {
+            tooLong,
+            "system/health/tts-worker/x",
+            "system/keepalive/old",
+            "config/frobnicate/router",
+            "config/result/router",
+            "config/updated/router/extra"
+        };
         final String ok = "{\"id\":\"0123456789abcdef0123456789abcdef\",\"type\":\"health.status\",\"ts\":1.5,"
                 + "\"source\":\"tts-worker\",\"data\":{\"message_id\":\"m\",\"ok\":true,\"timestamp\":1.5}}";
         for (final String topic : leftovers) {
             // what an older version (or an older guard) let through: published past every interceptor
-            Services.publishService().publish(Builders.publish().topic(topic).qos(Qos.AT_LEAST_ONCE).retain(true)
-                    .payload(ByteBuffer.wrap(ok.getBytes(StandardCharsets.UTF_8))).build()).get(10, TimeUnit.SECONDS);
+            Services.publishService()
+                    .publish(Builders.publish()
+                            .topic(topic)
+                            .qos(Qos.AT_LEAST_ONCE)
+                            .retain(true)
+                            .payload(ByteBuffer.wrap(ok.getBytes(StandardCharsets.UTF_8)))
+                            .build())
+                    .get(10, TimeUnit.SECONDS);
         }
         assertTrue(RetainedReader.stored(tooLong).isPresent(), "the broker stores what it cannot deliver");
 
         broker.restartOnSameHome();
 
         for (final String topic : leftovers) {
-            assertEquals(Optional.empty(), RetainedReader.stored(topic).map(p -> p.getTopic().length()), topic
-                    .length() > 100 ? "the 65,549-character health topic" : topic);
+            assertEquals(
+                    Optional.empty(),
+                    RetainedReader.stored(topic).map(p -> p.getTopic().length()),
+                    topic.length() > 100 ? "the 65,549-character health topic" : topic);
         }
         final Set<String> seen = monitor();
         assertTrue(seen.containsAll(Set.of("victim-a", "victim-b", "victim-c", "config-manager")), seen.toString());
@@ -104,7 +120,10 @@ class UndeliverableTopicTest {
         final Mqtt5BlockingClient monitor = connect("monitor-" + System.nanoTime());
         final Set<String> ids = new TreeSet<>();
         try (var publishes = monitor.publishes(MqttGlobalPublishFilter.ALL)) {
-            monitor.subscribeWith().topicFilter("system/health/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            monitor.subscribeWith()
+                    .topicFilter("system/health/#")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
             Optional<Mqtt5Publish> p;
             while ((p = publishes.receive(2, TimeUnit.SECONDS)).isPresent()) {
                 if (p.get().isRetain()) {
@@ -121,8 +140,11 @@ class UndeliverableTopicTest {
     }
 
     private static Mqtt5BlockingClient connect(final String id) {
-        final Mqtt5BlockingClient client = Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1")
-                .serverPort(broker.port()).buildBlocking();
+        final Mqtt5BlockingClient client = Mqtt5Client.builder()
+                .identifier(id)
+                .serverHost("127.0.0.1")
+                .serverPort(broker.port())
+                .buildBlocking();
         client.connect();
         return client;
     }

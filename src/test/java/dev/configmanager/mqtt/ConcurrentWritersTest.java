@@ -1,9 +1,9 @@
 package dev.configmanager.mqtt;
 
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.Requester.Reply;
 import dev.configmanager.support.RetainedReader;
-import dev.configmanager.support.BrokerExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,11 +35,11 @@ class ConcurrentWritersTest {
     @RegisterExtension
     static final BrokerExtension broker = BrokerExtension.withDefaults();
 
-
     @Test
     void racingWritersGetExactlyOneWinnerPerVersionAndAHistoryWithoutGaps() throws Exception {
         try (Requester seed = new Requester(broker.port(), "seed")) {
-            assertTrue(seed.send("set", "raced", "{\"config\": {\"writer\": -1, \"round\": -1}}").accepted());
+            assertTrue(seed.send("set", "raced", "{\"config\": {\"writer\": -1, \"round\": -1}}")
+                    .accepted());
         }
         final Map<Long, String> winners = new ConcurrentHashMap<>();
         final AtomicInteger conflicts = new AtomicInteger();
@@ -54,15 +54,21 @@ class ConcurrentWritersTest {
                     long seen = 1;
                     for (int round = 0; round < ROUNDS; round++) {
                         barrier.await(30, TimeUnit.SECONDS);
-                        final Reply reply = r.send("set", "raced", "{\"config\": {\"writer\": " + writer
-                                + ", \"round\": " + round + "}, \"expected_version\": " + seen + "}");
+                        final Reply reply = r.send(
+                                "set",
+                                "raced",
+                                "{\"config\": {\"writer\": " + writer + ", \"round\": " + round
+                                        + "}, \"expected_version\": " + seen + "}");
                         if (reply.accepted()) {
                             if (winners.putIfAbsent(reply.version(), "writer-" + writer) != null) {
                                 duplicateWins.incrementAndGet();
                             }
                             seen = reply.version();
                         } else {
-                            assertEquals("version_conflict", reply.errorCode(), reply.envelope().toString());
+                            assertEquals(
+                                    "version_conflict",
+                                    reply.errorCode(),
+                                    reply.envelope().toString());
                             conflicts.incrementAndGet();
                             seen = reply.data().get("current_version").asLong();
                         }
@@ -85,8 +91,9 @@ class ConcurrentWritersTest {
         assertTrue(conflicts.get() > 0, "the writers really raced");
 
         try (Connection db = broker.openDatabase();
-             ResultSet rs = db.createStatement().executeQuery(
-                     "SELECT version, updated_by FROM cm_history WHERE service = 'raced' ORDER BY version")) {
+                ResultSet rs = db.createStatement()
+                        .executeQuery(
+                                "SELECT version, updated_by FROM cm_history WHERE service = 'raced' ORDER BY version")) {
             long expected = 1;
             while (rs.next()) {
                 assertEquals(expected, rs.getLong(1), "history has no gaps");
@@ -97,6 +104,10 @@ class ConcurrentWritersTest {
             }
             assertEquals(last + 1, expected, "history ends at the last winner");
         }
-        assertEquals(last, RetainedReader.receiveJson(broker.port(), "config/updated/raced").get("version").asLong());
+        assertEquals(
+                last,
+                RetainedReader.receiveJson(broker.port(), "config/updated/raced")
+                        .get("version")
+                        .asLong());
     }
 }

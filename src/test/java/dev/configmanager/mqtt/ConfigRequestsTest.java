@@ -6,10 +6,10 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.Requester.Reply;
 import dev.configmanager.support.RetainedReader;
-import dev.configmanager.support.BrokerExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,6 +38,7 @@ class ConfigRequestsTest {
 
     @RegisterExtension
     static final BrokerExtension broker = BrokerExtension.withDefaults();
+
     static Requester requester;
 
     @BeforeAll
@@ -52,15 +53,16 @@ class ConfigRequestsTest {
 
     @Test
     void setIsRetainedForLaterSubscriberWithExactKeysAndCanonicalChecksum() throws Exception {
-        final Reply reply = requester.send("set", "svc-set",
-                "{\"config\": {\"b\": 1, \"a\": {\"d\": true, \"c\": \"é\"}, \"f\": 0.5}}");
+        final Reply reply = requester.send(
+                "set", "svc-set", "{\"config\": {\"b\": 1, \"a\": {\"d\": true, \"c\": \"é\"}, \"f\": 0.5}}");
         assertTrue(reply.accepted(), reply.envelope().toString());
         assertEquals(Mqtt5PubAckReasonCode.SUCCESS, reply.puback());
         assertEquals(1, reply.version());
 
         final Mqtt5Publish retained = RetainedReader.receive(broker.port(), "config/updated/svc-set");
         final JsonNode body = Requester.parse(retained.getPayloadAsBytes());
-        assertEquals(Set.of("service", "config", "version", "config_epoch", "checksum", "issued_at", "signature"),
+        assertEquals(
+                Set.of("service", "config", "version", "config_epoch", "checksum", "issued_at", "signature"),
                 fieldNames(body));
         assertEquals("svc-set", body.get("service").asText());
         assertEquals(1, body.get("version").asLong());
@@ -92,15 +94,16 @@ class ConfigRequestsTest {
 
     @Test
     void patchWithNullDeletesKey() throws Exception {
-        assertTrue(requester.send("set", "svc-patch", "{\"config\": {\"keep\": 1, \"drop\": 2, \"n\": {\"a\": 1}}}")
+        assertTrue(requester
+                .send("set", "svc-patch", "{\"config\": {\"keep\": 1, \"drop\": 2, \"n\": {\"a\": 1}}}")
                 .accepted());
-        final Reply patched = requester.send("patch", "svc-patch",
-                "{\"patch\": {\"drop\": null, \"n\": {\"b\": 2}}, \"expected_version\": 1}");
+        final Reply patched = requester.send(
+                "patch", "svc-patch", "{\"patch\": {\"drop\": null, \"n\": {\"b\": 2}}, \"expected_version\": 1}");
         assertTrue(patched.accepted(), patched.envelope().toString());
         assertEquals(2, patched.version());
-        final JsonNode config = RetainedReader.receiveJson(broker.port(), "config/updated/svc-patch").get("config");
-        assertEquals(Requester.parse("{\"keep\":1,\"n\":{\"a\":1,\"b\":2}}".getBytes(StandardCharsets.UTF_8)),
-                config);
+        final JsonNode config = RetainedReader.receiveJson(broker.port(), "config/updated/svc-patch")
+                .get("config");
+        assertEquals(Requester.parse("{\"keep\":1,\"n\":{\"a\":1,\"b\":2}}".getBytes(StandardCharsets.UTF_8)), config);
     }
 
     @Test
@@ -128,8 +131,11 @@ class ConfigRequestsTest {
         final Reply again = requester.send("set", "svc-delete", "{\"config\": {\"a\": 3}, \"expected_version\": 0}");
         assertTrue(again.accepted(), again.envelope().toString());
         assertEquals(4, again.version());
-        assertEquals(4, RetainedReader.receiveJson(broker.port(), "config/updated/svc-delete").get("version")
-                .asLong());
+        assertEquals(
+                4,
+                RetainedReader.receiveJson(broker.port(), "config/updated/svc-delete")
+                        .get("version")
+                        .asLong());
     }
 
     @Test
@@ -142,18 +148,24 @@ class ConfigRequestsTest {
         assertEquals(2, stale.data().get("current_version").asLong());
         assertEquals(Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR, stale.puback());
         assertTrue(stale.pubackReason().startsWith("version_conflict"), stale.pubackReason());
-        assertEquals(2, RetainedReader.receiveJson(broker.port(), "config/updated/svc-conflict").get("version")
-                .asLong());
+        assertEquals(
+                2,
+                RetainedReader.receiveJson(broker.port(), "config/updated/svc-conflict")
+                        .get("version")
+                        .asLong());
     }
 
     @Test
     void schemaViolationListsEveryFailingPath() throws Exception {
-        final Reply reply = requester.send("set", "stt-worker",
-                "{\"config\": {\"vad_threshold\": 3, \"channels\": \"two\", \"typo_key\": true}}");
+        final Reply reply = requester.send(
+                "set", "stt-worker", "{\"config\": {\"vad_threshold\": 3, \"channels\": \"two\", \"typo_key\": true}}");
         assertEquals("schema_violation", reply.errorCode(), reply.envelope().toString());
         assertEquals(Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID, reply.puback());
         final Set<String> paths = new TreeSet<>();
-        reply.data().get("error").get("details").forEach(d -> paths.add(d.get("path").asText()));
+        reply.data()
+                .get("error")
+                .get("details")
+                .forEach(d -> paths.add(d.get("path").asText()));
         assertTrue(paths.containsAll(Set.of("/vad_threshold", "/channels")), paths.toString());
         assertTrue(paths.size() >= 3, "the unknown key is reported too: " + paths);
         assertTrue(RetainedReader.stored("config/updated/stt-worker").isEmpty());
@@ -161,37 +173,56 @@ class ConfigRequestsTest {
 
     @Test
     void validConfigForASchemaServiceIsAccepted() throws Exception {
-        final Reply reply = requester.send("set", "router",
-                "{\"config\": {\"router_stream_min_chars\": 40, \"router_wake_window_sec\": 8.5}}");
+        final Reply reply = requester.send(
+                "set", "router", "{\"config\": {\"router_stream_min_chars\": 40, \"router_wake_window_sec\": 8.5}}");
         assertTrue(reply.accepted(), reply.envelope().toString());
     }
 
     @Test
     void eachMalformedRequestGetsItsOwnErrorCode() throws Exception {
         assertRejected("set/svc-bad", "{not json", "invalid_json", Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
-        assertRejected("set/svc-bad", "{\"a\":1,\"a\":2}", "invalid_json", Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
-        assertRejected("set/svc-bad", new byte[]{'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'},
-                "invalid_json", Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
+        assertRejected(
+                "set/svc-bad", "{\"a\":1,\"a\":2}", "invalid_json", Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
+        assertRejected(
+                "set/svc-bad",
+                new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'},
+                "invalid_json",
+                Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
         assertRejected("set/svc-bad", "[1, 2]", "invalid_request", Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
-        assertRejected("set/svc-bad", "{\"config\": 5}", "invalid_request",
+        assertRejected(
+                "set/svc-bad", "{\"config\": 5}", "invalid_request", Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
+        assertRejected(
+                "set/svc-bad",
+                "{\"config\": {}, \"expected_version\": \"1\"}",
+                "invalid_request",
                 Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
-        assertRejected("set/svc-bad", "{\"config\": {}, \"expected_version\": \"1\"}", "invalid_request",
+        assertRejected(
+                "set/svc-bad", "{\"confg\": {}}", "invalid_request", Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
+        assertRejected(
+                "set/Bad_Name",
+                "{\"config\": {}}",
+                "invalid_service_name",
                 Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
-        assertRejected("set/svc-bad", "{\"confg\": {}}", "invalid_request",
-                Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
-        assertRejected("set/Bad_Name", "{\"config\": {}}", "invalid_service_name",
-                Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
-        assertRejected("set/a/b", "{\"config\": {}}", "invalid_service_name",
-                Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
-        assertRejected("set/svc-bad", "{\"config\": {\"v\": \"" + "x".repeat(300 * 1024) + "\"}}", "too_large",
+        assertRejected(
+                "set/a/b", "{\"config\": {}}", "invalid_service_name", Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
+        assertRejected(
+                "set/svc-bad",
+                "{\"config\": {\"v\": \"" + "x".repeat(300 * 1024) + "\"}}",
+                "too_large",
                 Mqtt5PubAckReasonCode.QUOTA_EXCEEDED);
-        assertRejected("set/svc-bad", "{\"config\": " + "[".repeat(40) + "]".repeat(40) + "}", "too_deep",
+        assertRejected(
+                "set/svc-bad",
+                "{\"config\": " + "[".repeat(40) + "]".repeat(40) + "}",
+                "too_deep",
                 Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
-        assertRejected("patch/svc-never-set", "{\"patch\": {\"a\": 1}}", "not_found",
-                Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR);
+        assertRejected(
+                "patch/svc-never-set", "{\"patch\": {\"a\": 1}}", "not_found", Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR);
         assertRejected("delete/svc-never-set", "{}", "not_found", Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR);
         requester.send("set", "svc-bad-rollback", "{\"config\": {\"a\": 1}}");
-        assertRejected("rollback/svc-bad-rollback", "{\"to_version\": 7}", "not_found",
+        assertRejected(
+                "rollback/svc-bad-rollback",
+                "{\"to_version\": 7}",
+                "not_found",
                 Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR);
         assertTrue(RetainedReader.stored("config/updated/svc-bad").isEmpty(), "nothing was stored");
     }
@@ -216,32 +247,42 @@ class ConfigRequestsTest {
         assertEquals(1, same.version());
         final Reply patchNoop = requester.send("patch", "svc-noop", "{\"patch\": {\"a\": 1}}");
         assertTrue(patchNoop.data().get("noop").asBoolean());
-        assertEquals(1, RetainedReader.receiveJson(broker.port(), "config/updated/svc-noop").get("version").asLong());
+        assertEquals(
+                1,
+                RetainedReader.receiveJson(broker.port(), "config/updated/svc-noop")
+                        .get("version")
+                        .asLong());
     }
 
     @Test
     void errorsPointAtPositionsAndNeverQuoteWhatTheRequestSaid() throws Exception {
         final String secret = "sk-live-Q7Z9X2";
         final List<String> payloads = List.of(
-                "{\"config\": {\"key\": " + secret + "}}",                 // a secret typed without quotes
-                "{\"config\": {\"key\": \"x\"}} " + secret,              // trailing content
-                "{\"config\": {\"k\": \"\\q" + secret + "\"}}",          // a bad escape right before it
-                "{\"config\": {\"k\": 01" + secret + "}}",                  // a malformed number
-                "{\"config\": {\"ws_url\": \"ftp://" + secret + "\"}}",    // a schema pattern violation
+                "{\"config\": {\"key\": " + secret + "}}", // a secret typed without quotes
+                "{\"config\": {\"key\": \"x\"}} " + secret, // trailing content
+                "{\"config\": {\"k\": \"\\q" + secret + "\"}}", // a bad escape right before it
+                "{\"config\": {\"k\": 01" + secret + "}}", // a malformed number
+                "{\"config\": {\"ws_url\": \"ftp://" + secret + "\"}}", // a schema pattern violation
                 "{\"config\": {\"memory_dir\": \"" + secret + "\"}}");
-        final List<String> services = List.of("svc-echo", "svc-echo", "svc-echo", "svc-echo", "stt-worker",
-                "memory-worker");
+        final List<String> services =
+                List.of("svc-echo", "svc-echo", "svc-echo", "svc-echo", "stt-worker", "memory-worker");
         for (int i = 0; i < payloads.size(); i++) {
-            final Reply reply = requester.send("set/" + services.get(i), payloads.get(i)
-                    .replace("\"config\"", "\"request_id\": \"echo-" + i + "\", \"config\"")
-                    .getBytes(StandardCharsets.UTF_8));
+            final Reply reply = requester.send(
+                    "set/" + services.get(i),
+                    payloads.get(i)
+                            .replace("\"config\"", "\"request_id\": \"echo-" + i + "\", \"config\"")
+                            .getBytes(StandardCharsets.UTF_8));
             assertEquals("config.rejected", reply.type(), payloads.get(i));
-            assertFalse(reply.envelope().toString().contains("Q7Z9X2"), reply.envelope().toString());
+            assertFalse(
+                    reply.envelope().toString().contains("Q7Z9X2"),
+                    reply.envelope().toString());
             assertFalse(String.valueOf(reply.pubackReason()).contains("Q7Z9X2"), reply.pubackReason());
         }
         // unreadable payloads have no request id to find them by: every audit line of these services is checked
-        try (var db = broker.openDatabase(); var rs = db.createStatement().executeQuery(
-                "SELECT message FROM cm_audit WHERE service IN ('svc-echo', 'stt-worker', 'memory-worker')")) {
+        try (var db = broker.openDatabase();
+                var rs = db.createStatement()
+                        .executeQuery(
+                                "SELECT message FROM cm_audit WHERE service IN ('svc-echo', 'stt-worker', 'memory-worker')")) {
             int rows = 0;
             while (rs.next()) {
                 rows++;
@@ -264,8 +305,8 @@ class ConfigRequestsTest {
     @Test
     void aTypoedActionIsAnsweredInvalidRequestAndNeverDelivered() throws Exception {
         final List<String> topics = topicsSeenUnder("config/#", () -> {
-            final Reply typo = requester.send("frobnicate", "tts-worker",
-                    "{\"config\": {\"volume_percent\": 70}, \"request_id\": \"typo-1\"}");
+            final Reply typo = requester.send(
+                    "frobnicate", "tts-worker", "{\"config\": {\"volume_percent\": 70}, \"request_id\": \"typo-1\"}");
             assertEquals("invalid_request", typo.errorCode(), typo.envelope().toString());
             assertEquals("typo-1", typo.envelope().get("id").asText());
             assertEquals(Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID, typo.puback());
@@ -282,15 +323,26 @@ class ConfigRequestsTest {
 
     /** The topics a subscriber to {@code filter} receives while {@code requests} run (and everything before). */
     private static List<String> topicsSeenUnder(final String filter, final Requests requests) throws Exception {
-        final var spy = com.hivemq.client.mqtt.mqtt5.Mqtt5Client.builder().identifier("spy-" + System.nanoTime())
-                .serverHost("127.0.0.1").serverPort(broker.port()).buildBlocking();
+        final var spy = com.hivemq.client.mqtt.mqtt5.Mqtt5Client.builder()
+                .identifier("spy-" + System.nanoTime())
+                .serverHost("127.0.0.1")
+                .serverPort(broker.port())
+                .buildBlocking();
         spy.connect();
         try (var publishes = spy.publishes(MqttGlobalPublishFilter.ALL)) {
             spy.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
-            spy.subscribeWith().topicFilter("marker/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            spy.subscribeWith()
+                    .topicFilter("marker/#")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
             requests.send();
             // Messages from one publisher arrive in order: once the marker is here, everything before it is too.
-            requester.client().publishWith().topic("marker/spy").qos(MqttQos.AT_LEAST_ONCE).send();
+            requester
+                    .client()
+                    .publishWith()
+                    .topic("marker/spy")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
             final List<String> topics = new ArrayList<>();
             while (true) {
                 final Mqtt5Publish p = publishes.receive(10, TimeUnit.SECONDS).orElseThrow();
@@ -307,34 +359,51 @@ class ConfigRequestsTest {
     @Test
     void clientPublishToTheUpdatedTopicIsDenied() throws Exception {
         requester.send("set", "svc-owned", "{\"config\": {\"a\": 1}}");
-        final var e = assertThrows(Mqtt5PubAckException.class, () -> requester.client().publishWith()
-                .topic("config/updated/svc-owned").qos(MqttQos.AT_LEAST_ONCE).retain(true)
-                .payload("{\"forged\": true}".getBytes(StandardCharsets.UTF_8)).send());
+        final var e = assertThrows(
+                Mqtt5PubAckException.class,
+                () -> requester
+                        .client()
+                        .publishWith()
+                        .topic("config/updated/svc-owned")
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .retain(true)
+                        .payload("{\"forged\": true}".getBytes(StandardCharsets.UTF_8))
+                        .send());
         assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, e.getMqttMessage().getReasonCode());
-        assertEquals(1, RetainedReader.receiveJson(broker.port(), "config/updated/svc-owned").get("version")
-                .asLong());
+        assertEquals(
+                1,
+                RetainedReader.receiveJson(broker.port(), "config/updated/svc-owned")
+                        .get("version")
+                        .asLong());
     }
 
     @Test
     void everyRequestIsAuditedAndEveryVersionRecordsWhoWhenAndWhy() throws Exception {
-        final Reply accepted = requester.send("set", "svc-audit", "{\"config\": {\"a\": 1}, \"request_id\": \"aud-1\"}");
-        requester.send("set", "svc-audit", "{\"config\": {\"a\": 2}, \"expected_version\": 9, \"request_id\": \"aud-2\"}");
+        final Reply accepted =
+                requester.send("set", "svc-audit", "{\"config\": {\"a\": 1}, \"request_id\": \"aud-1\"}");
+        requester.send(
+                "set", "svc-audit", "{\"config\": {\"a\": 2}, \"expected_version\": 9, \"request_id\": \"aud-2\"}");
         requester.send("set", "svc-audit", "{\"config\": 3, \"request_id\": \"aud-3\"}");
         try (var db = broker.openDatabase();
-             var audit = db.createStatement().executeQuery("SELECT request_id, outcome, error_code, version, requester"
-                     + ", origin FROM cm_audit WHERE service = 'svc-audit' ORDER BY id")) {
+                var audit = db.createStatement()
+                        .executeQuery("SELECT request_id, outcome, error_code, version, requester"
+                                + ", origin FROM cm_audit WHERE service = 'svc-audit' ORDER BY id")) {
             final List<String> rows = new ArrayList<>();
             while (audit.next()) {
                 rows.add(audit.getString(1) + " " + audit.getString(2) + " " + audit.getString(3) + " "
                         + audit.getObject(4) + " " + audit.getString(5) + " " + audit.getString(6));
             }
-            assertEquals(List.of("aud-1 accepted null 1 mqtt:admin-tool MQTT",
-                    "aud-2 rejected version_conflict null mqtt:admin-tool MQTT",
-                    "aud-3 rejected invalid_request null mqtt:admin-tool MQTT"), rows);
+            assertEquals(
+                    List.of(
+                            "aud-1 accepted null 1 mqtt:admin-tool MQTT",
+                            "aud-2 rejected version_conflict null mqtt:admin-tool MQTT",
+                            "aud-3 rejected invalid_request null mqtt:admin-tool MQTT"),
+                    rows);
         }
         try (var db = broker.openDatabase();
-             var history = db.createStatement().executeQuery("SELECT version, change_kind, updated_by, request_id, "
-                     + "origin, updated_at, checksum FROM cm_history WHERE service = 'svc-audit'")) {
+                var history = db.createStatement()
+                        .executeQuery("SELECT version, change_kind, updated_by, request_id, "
+                                + "origin, updated_at, checksum FROM cm_history WHERE service = 'svc-audit'")) {
             assertTrue(history.next());
             assertEquals(1, history.getLong(1));
             assertEquals("SET", history.getString(2));
@@ -347,17 +416,21 @@ class ConfigRequestsTest {
         }
         final var metrics = com.hivemq.extension.sdk.api.services.Services.metricRegistry();
         assertTrue(metrics.counter("dev.configmanager.requests.accepted").getCount() > 0);
-        assertTrue(metrics.counter("dev.configmanager.requests.rejected.version_conflict").getCount() > 0);
+        assertTrue(metrics.counter("dev.configmanager.requests.rejected.version_conflict")
+                        .getCount()
+                > 0);
         assertTrue(metrics.timer("dev.configmanager.store.commit").getCount() > 0);
     }
 
-    private static void assertRejected(final String topicSuffix, final String payload, final String code,
-                                       final Mqtt5PubAckReasonCode puback) throws Exception {
+    private static void assertRejected(
+            final String topicSuffix, final String payload, final String code, final Mqtt5PubAckReasonCode puback)
+            throws Exception {
         assertRejected(topicSuffix, payload.getBytes(StandardCharsets.UTF_8), code, puback);
     }
 
-    private static void assertRejected(final String topicSuffix, final byte[] payload, final String code,
-                                       final Mqtt5PubAckReasonCode puback) throws Exception {
+    private static void assertRejected(
+            final String topicSuffix, final byte[] payload, final String code, final Mqtt5PubAckReasonCode puback)
+            throws Exception {
         final Reply reply = requester.send(topicSuffix, payload);
         assertEquals("config.rejected", reply.type(), reply.envelope().toString());
         assertEquals(code, reply.errorCode(), reply.envelope().toString());
@@ -372,11 +445,15 @@ class ConfigRequestsTest {
     }
 
     static String userProperty(final Mqtt5Publish publish, final String name) {
-        return publish.getUserProperties().asList().stream().filter(p -> p.getName().toString().equals(name))
-                .map(p -> p.getValue().toString()).findFirst().orElse(null);
+        return publish.getUserProperties().asList().stream()
+                .filter(p -> p.getName().toString().equals(name))
+                .map(p -> p.getValue().toString())
+                .findFirst()
+                .orElse(null);
     }
 
     static String sha256(final String s) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -40,19 +40,19 @@ class CrashRecoveryTest {
     static Path dir;
 
     /** An accepted answer: the version and checksum the requester was promised. */
-    private record Ack(String service, long version, String checksum) {
-    }
+    private record Ack(String service, long version, String checksum) {}
 
     @Test
     void everyAcknowledgedRequestSurvivesSigkillAndRetainedEqualsTheDatabase() throws Exception {
-        streamKillAndCheck(dir.resolve("broker"), home -> {
-        });
+        streamKillAndCheck(dir.resolve("broker"), home -> {});
     }
 
     @Test
     void aJournalDeletedWhileTheBrokerRunsLosesNothingAcknowledgedAtTheNextSigkill() throws Exception {
-        streamKillAndCheck(dir.resolve("broker-deleted-journal"), home -> java.nio.file.Files.delete(
-                H2ConfigStore.journalPath(home.resolve("data/config-manager/config-manager"))));
+        streamKillAndCheck(
+                dir.resolve("broker-deleted-journal"),
+                home -> java.nio.file.Files.delete(
+                        H2ConfigStore.journalPath(home.resolve("data/config-manager/config-manager"))));
     }
 
     /** Something done to the broker's files while it runs. */
@@ -76,7 +76,10 @@ class CrashRecoveryTest {
                     sent.incrementAndGet();
                     final Reply reply = r.send("set", service, "{\"config\": {\"n\": " + i + "}}");
                     if (reply.accepted()) {
-                        acks.add(new Ack(service, reply.version(), reply.data().get("checksum").asText()));
+                        acks.add(new Ack(
+                                service,
+                                reply.version(),
+                                reply.data().get("checksum").asText()));
                     }
                 }
             } catch (final Throwable expected) {
@@ -93,11 +96,12 @@ class CrashRecoveryTest {
         }
         first.kill();
         streamer.join(TimeUnit.SECONDS.toMillis(60));
-        assertTrue(acks.size() >= KILL_AFTER && acks.size() < REQUESTS,
+        assertTrue(
+                acks.size() >= KILL_AFTER && acks.size() < REQUESTS,
                 "killed mid-stream: " + acks.size() + " acknowledged of " + sent.get() + " sent");
 
-        System.out.printf("CrashRecoveryTest: SIGKILL after %d acknowledged of %d sent requests%n", acks.size(),
-                sent.get());
+        System.out.printf(
+                "CrashRecoveryTest: SIGKILL after %d acknowledged of %d sent requests%n", acks.size(), sent.get());
         final Map<String, JsonNode> retained = new HashMap<>();
         try (ChildBroker second = ChildBroker.start(home, port)) {
             for (int s = 0; s < SERVICES; s++) {
@@ -105,8 +109,8 @@ class CrashRecoveryTest {
             }
         }
 
-        try (Connection db = DriverManager.getConnection(H2ConfigStore.url(
-                home.resolve("data/config-manager/config-manager")))) {
+        try (Connection db =
+                DriverManager.getConnection(H2ConfigStore.url(home.resolve("data/config-manager/config-manager")))) {
             for (final Ack ack : acks) {
                 try (var q = db.prepareStatement("SELECT checksum FROM cm_history WHERE service = ? AND version = ?")) {
                     q.setString(1, ack.service());
@@ -117,7 +121,8 @@ class CrashRecoveryTest {
                     }
                 }
             }
-            try (ResultSet rs = db.createStatement().executeQuery("SELECT service, version, checksum FROM cm_current")) {
+            try (ResultSet rs =
+                    db.createStatement().executeQuery("SELECT service, version, checksum FROM cm_current")) {
                 int services = 0;
                 while (rs.next()) {
                     final JsonNode topic = retained.get(rs.getString(1));

@@ -29,16 +29,18 @@ class LockedDatabaseTest {
     void databaseLockedByAnotherProcessMeansReadOnly() throws Exception {
         final Path home = dir.resolve("holder");
         try (ChildBroker holder = ChildBroker.start(home, TestBroker.freePort());
-             TestBroker broker = TestBroker.startOnDatabase(dir.resolve("second"),
-                     home.resolve("data/config-manager/config-manager"))) {
+                TestBroker broker = TestBroker.startOnDatabase(
+                        dir.resolve("second"), home.resolve("data/config-manager/config-manager"))) {
             assertFalse(Files.exists(TestBroker.disabledMarker()));
-            final JsonNode health = RetainedReader.await("system/health/config-manager",
+            final JsonNode health = RetainedReader.await(
+                    "system/health/config-manager",
                     h -> !h.path("data").path("ok").asBoolean());
             assertEquals("store_unavailable", health.get("data").get("event").asText());
             assertTrue(health.get("data").get("err").asText().contains("in use"), health.toString());
             try (Requester r = new Requester(broker.port(), "ops")) {
                 final Reply write = r.send("set", "router", "{\"config\": {}}");
-                assertEquals("store_unavailable", write.errorCode(), write.envelope().toString());
+                assertEquals(
+                        "store_unavailable", write.errorCode(), write.envelope().toString());
             }
             try (Requester r = new Requester(holder.port(), "ops")) {
                 assertTrue(r.send("set", "router", "{\"config\": {}}").accepted(), "the holder is unaffected");

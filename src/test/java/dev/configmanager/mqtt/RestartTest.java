@@ -1,15 +1,14 @@
 package dev.configmanager.mqtt;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.RetainedReader;
-import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.TestBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.HashMap;
@@ -31,13 +30,16 @@ class RestartTest {
         final TestBroker broker = fixture.start(TestBroker::start);
         final Map<String, JsonNode> before = new HashMap<>();
         try (Requester r = new Requester(broker.port(), "ops")) {
-            assertTrue(r.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 10}}").accepted());
-            assertTrue(r.send("patch", "router", "{\"patch\": {\"router_stream_max_chars\": 300}}").accepted());
-            assertTrue(r.send("set", "svc-a", "{\"config\": {\"a\": [1, 2, {\"b\": null}]}}").accepted());
+            assertTrue(r.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 10}}")
+                    .accepted());
+            assertTrue(r.send("patch", "router", "{\"patch\": {\"router_stream_max_chars\": 300}}")
+                    .accepted());
+            assertTrue(r.send("set", "svc-a", "{\"config\": {\"a\": [1, 2, {\"b\": null}]}}")
+                    .accepted());
             assertTrue(r.send("set", "svc-gone", "{\"config\": {\"x\": 1}}").accepted());
             assertTrue(r.send("delete", "svc-gone", "{}").accepted());
         }
-        for (final String service : new String[]{"router", "svc-a"}) {
+        for (final String service : new String[] {"router", "svc-a"}) {
             before.put(service, RetainedReader.receiveJson(broker.port(), "config/updated/" + service));
         }
         final long historyBefore = historyRows(broker);
@@ -64,7 +66,7 @@ class RestartTest {
 
     private static long historyRows(final TestBroker broker) throws Exception {
         try (Connection db = broker.openDatabase();
-             ResultSet rs = db.createStatement().executeQuery("SELECT COUNT(*) FROM cm_history")) {
+                ResultSet rs = db.createStatement().executeQuery("SELECT COUNT(*) FROM cm_history")) {
             rs.next();
             return rs.getLong(1);
         }

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.Requester.Reply;
 import dev.configmanager.support.RetainedReader;
-import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.TestBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,7 +29,6 @@ class StoreFailureTest {
     @RegisterExtension
     static final BrokerExtension broker = BrokerExtension.withDefaults();
 
-
     @Test
     void requestFailingInsideTheStoreIsRejectedAndTheBrokerKeepsServing() throws Exception {
         try (Requester r = new Requester(broker.port(), "ops")) {
@@ -39,21 +38,41 @@ class StoreFailureTest {
                 db.createStatement().execute("SHUTDOWN"); // closes the database under the extension
             }
             final Reply failed = r.send("set", "svc-store", "{\"config\": {\"a\": 2}}");
-            assertEquals("store_unavailable", failed.errorCode(), failed.envelope().toString());
+            assertEquals(
+                    "store_unavailable", failed.errorCode(), failed.envelope().toString());
             assertEquals(Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR, failed.puback());
-            assertEquals(1, RetainedReader.receiveJson(broker.port(), "config/updated/svc-store").get("version")
-                    .asLong(), "the retained config is untouched");
+            assertEquals(
+                    1,
+                    RetainedReader.receiveJson(broker.port(), "config/updated/svc-store")
+                            .get("version")
+                            .asLong(),
+                    "the retained config is untouched");
 
             // Ordinary traffic still flows and the extension was not switched off.
             final var publishes = r.client().publishes(MqttGlobalPublishFilter.ALL);
-            r.client().subscribeWith().topicFilter("plain/topic").qos(MqttQos.AT_LEAST_ONCE).send();
-            r.client().publishWith().topic("plain/topic").qos(MqttQos.AT_LEAST_ONCE)
-                    .payload("hello".getBytes(StandardCharsets.UTF_8)).send();
-            assertEquals("hello", new String(publishes.receive(10, TimeUnit.SECONDS).orElseThrow()
-                    .getPayloadAsBytes(), StandardCharsets.UTF_8));
+            r.client()
+                    .subscribeWith()
+                    .topicFilter("plain/topic")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
+            r.client()
+                    .publishWith()
+                    .topic("plain/topic")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .payload("hello".getBytes(StandardCharsets.UTF_8))
+                    .send();
+            assertEquals(
+                    "hello",
+                    new String(
+                            publishes
+                                    .receive(10, TimeUnit.SECONDS)
+                                    .orElseThrow()
+                                    .getPayloadAsBytes(),
+                            StandardCharsets.UTF_8));
             publishes.close();
             assertFalse(Files.exists(TestBroker.disabledMarker()), "no DISABLED marker");
-            final JsonNode down = RetainedReader.await("system/health/config-manager",
+            final JsonNode down = RetainedReader.await(
+                    "system/health/config-manager",
                     h -> !h.path("data").path("ok").asBoolean());
             assertFalse(down.get("data").get("ok").asBoolean(), down.toString());
             assertEquals("store_unavailable", down.get("data").get("event").asText());
@@ -68,7 +87,8 @@ class StoreFailureTest {
             }
             assertTrue(recovered.accepted(), recovered.envelope().toString());
             assertEquals(2, recovered.version(), "the failed request left no trace in the version sequence");
-            final JsonNode up = RetainedReader.await("system/health/config-manager",
+            final JsonNode up = RetainedReader.await(
+                    "system/health/config-manager",
                     h -> h.path("data").path("ok").asBoolean());
             assertEquals("store_available", up.get("data").get("event").asText());
         }

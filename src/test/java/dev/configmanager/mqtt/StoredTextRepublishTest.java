@@ -1,15 +1,14 @@
 package dev.configmanager.mqtt;
 
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.RetainedReader;
-import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.TestBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.concurrent.TimeUnit;
@@ -36,9 +35,9 @@ class StoredTextRepublishTest {
         }
         Thread.sleep(1_500); // past a checkpoint: the rows are in H2 itself, not only in the journal
         try (Connection db = broker.openDatabase()) {
-            for (final String table : new String[]{"cm_current", "cm_history"}) {
-                try (PreparedStatement s = db.prepareStatement("UPDATE " + table
-                        + " SET updated_by = ?, request_id = ? WHERE service = 'svc-legacy'")) {
+            for (final String table : new String[] {"cm_current", "cm_history"}) {
+                try (PreparedStatement s = db.prepareStatement(
+                        "UPDATE " + table + " SET updated_by = ?, request_id = ? WHERE service = 'svc-legacy'")) {
                     s.setString(1, "mqtt:old\uFFFFclient");
                     s.setString(2, "id\uFEFF\u0001");
                     assertEquals(1, s.executeUpdate());
@@ -49,9 +48,11 @@ class StoredTextRepublishTest {
         broker.startFresh(); // an empty retained store: the start-up repair must publish the version
 
         final Mqtt5Publish updated = RetainedReader.receive(broker.port(), "config/updated/svc-legacy");
-        assertEquals(1, Requester.parse(updated.getPayloadAsBytes()).get("version").asLong());
+        assertEquals(
+                1, Requester.parse(updated.getPayloadAsBytes()).get("version").asLong());
         for (final var p : updated.getUserProperties().asList()) {
-            assertTrue(p.getValue().toString().codePoints().allMatch(cp -> cp >= 0x20 && cp < 0x7F),
+            assertTrue(
+                    p.getValue().toString().codePoints().allMatch(cp -> cp >= 0x20 && cp < 0x7F),
                     p.getName() + " = " + p.getValue());
         }
     }

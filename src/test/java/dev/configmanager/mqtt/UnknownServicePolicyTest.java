@@ -1,8 +1,8 @@
 package dev.configmanager.mqtt;
 
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.Requester.Reply;
-import dev.configmanager.support.BrokerExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -17,15 +17,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class UnknownServicePolicyTest {
 
     @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.withSettings(
-            "<schemas><unknown-service-policy>reject</unknown-service-policy></schemas>");
-
+    static final BrokerExtension broker =
+            BrokerExtension.withSettings("<schemas><unknown-service-policy>reject</unknown-service-policy></schemas>");
 
     @Test
     void serviceWithoutSchemaIsRejectedAsUnknownAndAServiceWithOneIsAccepted() throws Exception {
         try (Requester r = new Requester(broker.port(), "ops")) {
             final Reply unknown = r.send("set", "no-schema-here", "{\"config\": {\"a\": 1}}");
-            assertEquals("unknown_service", unknown.errorCode(), unknown.envelope().toString());
+            assertEquals(
+                    "unknown_service", unknown.errorCode(), unknown.envelope().toString());
             assertTrue(r.send("set", "wake-activation", "{\"config\": {\"wake_detection_threshold\": 0.4}}")
                     .accepted());
         }

@@ -1,10 +1,10 @@
 package dev.configmanager.mqtt;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.Requester.Reply;
 import dev.configmanager.support.RetainedReader;
-import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.TestBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,7 +33,8 @@ class UnusableDatabaseTest {
     void corruptedDatabaseAtStartMeansReadOnlyNotADisabledExtension() throws Exception {
         final TestBroker broker = fixture.start(dir -> TestBroker.startPersistent(dir, ""));
         try (Requester r = new Requester(broker.port(), "ops")) {
-            assertTrue(r.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 12}}").accepted());
+            assertTrue(r.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 12}}")
+                    .accepted());
         }
         broker.stop();
         final Path file = Path.of(broker.database + ".mv.db");
@@ -48,13 +49,19 @@ class UnusableDatabaseTest {
         assertEquals(12, config.get("config").get("router_stream_min_chars").asInt(), "retained config is served");
         try (Requester r = new Requester(broker.port(), "ops")) {
             final Reply write = r.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 13}}");
-            assertEquals("store_unavailable", write.errorCode(), write.envelope().toString());
+            assertEquals(
+                    "store_unavailable", write.errorCode(), write.envelope().toString());
         }
-        final JsonNode health = RetainedReader.await("system/health/config-manager",
-                h -> !h.path("data").path("ok").asBoolean());
+        final JsonNode health = RetainedReader.await(
+                "system/health/config-manager", h -> !h.path("data").path("ok").asBoolean());
         assertEquals("store_unavailable", health.get("data").get("event").asText());
         assertTrue(health.get("data").get("err").asText().contains("config database"), health.toString());
-        assertEquals(12, RetainedReader.receiveJson(broker.port(), "config/updated/router").get("config")
-                .get("router_stream_min_chars").asInt(), "nothing changed");
+        assertEquals(
+                12,
+                RetainedReader.receiveJson(broker.port(), "config/updated/router")
+                        .get("config")
+                        .get("router_stream_min_chars")
+                        .asInt(),
+                "nothing changed");
     }
 }

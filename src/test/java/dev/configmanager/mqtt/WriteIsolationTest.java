@@ -28,30 +28,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WriteIsolationTest {
 
     @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.withSettings(
-            "<limits><max-payload-bytes>1048576</max-payload-bytes></limits>");
+    static final BrokerExtension broker =
+            BrokerExtension.withSettings("<limits><max-payload-bytes>1048576</max-payload-bytes></limits>");
 
     @Test
     void aSecretThatWouldNotFitOnceSealedIsTooLargeAndOthersWriteOn() throws Exception {
         try (Requester big = new Requester(broker.port(), "big-writer");
-             Requester other = new Requester(broker.port(), "other-writer")) {
+                Requester other = new Requester(broker.port(), "other-writer")) {
             // 900,000 characters fit the limit in clear; sealed (base64 plus its wrapper) they would not fit the column
-            final Reply tooLarge = big.send("set", "llm-worker", "{\"config\": {\"openai_api_key\": \""
-                    + "k".repeat(900_000) + "\"}}");
+            final Reply tooLarge = big.send(
+                    "set", "llm-worker", "{\"config\": {\"openai_api_key\": \"" + "k".repeat(900_000) + "\"}}");
             assertEquals("too_large", tooLarge.errorCode(), tooLarge.envelope().toString());
-            assertTrue(other.send("set", "svc-other", "{\"config\": {\"a\": 1}}").accepted(), "not store_unavailable");
+            assertTrue(
+                    other.send("set", "svc-other", "{\"config\": {\"a\": 1}}").accepted(), "not store_unavailable");
         }
-        assertTrue(RetainedReader.await("system/health/config-manager", h -> true).path("data").path("ok")
-                .asBoolean(), "the extension's health never said the store was down");
+        assertTrue(
+                RetainedReader.await("system/health/config-manager", h -> true)
+                        .path("data")
+                        .path("ok")
+                        .asBoolean(),
+                "the extension's health never said the store was down");
     }
 
     @Test
     void aBatchTheDatabaseRefusesForOneRequestIsCommittedWithoutIt() throws Exception {
         // The database refuses long "updated_by" values from here on: the stand-in for any row it cannot hold.
         try (Connection db = broker.openDatabase()) {
-            for (final String table : new String[]{"cm_history", "cm_current"}) {
-                db.createStatement().execute("ALTER TABLE " + table + " ALTER COLUMN updated_by SET DATA TYPE "
-                        + "VARCHAR(20)");
+            for (final String table : new String[] {"cm_history", "cm_current"}) {
+                db.createStatement()
+                        .execute("ALTER TABLE " + table + " ALTER COLUMN updated_by SET DATA TYPE " + "VARCHAR(20)");
             }
         }
         final ExecutorService pool = Executors.newFixedThreadPool(17);
@@ -74,9 +79,17 @@ class WriteIsolationTest {
             pool.shutdownNow();
         }
         assertTrue(RetainedReader.stored("config/updated/svc-long").isEmpty(), "nothing of it was stored");
-        assertEquals(3, RetainedReader.receiveJson(broker.port(), "config/updated/svc-iso-0").get("version").asLong());
-        assertTrue(RetainedReader.await("system/health/config-manager", h -> true).path("data").path("ok")
-                .asBoolean(), "a refused row is not a store outage");
+        assertEquals(
+                3,
+                RetainedReader.receiveJson(broker.port(), "config/updated/svc-iso-0")
+                        .get("version")
+                        .asLong());
+        assertTrue(
+                RetainedReader.await("system/health/config-manager", h -> true)
+                        .path("data")
+                        .path("ok")
+                        .asBoolean(),
+                "a refused row is not a store outage");
     }
 
     private static Callable<Reply> write(final String clientId, final String service, final int round) {

@@ -36,11 +36,17 @@ class BatchCommitTest {
     private final List<ConfigVersion> published = new ArrayList<>();
     private final List<String> storeEvents = new ArrayList<>();
     private CompletableFuture<Void> publication = CompletableFuture.completedFuture(null);
-    private final BatchCommit batches = new BatchCommit(store, new ConfigDecider(schemas,
-            ExtensionSettings.defaults()), schemas, new CurrentVersions(store), v -> {
+    private final BatchCommit batches = new BatchCommit(
+            store,
+            new ConfigDecider(schemas, ExtensionSettings.defaults()),
+            schemas,
+            new CurrentVersions(store),
+            v -> {
                 published.add(v);
                 return publication;
-            }, new PipelineMetrics(new MetricRegistry()), Clock.fixed(Instant.EPOCH, ZoneOffset.UTC),
+            },
+            new PipelineMetrics(new MetricRegistry()),
+            Clock.fixed(Instant.EPOCH, ZoneOffset.UTC),
             new StoreStatusReport(new StoreStatusListener() {
                 @Override
                 public void storeAvailable() {
@@ -61,7 +67,8 @@ class BatchCommitTest {
         batches.process(List.of(a, b, c));
         assertEquals(1, store.commits);
         for (final Pending.Decide p : List.of(a, b, c)) {
-            assertEquals(1, assertInstanceOf(Accepted.class, p.answer().getNow(null)).version());
+            assertEquals(
+                    1, assertInstanceOf(Accepted.class, p.answer().getNow(null)).version());
         }
         assertEquals(3, published.size(), "each new version is published");
     }
@@ -84,14 +91,18 @@ class BatchCommitTest {
         final var early = refused("svc-bad", ErrorCode.INVALID_JSON);
         batches.process(List.of(set, early));
         assertEquals(ErrorCode.STORE_UNAVAILABLE, ((Rejected) set.answer().getNow(null)).code());
-        assertEquals(ErrorCode.INVALID_JSON, ((Rejected) early.answer().getNow(null)).code(),
+        assertEquals(
+                ErrorCode.INVALID_JSON,
+                ((Rejected) early.answer().getNow(null)).code(),
                 "an early rejection stays what it was");
         assertTrue(published.isEmpty(), "nothing unstored is published");
         assertEquals(List.of("unavailable"), storeEvents);
 
         final var again = set("svc", "{\"x\":1}", 0L);
         batches.process(List.of(again));
-        assertEquals(1, ((Accepted) again.answer().getNow(null)).version(),
+        assertEquals(
+                1,
+                ((Accepted) again.answer().getNow(null)).version(),
                 "the failed batch's decision was forgotten: the service still has no config");
         assertEquals(List.of("unavailable", "available"), storeEvents);
     }
@@ -107,8 +118,13 @@ class BatchCommitTest {
         assertInstanceOf(Accepted.class, ok2.answer().getNow(null));
         final Rejected r = (Rejected) bad.answer().getNow(null);
         assertEquals(ErrorCode.INTERNAL, r.code());
-        assertEquals(List.of("svc-a", "svc-b"), store.history.stream().map(ConfigVersion::service).toList());
-        assertTrue(store.audit.stream().anyMatch(a -> a.service().equals("svc-long") && a.outcome().equals("rejected")),
+        assertEquals(
+                List.of("svc-a", "svc-b"),
+                store.history.stream().map(ConfigVersion::service).toList());
+        assertTrue(
+                store.audit.stream()
+                        .anyMatch(a ->
+                                a.service().equals("svc-long") && a.outcome().equals("rejected")),
                 "the refused request is audited as rejected");
         assertTrue(storeEvents.isEmpty(), "a refused row is not a failed database");
     }
@@ -119,7 +135,8 @@ class BatchCommitTest {
         final var early = refused("svc", ErrorCode.INVALID_REQUEST);
         final var after = set("svc", "{\"x\":2}", null);
         batches.process(List.of(before, early, after));
-        assertEquals(List.of("accepted", "rejected", "accepted"),
+        assertEquals(
+                List.of("accepted", "rejected", "accepted"),
                 store.audit.stream().map(AuditRecord::outcome).toList());
     }
 
@@ -136,9 +153,21 @@ class BatchCommitTest {
     @Test
     void aSchemaChangeBetweenTwoRequestsSplitsTheBatchAroundIt() throws Exception {
         final var before = set("svc", "{\"port\":\"eighty\"}", null);
-        final var change = new Pending.SchemaChange("svc", Json.parse("{\"type\":\"object\",\"properties\":"
-                + "{\"port\":{\"type\":\"integer\"}}}"), new AuditRecord(Instant.EPOCH, "svc", "schema",
-                RequestOrigin.HTTP, "http:admin", null, "accepted", null, null, null), new CompletableFuture<>());
+        final var change = new Pending.SchemaChange(
+                "svc",
+                Json.parse("{\"type\":\"object\",\"properties\":" + "{\"port\":{\"type\":\"integer\"}}}"),
+                new AuditRecord(
+                        Instant.EPOCH,
+                        "svc",
+                        "schema",
+                        RequestOrigin.HTTP,
+                        "http:admin",
+                        null,
+                        "accepted",
+                        null,
+                        null,
+                        null),
+                new CompletableFuture<>());
         final var after = set("svc", "{\"port\":\"ninety\"}", null);
         batches.process(List.of(before, change, after));
         assertInstanceOf(Accepted.class, before.answer().getNow(null));
@@ -147,16 +176,17 @@ class BatchCommitTest {
         assertEquals(2, store.commits, "the requests before and after the change are committed apart");
     }
 
-    private static Pending.Decide set(final String service, final String config, final Long expected)
-            throws Exception {
-        final var request = new ConfigRequest(Action.SET, service, Json.parse(config), 0, expected, null, "test",
-                RequestOrigin.HTTP, null);
+    private static Pending.Decide set(final String service, final String config, final Long expected) throws Exception {
+        final var request = new ConfigRequest(
+                Action.SET, service, Json.parse(config), 0, expected, null, "test", RequestOrigin.HTTP, null);
         return new Pending.Decide(request, null, new CompletableFuture<ConfigResult>());
     }
 
     private static Pending.Refused refused(final String service, final ErrorCode code) {
         final Rejected r = Rejected.of(service, code, "test");
-        return new Pending.Refused(r, RequestAudit.rejected(r, "set", RequestOrigin.MQTT, "mqtt:x", "id-1", null,
-                Instant.EPOCH), new CompletableFuture<>());
+        return new Pending.Refused(
+                r,
+                RequestAudit.rejected(r, "set", RequestOrigin.MQTT, "mqtt:x", "id-1", null, Instant.EPOCH),
+                new CompletableFuture<>());
     }
 }

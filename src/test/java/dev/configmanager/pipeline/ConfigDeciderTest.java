@@ -45,8 +45,7 @@ class ConfigDeciderTest {
 
     @Test
     void staleExpectedVersionIsRejectedWithConflict() throws Exception {
-        final Decision d = decide(request(Action.SET, "{\"a\":2}", 1L, 0), Optional.of(stored(2, "{\"a\":1}")),
-                null);
+        final Decision d = decide(request(Action.SET, "{\"a\":2}", 1L, 0), Optional.of(stored(2, "{\"a\":1}")), null);
         final Rejected r = assertInstanceOf(Rejected.class, d.result());
         assertEquals(ErrorCode.VERSION_CONFLICT, r.code());
         assertEquals(2L, r.currentVersion());
@@ -55,15 +54,20 @@ class ConfigDeciderTest {
 
     @Test
     void expectedVersionZeroMeansTheServiceMustNotExist() throws Exception {
-        assertEquals(ErrorCode.VERSION_CONFLICT, ((Rejected) decide(request(Action.SET, "{}", 0L, 0),
-                Optional.of(stored(1, "{}")), null).result()).code());
-        assertInstanceOf(Accepted.class, decide(request(Action.SET, "{}", 0L, 0), Optional.empty(), null).result());
+        assertEquals(
+                ErrorCode.VERSION_CONFLICT,
+                ((Rejected) decide(request(Action.SET, "{}", 0L, 0), Optional.of(stored(1, "{}")), null)
+                                .result())
+                        .code());
+        assertInstanceOf(
+                Accepted.class,
+                decide(request(Action.SET, "{}", 0L, 0), Optional.empty(), null).result());
     }
 
     @Test
     void theSameConfigAgainIsANoopThatWritesNothing() throws Exception {
-        final Decision d = decide(request(Action.SET, "{\"b\":1,\"a\":2}", null, 0),
-                Optional.of(stored(4, "{\"a\":2,\"b\":1}")), null);
+        final Decision d = decide(
+                request(Action.SET, "{\"b\":1,\"a\":2}", null, 0), Optional.of(stored(4, "{\"a\":2,\"b\":1}")), null);
         final Accepted a = assertInstanceOf(Accepted.class, d.result());
         assertTrue(a.noop());
         assertEquals(4, a.version());
@@ -72,27 +76,34 @@ class ConfigDeciderTest {
 
     @Test
     void patchMergesIntoTheCurrentConfig() throws Exception {
-        final Decision d = decide(request(Action.PATCH, "{\"b\":null,\"c\":3}", null, 0),
-                Optional.of(stored(1, "{\"a\":1,\"b\":2}")), null);
+        final Decision d = decide(
+                request(Action.PATCH, "{\"b\":null,\"c\":3}", null, 0),
+                Optional.of(stored(1, "{\"a\":1,\"b\":2}")),
+                null);
         assertEquals("{\"a\":1,\"c\":3}", d.newVersion().config());
         assertEquals(ConfigVersion.Change.PATCH, d.newVersion().change());
     }
 
     @Test
     void patchOfAServiceWithoutConfigIsNotFound() throws Exception {
-        assertEquals(ErrorCode.NOT_FOUND, ((Rejected) decide(request(Action.PATCH, "{\"a\":1}", null, 0),
-                Optional.empty(), null).result()).code());
+        assertEquals(
+                ErrorCode.NOT_FOUND,
+                ((Rejected) decide(request(Action.PATCH, "{\"a\":1}", null, 0), Optional.empty(), null)
+                                .result())
+                        .code());
     }
 
     @Test
     void rollbackWritesTheOldConfigAsANewVersion() throws Exception {
         history.put(1L, stored(1, "{\"a\":1}"));
-        final Decision d = decide(request(Action.ROLLBACK, null, null, 1), Optional.of(stored(2, "{\"a\":2}")),
-                null);
+        final Decision d = decide(request(Action.ROLLBACK, null, null, 1), Optional.of(stored(2, "{\"a\":2}")), null);
         assertEquals(3, d.newVersion().version());
         assertEquals("{\"a\":1}", d.newVersion().config());
-        assertEquals(ErrorCode.NOT_FOUND, ((Rejected) decide(request(Action.ROLLBACK, null, null, 9),
-                Optional.of(stored(2, "{\"a\":2}")), null).result()).code());
+        assertEquals(
+                ErrorCode.NOT_FOUND,
+                ((Rejected) decide(request(Action.ROLLBACK, null, null, 9), Optional.of(stored(2, "{\"a\":2}")), null)
+                                .result())
+                        .code());
     }
 
     @Test
@@ -100,8 +111,11 @@ class ConfigDeciderTest {
         final Decision d = decide(request(Action.DELETE, null, null, 0), Optional.of(stored(3, "{}")), null);
         assertTrue(d.newVersion().isDeleted());
         assertEquals(4, d.newVersion().version());
-        assertEquals(ErrorCode.NOT_FOUND, ((Rejected) decide(request(Action.DELETE, null, null, 0),
-                Optional.of(d.newVersion()), null).result()).code());
+        assertEquals(
+                ErrorCode.NOT_FOUND,
+                ((Rejected) decide(request(Action.DELETE, null, null, 0), Optional.of(d.newVersion()), null)
+                                .result())
+                        .code());
     }
 
     @Test
@@ -111,7 +125,8 @@ class ConfigDeciderTest {
         assertNotNull(prepared);
         assertNull(prepared.problem(), "valid while the service has no schema");
         schemas.install("svc", Json.parse("{\"type\":\"object\",\"properties\":{\"port\":{\"type\":\"integer\"}}}"));
-        final Rejected rejected = assertInstanceOf(Rejected.class, decide(r, Optional.empty(), prepared).result());
+        final Rejected rejected = assertInstanceOf(
+                Rejected.class, decide(r, Optional.empty(), prepared).result());
         assertEquals(ErrorCode.SCHEMA_VIOLATION, rejected.code());
     }
 
@@ -123,21 +138,29 @@ class ConfigDeciderTest {
         assertEquals("{\"a\":5,\"b\":2}", d.newVersion().config());
     }
 
-    private Decision decide(final ConfigRequest r, final Optional<ConfigVersion> current,
-                            final ConfigDecider.Content prepared) throws Exception {
-        return decider.decide(r, current, (service, version) -> Optional.ofNullable(history.get(version)), NOW,
-                prepared);
+    private Decision decide(
+            final ConfigRequest r, final Optional<ConfigVersion> current, final ConfigDecider.Content prepared)
+            throws Exception {
+        return decider.decide(
+                r, current, (service, version) -> Optional.ofNullable(history.get(version)), NOW, prepared);
     }
 
-    private static ConfigRequest request(final Action action, final String document, final Long expected,
-                                         final long toVersion) throws Exception {
+    private static ConfigRequest request(
+            final Action action, final String document, final Long expected, final long toVersion) throws Exception {
         final JsonNode doc = document == null ? null : Json.parse(document);
-        return new ConfigRequest(action, "svc", doc, toVersion, expected, "req-1", "test", RequestOrigin.HTTP,
-                null);
+        return new ConfigRequest(action, "svc", doc, toVersion, expected, "req-1", "test", RequestOrigin.HTTP, null);
     }
 
     private static ConfigVersion stored(final long version, final String config) {
-        return new ConfigVersion("svc", version, ConfigVersion.Change.SET, config, CanonicalJson.sha256Hex(config),
-                NOW, "test", null, RequestOrigin.HTTP);
+        return new ConfigVersion(
+                "svc",
+                version,
+                ConfigVersion.Change.SET,
+                config,
+                CanonicalJson.sha256Hex(config),
+                NOW,
+                "test",
+                null,
+                RequestOrigin.HTTP);
     }
 }

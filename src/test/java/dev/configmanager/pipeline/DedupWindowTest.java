@@ -22,10 +22,13 @@ class DedupWindowTest {
     void aRepeatGetsTheFirstAnswerEvenBeforeItIsKnown() {
         final CompletableFuture<ConfigResult> first = new CompletableFuture<>();
         assertTrue(window.claim("svc", "req-1", first).isEmpty(), "the first is applied");
-        assertSame(first, window.claim("svc", "req-1", new CompletableFuture<>()).orElseThrow(),
+        assertSame(
+                first,
+                window.claim("svc", "req-1", new CompletableFuture<>()).orElseThrow(),
                 "the repeat waits for the first one's answer");
         first.complete(new Accepted("svc", 1, "c", false));
-        assertSame(first, window.claim("svc", "req-1", new CompletableFuture<>()).orElseThrow());
+        assertSame(
+                first, window.claim("svc", "req-1", new CompletableFuture<>()).orElseThrow());
     }
 
     @Test
@@ -47,7 +50,8 @@ class DedupWindowTest {
         final CompletableFuture<ConfigResult> first = new CompletableFuture<>();
         window.claim("svc", "req-1", first);
         first.complete(Rejected.of("svc", ErrorCode.VERSION_CONFLICT, "stale"));
-        assertSame(first, window.claim("svc", "req-1", new CompletableFuture<>()).orElseThrow());
+        assertSame(
+                first, window.claim("svc", "req-1", new CompletableFuture<>()).orElseThrow());
     }
 
     @Test

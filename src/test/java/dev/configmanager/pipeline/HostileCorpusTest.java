@@ -36,13 +36,19 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 @Tag("unit")
 class HostileCorpusTest {
 
-    private static final Map<String, String> SEEDS = Map.of("svc-hostile", "{\"a\":1}",
-            "tts-worker", "{\"volume_percent\":50}", "router", "{\"router_stream_min_chars\":30}");
+    private static final Map<String, String> SEEDS = Map.of(
+            "svc-hostile",
+            "{\"a\":1}",
+            "tts-worker",
+            "{\"volume_percent\":50}",
+            "router",
+            "{\"router_stream_min_chars\":30}");
     private static final TopicLayout TOPICS = ExtensionSettings.defaults().topics();
 
     private final SchemaRegistry schemas = SchemaRegistry.load(Path.of("src/hivemq-extension/conf/schemas"));
     private final ConfigDecider decider = new ConfigDecider(schemas, ExtensionSettings.defaults());
-    private final RequestParser parser = new RequestParser(ExtensionSettings.defaults().maxPayloadBytes(),
+    private final RequestParser parser = new RequestParser(
+            ExtensionSettings.defaults().maxPayloadBytes(),
             ExtensionSettings.defaults().maxDepth());
 
     @TestFactory
@@ -53,20 +59,26 @@ class HostileCorpusTest {
     }
 
     private String codeOf(final Case c) throws Exception {
-        final RequestTopic topic = TOPICS.parseRequest("config/" + c.topic())
-                .orElseGet(() -> new RequestTopic(Action.UNKNOWN, c.topic()));
-        final RequestParser.Parsed parsed = parser.parse(topic, ByteBuffer.wrap(c.payload()), "mqtt:corpus",
-                RequestOrigin.MQTT);
+        final RequestTopic topic =
+                TOPICS.parseRequest("config/" + c.topic()).orElseGet(() -> new RequestTopic(Action.UNKNOWN, c.topic()));
+        final RequestParser.Parsed parsed =
+                parser.parse(topic, ByteBuffer.wrap(c.payload()), "mqtt:corpus", RequestOrigin.MQTT);
         if (parsed instanceof RequestParser.Parsed.Failed failed) {
             return failed.rejection().code().wire();
         }
         final ConfigRequest request = ((RequestParser.Parsed.Ok) parsed).request();
-        final Optional<ConfigVersion> current = Optional.ofNullable(SEEDS.get(request.service()))
-                .map(config -> seed(request.service(), config));
-        final ConfigResult result = decider.decide(request, current,
-                (service, version) -> version == 1 ? current : Optional.empty(), Instant.now(),
-                decider.prepare(request, current)).result();
-        return assertInstanceOf(Rejected.class, result, c.name() + " was accepted").code().wire();
+        final Optional<ConfigVersion> current =
+                Optional.ofNullable(SEEDS.get(request.service())).map(config -> seed(request.service(), config));
+        final ConfigResult result = decider.decide(
+                        request,
+                        current,
+                        (service, version) -> version == 1 ? current : Optional.empty(),
+                        Instant.now(),
+                        decider.prepare(request, current))
+                .result();
+        return assertInstanceOf(Rejected.class, result, c.name() + " was accepted")
+                .code()
+                .wire();
     }
 
     private static ConfigVersion seed(final String service, final String config) {
@@ -76,7 +88,15 @@ class HostileCorpusTest {
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new ConfigVersion(service, 1, ConfigVersion.Change.SET, canonical,
-                CanonicalJson.sha256Hex(canonical), Instant.now(), "test", null, RequestOrigin.MQTT);
+        return new ConfigVersion(
+                service,
+                1,
+                ConfigVersion.Change.SET,
+                canonical,
+                CanonicalJson.sha256Hex(canonical),
+                Instant.now(),
+                "test",
+                null,
+                RequestOrigin.MQTT);
     }
 }

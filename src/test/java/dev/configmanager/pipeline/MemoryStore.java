@@ -59,7 +59,8 @@ final class MemoryStore implements ConfigStore {
 
     @Override
     public synchronized Optional<ConfigVersion> current(final String service) {
-        return history.stream().filter(v -> v.service().equals(service))
+        return history.stream()
+                .filter(v -> v.service().equals(service))
                 .max(Comparator.comparingLong(ConfigVersion::version));
     }
 
@@ -72,19 +73,27 @@ final class MemoryStore implements ConfigStore {
 
     @Override
     public synchronized Optional<ConfigVersion> version(final String service, final long version) {
-        return history.stream().filter(v -> v.service().equals(service) && v.version() == version).findFirst();
+        return history.stream()
+                .filter(v -> v.service().equals(service) && v.version() == version)
+                .findFirst();
     }
 
     @Override
     public synchronized List<ConfigVersion> history(final String service, final int limit) {
-        return history.stream().filter(v -> v.service().equals(service))
-                .sorted(Comparator.comparingLong(ConfigVersion::version).reversed()).limit(limit).toList();
+        return history.stream()
+                .filter(v -> v.service().equals(service))
+                .sorted(Comparator.comparingLong(ConfigVersion::version).reversed())
+                .limit(limit)
+                .toList();
     }
 
     @Override
     public synchronized List<AuditRecord> audit(final String service, final String outcome, final int limit) {
-        return audit.stream().filter(a -> service == null || a.service().equals(service))
-                .filter(a -> outcome == null || a.outcome().equals(outcome)).limit(limit).toList();
+        return audit.stream()
+                .filter(a -> service == null || a.service().equals(service))
+                .filter(a -> outcome == null || a.outcome().equals(outcome))
+                .limit(limit)
+                .toList();
     }
 
     @Override
@@ -99,6 +108,5 @@ final class MemoryStore implements ConfigStore {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

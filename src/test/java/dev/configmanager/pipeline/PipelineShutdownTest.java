@@ -35,21 +35,26 @@ class PipelineShutdownTest {
     void everyRequestOfferedWhileThePipelineClosesIsAnswered() throws Exception {
         for (int round = 0; round < 20; round++) {
             try (H2ConfigStore store = H2ConfigStore.open(dir.resolve("db-" + round + "/cm"), 10_000)) {
-                final ConfigPipeline pipeline = new ConfigPipeline(ExtensionSettings.defaults(), store,
-                        SchemaRegistry.empty(), v -> CompletableFuture.completedFuture(null), new MetricRegistry(),
-                        Clock.systemUTC(), new dev.configmanager.store.StoreStatusListener() {
+                final ConfigPipeline pipeline = new ConfigPipeline(
+                        ExtensionSettings.defaults(),
+                        store,
+                        SchemaRegistry.empty(),
+                        v -> CompletableFuture.completedFuture(null),
+                        new MetricRegistry(),
+                        Clock.systemUTC(),
+                        new dev.configmanager.store.StoreStatusListener() {
                             @Override
-                            public void storeAvailable() {
-                            }
+                            public void storeAvailable() {}
 
                             @Override
-                            public void storeUnavailable(final String reason) {
-                            }
+                            public void storeUnavailable(final String reason) {}
                         });
                 final List<CompletableFuture<?>> answers = new CopyOnWriteArrayList<>();
                 final AtomicBoolean offering = new AtomicBoolean(true);
-                final List<Thread> requesters = List.of(requester(pipeline, answers, offering, 0),
-                        requester(pipeline, answers, offering, 1), requester(pipeline, answers, offering, 2));
+                final List<Thread> requesters = List.of(
+                        requester(pipeline, answers, offering, 0),
+                        requester(pipeline, answers, offering, 1),
+                        requester(pipeline, answers, offering, 2));
                 requesters.forEach(Thread::start);
                 Thread.sleep(30);
                 pipeline.close();
@@ -65,13 +70,19 @@ class PipelineShutdownTest {
         }
     }
 
-    private static Thread requester(final ConfigPipeline pipeline, final List<CompletableFuture<?>> answers,
-                                    final AtomicBoolean offering, final int n) {
+    private static Thread requester(
+            final ConfigPipeline pipeline,
+            final List<CompletableFuture<?>> answers,
+            final AtomicBoolean offering,
+            final int n) {
         return new Thread(() -> {
             int i = 0;
             while (offering.get()) {
-                answers.add(pipeline.submitHttp(new RequestTopic(Action.SET, "svc-" + n),
-                        ByteBuffer.wrap(("{\"i\": " + i++ + "}").getBytes(StandardCharsets.UTF_8)), null, null,
+                answers.add(pipeline.submitHttp(
+                        new RequestTopic(Action.SET, "svc-" + n),
+                        ByteBuffer.wrap(("{\"i\": " + i++ + "}").getBytes(StandardCharsets.UTF_8)),
+                        null,
+                        null,
                         "test"));
             }
         });

@@ -4,11 +4,11 @@ import dev.configmanager.config.TopicLayout;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.pipeline.RequestParser.Parsed;
-import dev.configmanager.wire.RequestOrigin;
 import dev.configmanager.wire.ErrorCode;
+import dev.configmanager.wire.RequestOrigin;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.ByteBuffer;
@@ -25,7 +25,9 @@ class RequestParserTest {
 
     @Test
     void envelopeIdBecomesTheRequestIdAndDataTheBody() {
-        final ConfigRequest r = ok("set", "svc",
+        final ConfigRequest r = ok(
+                "set",
+                "svc",
                 "{\"id\":\"abc\",\"type\":\"config.set\",\"ts\":1.5,\"source\":\"ops\",\"data\":{\"config\":{\"a\":1},"
                         + "\"expected_version\":3}}");
         assertEquals("abc", r.requestId());
@@ -44,7 +46,8 @@ class RequestParserTest {
     @Test
     void emptyPayloadIsAnEmptyDeleteButNotAnEmptySet() {
         assertEquals(Action.DELETE, ok("delete", "svc", "").action());
-        assertEquals(ErrorCode.INVALID_JSON, failed("set", "svc", "").rejection().code());
+        assertEquals(
+                ErrorCode.INVALID_JSON, failed("set", "svc", "").rejection().code());
     }
 
     @Test
@@ -57,8 +60,8 @@ class RequestParserTest {
 
     @Test
     void aValueThatCannotBeStoredIsNamedByItsJsonPointer() {
-        final Parsed.Failed f = failed("set", "svc",
-                "{\"config\":{\"ok\":1,\"a/b\":[0,{\"x~y\":99999999999999999999}]}}");
+        final Parsed.Failed f =
+                failed("set", "svc", "{\"config\":{\"ok\":1,\"a/b\":[0,{\"x~y\":99999999999999999999}]}}");
         assertEquals(ErrorCode.INVALID_REQUEST, f.rejection().code());
         assertEquals(1, f.rejection().details().size());
         assertEquals("/a~1b/1/x~0y", f.rejection().details().get(0).path());
@@ -66,10 +69,18 @@ class RequestParserTest {
 
     @Test
     void depthIsMeasuredBeforeParsingAndIgnoresBracketsInStrings() {
-        assertEquals(ErrorCode.TOO_DEEP, failed("set", "svc", "{\"config\":{\"a\":[[[1]]]}}").rejection().code());
-        final Parsed hostile = new RequestParser(1_000_000, 4).parse(topic("set", "svc"),
-                ByteBuffer.wrap("[".repeat(500_000).getBytes(StandardCharsets.UTF_8)), "test", RequestOrigin.MQTT);
-        assertEquals(ErrorCode.TOO_DEEP, assertInstanceOf(Parsed.Failed.class, hostile).rejection().code());
+        assertEquals(
+                ErrorCode.TOO_DEEP,
+                failed("set", "svc", "{\"config\":{\"a\":[[[1]]]}}").rejection().code());
+        final Parsed hostile = new RequestParser(1_000_000, 4)
+                .parse(
+                        topic("set", "svc"),
+                        ByteBuffer.wrap("[".repeat(500_000).getBytes(StandardCharsets.UTF_8)),
+                        "test",
+                        RequestOrigin.MQTT);
+        assertEquals(
+                ErrorCode.TOO_DEEP,
+                assertInstanceOf(Parsed.Failed.class, hostile).rejection().code());
         ok("set", "svc", "{\"config\":{\"a\":\"[[[[[[{{{{\\\"]]\"}}");
     }
 
@@ -77,43 +88,52 @@ class RequestParserTest {
     void sizeIsCheckedBeforeTheBytesAreDecoded() {
         final byte[] big = new byte[2048];
         big[0] = (byte) 0xFF; // not UTF-8, but too large is what is reported
-        assertEquals(ErrorCode.TOO_LARGE, parser.parse(topic("set", "svc"), ByteBuffer.wrap(big), "t", RequestOrigin.MQTT)
-                instanceof Parsed.Failed f ? f.rejection().code() : null);
+        assertEquals(
+                ErrorCode.TOO_LARGE,
+                parser.parse(topic("set", "svc"), ByteBuffer.wrap(big), "t", RequestOrigin.MQTT)
+                                instanceof Parsed.Failed f
+                        ? f.rejection().code()
+                        : null);
     }
 
     @ParameterizedTest(name = "{0} {1} {2} -> {3}")
-    @CsvSource(delimiter = '|', value = {
-            "set | svc | {\"config\":[]} | INVALID_REQUEST",
-            "set | svc | {\"config\":{},\"extra\":1} | INVALID_REQUEST",
-            "set | svc | {\"config\":{},\"expected_version\":-1} | INVALID_REQUEST",
-            "set | svc | {\"config\":{},\"expected_version\":1.5} | INVALID_REQUEST",
-            "set | svc | {\"config\":{\"n\":1e400}} | INVALID_REQUEST",
-            "set | svc | {\"config\":{\"n\":92233720368547758070}} | INVALID_REQUEST",
-            "set | svc | {\"config\":{\"s\":\"\\ud800\"}} | INVALID_REQUEST",
-            "set | svc | {\"config\":{},\"request_id\":5} | INVALID_REQUEST",
-            "set | svc | {\"id\":7,\"data\":{\"config\":{}}} | INVALID_REQUEST",
-            "set | svc | {\"id\":\"x\",\"data\":{\"config\":{}},\"more\":1} | INVALID_REQUEST",
-            "rollback | svc | {\"to_version\":0} | INVALID_REQUEST",
-            "rollback | svc | {} | INVALID_REQUEST",
-            "set | svc | {\"config\":{}} trailing | INVALID_JSON",
-            "set | svc | {'config':{}} | INVALID_JSON",
-            "set | svc | {\"config\":{\"a\":NaN}} | INVALID_JSON",
-            "set | Svc | {\"config\":{}} | INVALID_SERVICE_NAME",
-            "set | 1svc | {\"config\":{}} | INVALID_SERVICE_NAME",
-            "set | svc/x | {\"config\":{}} | INVALID_SERVICE_NAME",
-            "set | ../etc | {\"config\":{}} | INVALID_SERVICE_NAME",
-            "set | ѕvc | {\"config\":{}} | INVALID_SERVICE_NAME",
-    })
-    void malformedRequestsAreRejectedWithTheRightCode(final String action, final String service, final String body,
-                                                       final ErrorCode code) {
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "set | svc | {\"config\":[]} | INVALID_REQUEST",
+                "set | svc | {\"config\":{},\"extra\":1} | INVALID_REQUEST",
+                "set | svc | {\"config\":{},\"expected_version\":-1} | INVALID_REQUEST",
+                "set | svc | {\"config\":{},\"expected_version\":1.5} | INVALID_REQUEST",
+                "set | svc | {\"config\":{\"n\":1e400}} | INVALID_REQUEST",
+                "set | svc | {\"config\":{\"n\":92233720368547758070}} | INVALID_REQUEST",
+                "set | svc | {\"config\":{\"s\":\"\\ud800\"}} | INVALID_REQUEST",
+                "set | svc | {\"config\":{},\"request_id\":5} | INVALID_REQUEST",
+                "set | svc | {\"id\":7,\"data\":{\"config\":{}}} | INVALID_REQUEST",
+                "set | svc | {\"id\":\"x\",\"data\":{\"config\":{}},\"more\":1} | INVALID_REQUEST",
+                "rollback | svc | {\"to_version\":0} | INVALID_REQUEST",
+                "rollback | svc | {} | INVALID_REQUEST",
+                "set | svc | {\"config\":{}} trailing | INVALID_JSON",
+                "set | svc | {'config':{}} | INVALID_JSON",
+                "set | svc | {\"config\":{\"a\":NaN}} | INVALID_JSON",
+                "set | Svc | {\"config\":{}} | INVALID_SERVICE_NAME",
+                "set | 1svc | {\"config\":{}} | INVALID_SERVICE_NAME",
+                "set | svc/x | {\"config\":{}} | INVALID_SERVICE_NAME",
+                "set | ../etc | {\"config\":{}} | INVALID_SERVICE_NAME",
+                "set | ѕvc | {\"config\":{}} | INVALID_SERVICE_NAME",
+            })
+    void malformedRequestsAreRejectedWithTheRightCode(
+            final String action, final String service, final String body, final ErrorCode code) {
         assertEquals(code, failed(action, service, body).rejection().code());
     }
 
     @Test
     void serviceNameLongerThan64CharactersIsInvalid() {
         ok("set", "a" + "b".repeat(63), "{\"config\":{}}");
-        assertEquals(ErrorCode.INVALID_SERVICE_NAME, failed("set", "a" + "b".repeat(64), "{\"config\":{}}")
-                .rejection().code());
+        assertEquals(
+                ErrorCode.INVALID_SERVICE_NAME,
+                failed("set", "a" + "b".repeat(64), "{\"config\":{}}")
+                        .rejection()
+                        .code());
     }
 
     private ConfigRequest ok(final String action, final String service, final String payload) {
@@ -126,11 +146,16 @@ class RequestParserTest {
     }
 
     private Parsed parse(final String action, final String service, final String payload) {
-        return parser.parse(topic(action, service), ByteBuffer.wrap(payload.getBytes(StandardCharsets.UTF_8)),
-                "test", RequestOrigin.MQTT);
+        return parser.parse(
+                topic(action, service),
+                ByteBuffer.wrap(payload.getBytes(StandardCharsets.UTF_8)),
+                "test",
+                RequestOrigin.MQTT);
     }
 
     private static RequestTopic topic(final String action, final String service) {
-        return TopicLayout.DEFAULT.parseRequest("config/" + action + "/" + service).orElseThrow();
+        return TopicLayout.DEFAULT
+                .parseRequest("config/" + action + "/" + service)
+                .orElseThrow();
     }
 }

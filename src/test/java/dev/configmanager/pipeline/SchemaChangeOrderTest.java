@@ -52,17 +52,19 @@ class SchemaChangeOrderTest {
         final CountDownLatch inCommit = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         try (H2ConfigStore h2 = H2ConfigStore.open(dir.resolve("cm"), 10_000)) {
-            final ConfigPipeline pipeline = new ConfigPipeline(ExtensionSettings.defaults(),
-                    new HeldStore(h2, inCommit, release), SchemaRegistry.empty(),
-                    v -> CompletableFuture.completedFuture(null), new MetricRegistry(), Clock.systemUTC(),
+            final ConfigPipeline pipeline = new ConfigPipeline(
+                    ExtensionSettings.defaults(),
+                    new HeldStore(h2, inCommit, release),
+                    SchemaRegistry.empty(),
+                    v -> CompletableFuture.completedFuture(null),
+                    new MetricRegistry(),
+                    Clock.systemUTC(),
                     new StoreStatusListener() {
                         @Override
-                        public void storeAvailable() {
-                        }
+                        public void storeAvailable() {}
 
                         @Override
-                        public void storeUnavailable(final String reason) {
-                        }
+                        public void storeUnavailable(final String reason) {}
                     });
             try {
                 final var first = set(pipeline, "other", "{\"x\":1}");
@@ -75,14 +77,21 @@ class SchemaChangeOrderTest {
                 assertInstanceOf(Accepted.class, result(first));
                 assertEquals(1, ((Accepted) result(before)).version(), "queued before the schema: stored");
                 assertEquals(Optional.empty(), schema.get(10, TimeUnit.SECONDS), "the schema is in force");
-                assertEquals(ErrorCode.SCHEMA_VIOLATION, ((Rejected) result(after)).code(),
+                assertEquals(
+                        ErrorCode.SCHEMA_VIOLATION,
+                        ((Rejected) result(after)).code(),
                         "queued after the schema: validated against it");
                 final List<String> order = h2.audit("svc", null, 10).stream()
-                        .map(a -> a.action() + ":" + a.outcome()).toList();
-                assertEquals(List.of("set:rejected", "schema:accepted", "set:accepted"), order,
+                        .map(a -> a.action() + ":" + a.outcome())
+                        .toList();
+                assertEquals(
+                        List.of("set:rejected", "schema:accepted", "set:accepted"),
+                        order,
                         "newest first: the audit log shows the writer's order");
-                assertEquals(Map.of("svc", Json.parse(PORT_IS_INTEGER)), Map.of("svc",
-                        Json.parse(h2.schemas().get("svc"))), "stored durably");
+                assertEquals(
+                        Map.of("svc", Json.parse(PORT_IS_INTEGER)),
+                        Map.of("svc", Json.parse(h2.schemas().get("svc"))),
+                        "stored durably");
             } finally {
                 release.countDown();
                 pipeline.close();
@@ -90,10 +99,14 @@ class SchemaChangeOrderTest {
         }
     }
 
-    private static CompletableFuture<ConfigPipeline.Answer> set(final ConfigPipeline pipeline, final String service,
-                                                                final String config) {
-        return pipeline.submitHttp(new RequestTopic(Action.SET, service),
-                ByteBuffer.wrap(config.getBytes(StandardCharsets.UTF_8)), null, null, "http:test");
+    private static CompletableFuture<ConfigPipeline.Answer> set(
+            final ConfigPipeline pipeline, final String service, final String config) {
+        return pipeline.submitHttp(
+                new RequestTopic(Action.SET, service),
+                ByteBuffer.wrap(config.getBytes(StandardCharsets.UTF_8)),
+                null,
+                null,
+                "http:test");
     }
 
     private static ConfigResult result(final CompletableFuture<ConfigPipeline.Answer> answer) throws Exception {

@@ -1,8 +1,8 @@
 package dev.configmanager.pipeline;
 
 import dev.configmanager.wire.Json;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
@@ -20,7 +20,8 @@ class SecretSchemaTest {
 
     @Test
     void aSchemaWithoutWriteOnlyLocatesNothing() throws Exception {
-        assertTrue(SecretSchema.of(Json.parse("{\"properties\": {\"a\": {\"type\": \"string\"}}}")).isEmpty());
+        assertTrue(SecretSchema.of(Json.parse("{\"properties\": {\"a\": {\"type\": \"string\"}}}"))
+                .isEmpty());
     }
 
     @Test
@@ -32,8 +33,15 @@ class SecretSchemaTest {
                    "pair": {"prefixItems": [{}, {"writeOnly": true}], "items": {"writeOnly": true}},
                    "map": {"additionalProperties": {"writeOnly": true}, "properties": {"open": {}}},
                    "pp": {"patternProperties": {"^s_": {"writeOnly": true}}}}}""";
-        assertEquals(List.of(List.of("key"), List.of("list", "0", "token"), List.of("list", "1", "token"),
-                List.of("pair", "1"), List.of("pair", "2"), List.of("map", "hidden"), List.of("pp", "s_1")),
+        assertEquals(
+                List.of(
+                        List.of("key"),
+                        List.of("list", "0", "token"),
+                        List.of("list", "1", "token"),
+                        List.of("pair", "1"),
+                        List.of("pair", "2"),
+                        List.of("map", "hidden"),
+                        List.of("pp", "s_1")),
                 locate(schema, """
                         {"key": "k", "list": [{"token": "a"}, {"token": "b", "x": 1}], "pair": ["n", "s", "t"],
                          "map": {"open": "o", "hidden": "h"}, "pp": {"s_1": "x", "plain": "y"}}"""));
@@ -48,17 +56,20 @@ class SecretSchemaTest {
                    "either": {"oneOf": [{"type": "integer"}, {"type": "string", "writeOnly": true}]},
                    "both": {"allOf": [{"properties": {"a": {"writeOnly": true}}}, {"properties": {"b": {}}}]},
                    "cond": {"if": {"type": "object"}, "then": {"properties": {"c": {"writeOnly": true}}}}}}""";
-        assertEquals(List.of(List.of("login", "password"), List.of("either"), List.of("both", "a"),
-                List.of("cond", "c")), locate(schema, """
+        assertEquals(
+                List.of(List.of("login", "password"), List.of("either"), List.of("both", "a"), List.of("cond", "c")),
+                locate(schema, """
                 {"login": {"user": "u", "password": "p"}, "either": 5, "both": {"a": 1, "b": 2},
                  "cond": {"c": 3}}"""));
     }
 
     @Test
     void aSecretSubTreeIsOneLocationAndAWriteOnlyRootMakesEveryMemberSecret() throws Exception {
-        assertEquals(List.of(List.of("deep")), locate(
-                "{\"properties\": {\"deep\": {\"writeOnly\": true, \"properties\": {\"x\": {\"writeOnly\": true}}}}}",
-                "{\"deep\": {\"x\": 1, \"y\": 2}}"));
+        assertEquals(
+                List.of(List.of("deep")),
+                locate(
+                        "{\"properties\": {\"deep\": {\"writeOnly\": true, \"properties\": {\"x\": {\"writeOnly\": true}}}}}",
+                        "{\"deep\": {\"x\": 1, \"y\": 2}}"));
         assertEquals(List.of(List.of("a"), List.of("b")), locate("{\"writeOnly\": true}", "{\"a\": 1, \"b\": [2]}"));
     }
 
@@ -82,8 +93,10 @@ class SecretSchemaTest {
 
     @Test
     void aPatternThatDoesNotCompileIsAssumedToMatch() throws Exception {
-        assertEquals(List.of(List.of("m", "anything")), locate(
-                "{\"properties\": {\"m\": {\"patternProperties\": {\"([\": {\"writeOnly\": true}}}}}",
-                "{\"m\": {\"anything\": 1}}"));
+        assertEquals(
+                List.of(List.of("m", "anything")),
+                locate(
+                        "{\"properties\": {\"m\": {\"patternProperties\": {\"([\": {\"writeOnly\": true}}}}}",
+                        "{\"m\": {\"anything\": 1}}"));
     }
 }

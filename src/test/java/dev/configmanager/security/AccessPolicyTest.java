@@ -13,16 +13,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("unit")
 class AccessPolicyTest {
 
-    private final AccessPolicy policy = new AccessPolicy(new AccessSettings(false, List.of(
-            new Rule("admin-*", "ops", List.of("*"), List.of("*")),
-            new Rule("svc-*", null, List.of("${client-id}"), List.of("${client-id}", "shared-*")),
-            new Rule("user-?", null, List.of("home-${username}"), List.of()))));
+    private final AccessPolicy policy = new AccessPolicy(new AccessSettings(
+            false,
+            List.of(
+                    new Rule("admin-*", "ops", List.of("*"), List.of("*")),
+                    new Rule("svc-*", null, List.of("${client-id}"), List.of("${client-id}", "shared-*")),
+                    new Rule("user-?", null, List.of("home-${username}"), List.of()))));
 
     @Test
     void theFirstMatchingRuleDecides() {
         assertTrue(policy.mayWrite(new ClientIdentity("admin-1", "ops"), "anything"));
         assertTrue(policy.mayReadAll(new ClientIdentity("admin-1", "ops")));
-        assertFalse(policy.mayWrite(new ClientIdentity("admin-1", null), "anything"),
+        assertFalse(
+                policy.mayWrite(new ClientIdentity("admin-1", null), "anything"),
                 "a rule with a username needs that username");
     }
 

@@ -77,43 +77,51 @@ class AccessRulesTest {
         row(table, "system/keepalive/router", "{\"ok\":true,\"event\":\"heartbeat\",\"timestamp\":1}");
         row(table, "system/health/router", HEALTH);
         row(table, "plain/telemetry", "{}");
-        assertEquals(List.of(
-                "config/set/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
-                        + "service-itself=NOT_AUTHORIZED admin=SUCCESS",
-                "config/updated/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
-                        + "service-itself=NOT_AUTHORIZED admin=NOT_AUTHORIZED",
-                "config/result/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
-                        + "service-itself=NOT_AUTHORIZED admin=NOT_AUTHORIZED",
-                "system/keepalive/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
-                        + "service-itself=NOT_AUTHORIZED admin=NOT_AUTHORIZED",
-                "system/health/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
-                        + "service-itself=SUCCESS admin=NOT_AUTHORIZED",
-                "plain/telemetry: anonymous=SUCCESS other-service=SUCCESS service-itself=SUCCESS admin=SUCCESS"),
+        assertEquals(
+                List.of(
+                        "config/set/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
+                                + "service-itself=NOT_AUTHORIZED admin=SUCCESS",
+                        "config/updated/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
+                                + "service-itself=NOT_AUTHORIZED admin=NOT_AUTHORIZED",
+                        "config/result/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
+                                + "service-itself=NOT_AUTHORIZED admin=NOT_AUTHORIZED",
+                        "system/keepalive/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
+                                + "service-itself=NOT_AUTHORIZED admin=NOT_AUTHORIZED",
+                        "system/health/router: anonymous=NOT_AUTHORIZED other-service=NOT_AUTHORIZED "
+                                + "service-itself=SUCCESS admin=NOT_AUTHORIZED",
+                        "plain/telemetry: anonymous=SUCCESS other-service=SUCCESS service-itself=SUCCESS admin=SUCCESS"),
                 table);
     }
 
     @Test
     void subscriptionMatrix() {
         final List<String> table = new ArrayList<>();
-        for (final String filter : List.of("config/updated/router", "config/result/router", "config/updated/#",
-                "config/+/router", "$share/g/config/updated/router", "config/updated/tts-worker", "#",
+        for (final String filter : List.of(
+                "config/updated/router",
+                "config/result/router",
+                "config/updated/#",
+                "config/+/router",
+                "$share/g/config/updated/router",
+                "config/updated/tts-worker",
+                "#",
                 "plain/telemetry")) {
             final var sb = new StringBuilder(filter).append(':');
-            clients.forEach((kind, client) -> sb.append(' ').append(kind).append('=').append(subscribe(client,
-                    filter)));
+            clients.forEach(
+                    (kind, client) -> sb.append(' ').append(kind).append('=').append(subscribe(client, filter)));
             table.add(sb.toString());
         }
-        assertEquals(List.of(
-                "config/updated/router: anonymous=denied other-service=denied service-itself=granted admin=granted",
-                "config/result/router: anonymous=denied other-service=denied service-itself=granted admin=granted",
-                "config/updated/#: anonymous=denied other-service=denied service-itself=denied admin=granted",
-                "config/+/router: anonymous=denied other-service=denied service-itself=granted admin=granted",
-                "$share/g/config/updated/router: anonymous=denied other-service=denied service-itself=granted "
-                        + "admin=granted",
-                "config/updated/tts-worker: anonymous=denied other-service=granted service-itself=denied "
-                        + "admin=granted",
-                "#: anonymous=denied other-service=denied service-itself=denied admin=granted",
-                "plain/telemetry: anonymous=granted other-service=granted service-itself=granted admin=granted"),
+        assertEquals(
+                List.of(
+                        "config/updated/router: anonymous=denied other-service=denied service-itself=granted admin=granted",
+                        "config/result/router: anonymous=denied other-service=denied service-itself=granted admin=granted",
+                        "config/updated/#: anonymous=denied other-service=denied service-itself=denied admin=granted",
+                        "config/+/router: anonymous=denied other-service=denied service-itself=granted admin=granted",
+                        "$share/g/config/updated/router: anonymous=denied other-service=denied service-itself=granted "
+                                + "admin=granted",
+                        "config/updated/tts-worker: anonymous=denied other-service=granted service-itself=denied "
+                                + "admin=granted",
+                        "#: anonymous=denied other-service=denied service-itself=denied admin=granted",
+                        "plain/telemetry: anonymous=granted other-service=granted service-itself=granted admin=granted"),
                 table);
     }
 
@@ -123,44 +131,77 @@ class AccessRulesTest {
         // result topic nor make the extension publish to a response topic of its choosing)
         final Mqtt5BlockingClient intruder = client("tts-worker-2", "svc");
         try {
-            final var e = assertThrows(Mqtt5PubAckException.class, () -> intruder.publishWith()
-                    .topic("config/set/router").qos(MqttQos.AT_LEAST_ONCE).responseTopic("replies/tts-worker-2")
-                    .payload("{\"config\": {\"router_stream_min_chars\": 99}, \"request_id\": \"sneaky\"}"
-                            .getBytes(StandardCharsets.UTF_8)).send());
-            assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, e.getMqttMessage().getReasonCode());
-            assertTrue(e.getMqttMessage().getReasonString().orElseThrow().toString().startsWith("not_authorized"));
+            final var e = assertThrows(
+                    Mqtt5PubAckException.class,
+                    () -> intruder.publishWith()
+                            .topic("config/set/router")
+                            .qos(MqttQos.AT_LEAST_ONCE)
+                            .responseTopic("replies/tts-worker-2")
+                            .payload("{\"config\": {\"router_stream_min_chars\": 99}, \"request_id\": \"sneaky\"}"
+                                    .getBytes(StandardCharsets.UTF_8))
+                            .send());
+            assertEquals(
+                    Mqtt5PubAckReasonCode.NOT_AUTHORIZED, e.getMqttMessage().getReasonCode());
+            assertTrue(e.getMqttMessage()
+                    .getReasonString()
+                    .orElseThrow()
+                    .toString()
+                    .startsWith("not_authorized"));
         } finally {
             intruder.disconnect();
         }
         try (Requester service = new Requester(broker.port(), "svc-reader", "svc")) {
             // a service may not write its own config either, but may read it: answered on its result topic
-            final Requester.Reply reply = service.send("set/svc-reader", "{\"config\": {}, \"request_id\": \"own\"}"
-                    .getBytes(StandardCharsets.UTF_8), "replies/svc-reader");
+            final Requester.Reply reply = service.send(
+                    "set/svc-reader",
+                    "{\"config\": {}, \"request_id\": \"own\"}".getBytes(StandardCharsets.UTF_8),
+                    "replies/svc-reader");
             assertEquals("not_authorized", reply.errorCode(), reply.envelope().toString());
             assertEquals("own", reply.envelope().get("id").asText());
             assertEquals("config/result/svc-reader", reply.topic());
         }
-        try (java.sql.Connection db = broker.openDatabase(); var rs = db.createStatement().executeQuery(
-                "SELECT outcome, error_code FROM cm_audit WHERE request_id = 'sneaky'")) {
+        try (java.sql.Connection db = broker.openDatabase();
+                var rs = db.createStatement()
+                        .executeQuery("SELECT outcome, error_code FROM cm_audit WHERE request_id = 'sneaky'")) {
             assertTrue(rs.next(), "the refused write is audited");
             assertEquals("not_authorized", rs.getString(2));
         }
-        assertEquals(30, RetainedReader.receiveJson(broker.port(), "config/updated/router", "admin")
-                .get("config").get("router_stream_min_chars").asInt());
+        assertEquals(
+                30,
+                RetainedReader.receiveJson(broker.port(), "config/updated/router", "admin")
+                        .get("config")
+                        .get("router_stream_min_chars")
+                        .asInt());
     }
 
     @Test
     void lastWillOnAProtectedTopicIsRemoved() throws Exception {
-        final Mqtt5BlockingClient sly = Mqtt5Client.builder().identifier("sly").serverHost("127.0.0.1")
-                .serverPort(broker.port()).willPublish().topic("config/updated/router").retain(true)
-                .qos(MqttQos.AT_LEAST_ONCE).payload("{\"forged\":true}".getBytes(StandardCharsets.UTF_8))
-                .applyWillPublish().buildBlocking();
+        final Mqtt5BlockingClient sly = Mqtt5Client.builder()
+                .identifier("sly")
+                .serverHost("127.0.0.1")
+                .serverPort(broker.port())
+                .willPublish()
+                .topic("config/updated/router")
+                .retain(true)
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .payload("{\"forged\":true}".getBytes(StandardCharsets.UTF_8))
+                .applyWillPublish()
+                .buildBlocking();
         sly.connect();
-        sly.disconnectWith().reasonCode(com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode
-                .DISCONNECT_WITH_WILL_MESSAGE).send();
-        RetainedReader.await("system/health/sly", h -> !h.path("data").path("ok").asBoolean());
-        assertEquals(30, RetainedReader.receiveJson(broker.port(), "config/updated/router", "admin")
-                .get("config").get("router_stream_min_chars").asInt(), "no forged retained config");
+        sly.disconnectWith()
+                .reasonCode(
+                        com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode
+                                .DISCONNECT_WITH_WILL_MESSAGE)
+                .send();
+        RetainedReader.await(
+                "system/health/sly", h -> !h.path("data").path("ok").asBoolean());
+        assertEquals(
+                30,
+                RetainedReader.receiveJson(broker.port(), "config/updated/router", "admin")
+                        .get("config")
+                        .get("router_stream_min_chars")
+                        .asInt(),
+                "no forged retained config");
     }
 
     private static void row(final List<String> table, final String topic, final String payload) {
@@ -168,8 +209,11 @@ class AccessRulesTest {
         clients.forEach((kind, client) -> {
             String code;
             try {
-                client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
-                        .payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+                client.publishWith()
+                        .topic(topic)
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .payload(payload.getBytes(StandardCharsets.UTF_8))
+                        .send();
                 code = "SUCCESS";
             } catch (final Mqtt5PubAckException e) {
                 code = e.getMqttMessage().getReasonCode().name();
@@ -181,11 +225,15 @@ class AccessRulesTest {
 
     private static String subscribe(final Mqtt5BlockingClient client, final String filter) {
         try {
-            client.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
+            client.subscribeWith()
+                    .topicFilter(filter)
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
             client.unsubscribeWith().topicFilter(filter).send();
             return "granted";
         } catch (final Mqtt5SubAckException e) {
-            return e.getMqttMessage().getReasonCodes().get(0) == Mqtt5SubAckReasonCode.NOT_AUTHORIZED ? "denied"
+            return e.getMqttMessage().getReasonCodes().get(0) == Mqtt5SubAckReasonCode.NOT_AUTHORIZED
+                    ? "denied"
                     : e.getMqttMessage().getReasonCodes().get(0).name();
         }
     }
@@ -195,9 +243,12 @@ class AccessRulesTest {
     }
 
     static Mqtt5BlockingClient client(final String id, final String username, final int port) {
-        final var builder = Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(port);
-        final Mqtt5BlockingClient c = (username == null ? builder
-                : builder.simpleAuth().username(username).applySimpleAuth()).buildBlocking();
+        final var builder =
+                Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(port);
+        final Mqtt5BlockingClient c = (username == null
+                        ? builder
+                        : builder.simpleAuth().username(username).applySimpleAuth())
+                .buildBlocking();
         c.connect();
         return c;
     }

@@ -22,21 +22,31 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class MisspelledAccessTest {
 
     @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.withSettings(
-            "<access><default>denny</default></access>");
+    static final BrokerExtension broker = BrokerExtension.withSettings("<access><default>denny</default></access>");
 
     @Test
     void aMisspelledDefaultDeniesWritesAndReads() throws Exception {
         final Mqtt5BlockingClient reader = AccessRulesTest.client("anon-reader", null, broker.port());
         try {
-            final var refused = assertThrows(Mqtt5PubAckException.class, () -> reader.publishWith()
-                    .topic("config/set/router").qos(MqttQos.AT_LEAST_ONCE)
-                    .payload("{\"config\": {\"router_stream_min_chars\": 5}}".getBytes(StandardCharsets.UTF_8))
-                    .send());
-            assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, refused.getMqttMessage().getReasonCode());
-            final var e = assertThrows(Mqtt5SubAckException.class, () -> reader.subscribeWith()
-                    .topicFilter("config/updated/#").qos(MqttQos.AT_LEAST_ONCE).send());
-            assertEquals(Mqtt5SubAckReasonCode.NOT_AUTHORIZED, e.getMqttMessage().getReasonCodes().get(0));
+            final var refused = assertThrows(
+                    Mqtt5PubAckException.class,
+                    () -> reader.publishWith()
+                            .topic("config/set/router")
+                            .qos(MqttQos.AT_LEAST_ONCE)
+                            .payload("{\"config\": {\"router_stream_min_chars\": 5}}".getBytes(StandardCharsets.UTF_8))
+                            .send());
+            assertEquals(
+                    Mqtt5PubAckReasonCode.NOT_AUTHORIZED,
+                    refused.getMqttMessage().getReasonCode());
+            final var e = assertThrows(
+                    Mqtt5SubAckException.class,
+                    () -> reader.subscribeWith()
+                            .topicFilter("config/updated/#")
+                            .qos(MqttQos.AT_LEAST_ONCE)
+                            .send());
+            assertEquals(
+                    Mqtt5SubAckReasonCode.NOT_AUTHORIZED,
+                    e.getMqttMessage().getReasonCodes().get(0));
         } finally {
             reader.disconnect();
         }

@@ -37,8 +37,13 @@ class ResponseTopicTest {
     @RegisterExtension
     static final BrokerExtension broker = BrokerExtension.withSettings(AccessRulesTest.SECURE_PROFILE);
 
-    private static final List<String> FORGED = List.of("config/updated/tts-worker", "system/health/victim",
-            "system/keepalive/x", "config/result/tts-worker", "config/set/tts-worker", "config/frobnicate/x",
+    private static final List<String> FORGED = List.of(
+            "config/updated/tts-worker",
+            "system/health/victim",
+            "system/keepalive/x",
+            "config/result/tts-worker",
+            "config/set/tts-worker",
+            "config/frobnicate/x",
             "$SYS/broker/clients");
 
     @Test
@@ -51,7 +56,10 @@ class ResponseTopicTest {
         final List<Mqtt5Publish> seen = new ArrayList<>();
         try (var publishes = watcher.publishes(MqttGlobalPublishFilter.ALL)) {
             watcher.subscribeWith().topicFilter("#").qos(MqttQos.AT_LEAST_ONCE).send();
-            watcher.subscribeWith().topicFilter("$SYS/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            watcher.subscribeWith()
+                    .topicFilter("$SYS/#")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
             int n = 0;
             for (final String forged : FORGED) {
                 final String byAdmin = "rt-" + (n++);
@@ -61,8 +69,9 @@ class ResponseTopicTest {
                 fromIntruder.put(byIntruder, forged);
                 assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, request(intruder, forged, byIntruder));
             }
-            for (var p = publishes.receive(3, TimeUnit.SECONDS); p.isPresent();
-                 p = publishes.receive(3, TimeUnit.SECONDS)) {
+            for (var p = publishes.receive(3, TimeUnit.SECONDS);
+                    p.isPresent();
+                    p = publishes.receive(3, TimeUnit.SECONDS)) {
                 seen.add(p.get());
             }
         } finally {
@@ -80,14 +89,17 @@ class ResponseTopicTest {
         for (final Mqtt5Publish p : seen) {
             final String topic = p.getTopic().toString();
             if (FORGED.contains(topic)) {
-                final String type = Requester.parse(p.getPayloadAsBytes()).path("type").asText();
+                final String type =
+                        Requester.parse(p.getPayloadAsBytes()).path("type").asText();
                 assertTrue(!type.startsWith("config."), "a result envelope on " + topic);
             }
         }
         try (Connection db = broker.openDatabase();
-             PreparedStatement q = db.prepareStatement("SELECT outcome, message FROM cm_audit WHERE request_id = ?")) {
+                PreparedStatement q =
+                        db.prepareStatement("SELECT outcome, message FROM cm_audit WHERE request_id = ?")) {
             for (final String id : List.of(fromAdmin.keySet(), fromIntruder.keySet()).stream()
-                    .flatMap(java.util.Set::stream).toList()) {
+                    .flatMap(java.util.Set::stream)
+                    .toList()) {
                 q.setString(1, id);
                 try (ResultSet rs = q.executeQuery()) {
                     assertTrue(rs.next(), id + " is audited");
@@ -106,25 +118,36 @@ class ResponseTopicTest {
         }
         // the service reads its own config but may not write it: refused, and answered where it may read
         try (Requester service = new Requester(broker.port(), "svc-reader", "svc")) {
-            final Requester.Reply reply = service.send("set/svc-reader",
-                    "{\"config\": {}}".getBytes(StandardCharsets.UTF_8), "replies/svc-reader/elsewhere");
+            final Requester.Reply reply = service.send(
+                    "set/svc-reader",
+                    "{\"config\": {}}".getBytes(StandardCharsets.UTF_8),
+                    "replies/svc-reader/elsewhere");
             assertEquals("not_authorized", reply.errorCode(), reply.envelope().toString());
             assertEquals("config/result/svc-reader", reply.topic());
         }
     }
 
     private static List<String> topicsOf(final List<Mqtt5Publish> seen, final String correlation) {
-        return seen.stream().filter(p -> p.getCorrelationData().map(c -> StandardCharsets.UTF_8.decode(c).toString())
-                .filter(correlation::equals).isPresent()).map(p -> p.getTopic().toString()).toList();
+        return seen.stream()
+                .filter(p -> p.getCorrelationData()
+                        .map(c -> StandardCharsets.UTF_8.decode(c).toString())
+                        .filter(correlation::equals)
+                        .isPresent())
+                .map(p -> p.getTopic().toString())
+                .toList();
     }
 
-    private static Mqtt5PubAckReasonCode request(final Mqtt5BlockingClient sender, final String responseTopic,
-                                                 final String id) {
+    private static Mqtt5PubAckReasonCode request(
+            final Mqtt5BlockingClient sender, final String responseTopic, final String id) {
         try {
-            sender.publishWith().topic("config/set/router").qos(MqttQos.AT_LEAST_ONCE).responseTopic(responseTopic)
+            sender.publishWith()
+                    .topic("config/set/router")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .responseTopic(responseTopic)
                     .correlationData(id.getBytes(StandardCharsets.UTF_8))
                     .payload(("{\"config\": {\"router_stream_min_chars\": 25}, \"request_id\": \"" + id + "\"}")
-                            .getBytes(StandardCharsets.UTF_8)).send();
+                            .getBytes(StandardCharsets.UTF_8))
+                    .send();
             return Mqtt5PubAckReasonCode.SUCCESS;
         } catch (final Mqtt5PubAckException e) {
             return e.getMqttMessage().getReasonCode();
@@ -132,9 +155,12 @@ class ResponseTopicTest {
     }
 
     private static Mqtt5BlockingClient client(final String id, final String username) {
-        final var builder = Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(broker.port());
-        final Mqtt5BlockingClient c = (username == null ? builder
-                : builder.simpleAuth().username(username).applySimpleAuth()).buildBlocking();
+        final var builder =
+                Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(broker.port());
+        final Mqtt5BlockingClient c = (username == null
+                        ? builder
+                        : builder.simpleAuth().username(username).applySimpleAuth())
+                .buildBlocking();
         c.connect();
         return c;
     }

@@ -52,12 +52,21 @@ class SecretsTest {
         // The most the extension ever says about requests, so the check below has something to look at.
         ((Logger) LoggerFactory.getLogger("dev.configmanager")).setLevel(ch.qos.logback.classic.Level.DEBUG);
         try (Requester admin = new Requester(broker.port(), "ops-console", "admin")) {
-            assertTrue(admin.send("set", "tts-worker", "{\"config\": {\"eleven_api_key\": \"" + SECRET
-                    + "\", \"piper_voice\": \"" + MARKER + "\"}}").accepted());
-            assertTrue(admin.send("patch", "tts-worker", "{\"patch\": {\"volume_percent\": 80}}").accepted());
-            assertTrue(admin.send("rollback", "tts-worker", "{\"to_version\": 1}").accepted());
+            assertTrue(admin.send(
+                            "set",
+                            "tts-worker",
+                            "{\"config\": {\"eleven_api_key\": \"" + SECRET + "\", \"piper_voice\": \"" + MARKER
+                                    + "\"}}")
+                    .accepted());
+            assertTrue(admin.send("patch", "tts-worker", "{\"patch\": {\"volume_percent\": 80}}")
+                    .accepted());
+            assertTrue(
+                    admin.send("rollback", "tts-worker", "{\"to_version\": 1}").accepted());
             // a schema violation echoes nothing of the secret either
-            admin.send("set", "tts-worker", "{\"config\": {\"eleven_api_key\": \"" + SECRET + "\", \"volume_percent\": 999}}");
+            admin.send(
+                    "set",
+                    "tts-worker",
+                    "{\"config\": {\"eleven_api_key\": \"" + SECRET + "\", \"volume_percent\": 999}}");
         }
     }
 
@@ -71,24 +80,35 @@ class SecretsTest {
         final var service = AccessRulesTest.client("tts-worker", "svc", broker.port());
         final JsonNode updated;
         try (var publishes = service.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
-            service.subscribeWith().topicFilter("config/updated/tts-worker").qos(MqttQos.AT_LEAST_ONCE).send();
-            updated = Requester.parse(publishes.receive(10, TimeUnit.SECONDS).orElseThrow().getPayloadAsBytes());
+            service.subscribeWith()
+                    .topicFilter("config/updated/tts-worker")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
+            updated = Requester.parse(
+                    publishes.receive(10, TimeUnit.SECONDS).orElseThrow().getPayloadAsBytes());
         } finally {
             service.disconnect();
         }
         assertEquals(3, updated.get("version").asLong(), "after set, patch and rollback");
         assertEquals(SECRET, updated.get("config").get("eleven_api_key").asText());
         final String canonical = "{\"eleven_api_key\":\"" + SECRET + "\",\"piper_voice\":\"" + MARKER + "\"}";
-        assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(canonical.getBytes(StandardCharsets.UTF_8))), updated.get("checksum").asText());
+        assertEquals(
+                HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256")
+                                .digest(canonical.getBytes(StandardCharsets.UTF_8))),
+                updated.get("checksum").asText());
     }
 
     @Test
     void unauthorizedSubscriptionIsRefused() {
         final var other = AccessRulesTest.client("router", "svc", broker.port());
         try {
-            assertThrows(Mqtt5SubAckException.class, () -> other.subscribeWith()
-                    .topicFilter("config/updated/tts-worker").qos(MqttQos.AT_LEAST_ONCE).send());
+            assertThrows(
+                    Mqtt5SubAckException.class,
+                    () -> other.subscribeWith()
+                            .topicFilter("config/updated/tts-worker")
+                            .qos(MqttQos.AT_LEAST_ONCE)
+                            .send());
         } finally {
             other.disconnect();
         }
@@ -98,7 +118,7 @@ class SecretsTest {
     void databaseTablesHoldTheSecretOnlySealed() throws Exception {
         try (Connection db = broker.openDatabase()) {
             int sealed = 0;
-            for (final String table : new String[]{"cm_current", "cm_history", "cm_audit"}) {
+            for (final String table : new String[] {"cm_current", "cm_history", "cm_audit"}) {
                 try (ResultSet rs = db.createStatement().executeQuery("SELECT * FROM " + table)) {
                     final int columns = rs.getMetaData().getColumnCount();
                     while (rs.next()) {

@@ -35,7 +35,8 @@ class ConsoleReadsTest {
             synchronized (store) { // what a commit in progress holds
                 reads = CompletableFuture.supplyAsync(() -> {
                     try {
-                        return store.audit("svc", "accepted", 10).size() + store.history("svc", 10).size()
+                        return store.audit("svc", "accepted", 10).size()
+                                + store.history("svc", 10).size()
                                 + store.allCurrent().size();
                     } catch (final StoreUnavailableException e) {
                         throw new IllegalStateException(e);
@@ -51,12 +52,13 @@ class ConsoleReadsTest {
         final Path file = dir.resolve("db/cm");
         try (H2ConfigStore store = H2ConfigStore.open(file, Integer.MAX_VALUE)) {
             try (Connection db = DriverManager.getConnection(H2ConfigStore.url(file))) {
-                db.createStatement().execute("INSERT INTO cm_audit (at, service, action, origin, requester, "
-                        + "outcome) SELECT CURRENT_TIMESTAMP, 'svc-' || MOD(X, 500), 'set', 'MQTT', 'mqtt:load', "
-                        + "CASE WHEN MOD(X, 1000) = 0 THEN 'rejected' ELSE 'accepted' END "
-                        + "FROM SYSTEM_RANGE(1, 1000000)");
+                db.createStatement()
+                        .execute("INSERT INTO cm_audit (at, service, action, origin, requester, "
+                                + "outcome) SELECT CURRENT_TIMESTAMP, 'svc-' || MOD(X, 500), 'set', 'MQTT', 'mqtt:load', "
+                                + "CASE WHEN MOD(X, 1000) = 0 THEN 'rejected' ELSE 'accepted' END "
+                                + "FROM SYSTEM_RANGE(1, 1000000)");
                 db.commit();
-                for (final boolean[] filter : new boolean[][]{{true, false}, {false, true}, {true, true}}) {
+                for (final boolean[] filter : new boolean[][] {{true, false}, {false, true}, {true, true}}) {
                     final String plan = plan(db, ConfigTables.auditQuery(filter[0], filter[1]), filter);
                     assertTrue(plan.contains("CM_AUDIT_BY_SERVICE") || plan.contains("CM_AUDIT_BY_OUTCOME"), plan);
                 }
@@ -89,10 +91,13 @@ class ConsoleReadsTest {
             writeNanos.sort(null);
             synchronized (readNanos) {
                 readNanos.sort(null);
-                System.out.printf("ConsoleReadsTest: 1,000,000 audit lines; filtered audit reads p50 %.2f ms (%d); "
+                System.out.printf(
+                        "ConsoleReadsTest: 1,000,000 audit lines; filtered audit reads p50 %.2f ms (%d); "
                                 + "commits beside them p50 %.2f ms, max %.2f ms%n",
-                        readNanos.get(readNanos.size() / 2) / 1e6, readNanos.size(),
-                        writeNanos.get(writeNanos.size() / 2) / 1e6, writeNanos.get(writeNanos.size() - 1) / 1e6);
+                        readNanos.get(readNanos.size() / 2) / 1e6,
+                        readNanos.size(),
+                        writeNanos.get(writeNanos.size() / 2) / 1e6,
+                        writeNanos.get(writeNanos.size() - 1) / 1e6);
             }
             assertEquals(50, store.current("svc").orElseThrow().version());
         }
@@ -116,12 +121,20 @@ class ConsoleReadsTest {
     }
 
     private static ConfigVersion version(final long n) {
-        return new ConfigVersion("svc", n, ConfigVersion.Change.SET, "{\"n\":" + n + "}", "c" + n, Instant.now(),
-                "test", "r-" + n, RequestOrigin.MQTT);
+        return new ConfigVersion(
+                "svc",
+                n,
+                ConfigVersion.Change.SET,
+                "{\"n\":" + n + "}",
+                "c" + n,
+                Instant.now(),
+                "test",
+                "r-" + n,
+                RequestOrigin.MQTT);
     }
 
     private static AuditRecord audit(final String service, final String outcome) {
-        return new AuditRecord(Instant.now(), service, "set", RequestOrigin.MQTT, "test", null, outcome, null,
-                null, null);
+        return new AuditRecord(
+                Instant.now(), service, "set", RequestOrigin.MQTT, "test", null, outcome, null, null, null);
     }
 }

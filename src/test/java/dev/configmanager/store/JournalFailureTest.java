@@ -50,7 +50,11 @@ class JournalFailureTest {
             store.commit(List.of(version(2)), List.of());
         }
         try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
-            assertEquals(List.of(2L, 1L), store.history("svc", 10).stream().map(ConfigVersion::version).toList());
+            assertEquals(
+                    List.of(2L, 1L),
+                    store.history("svc", 10).stream()
+                            .map(ConfigVersion::version)
+                            .toList());
             assertEquals("{\"n\":2}", store.current("svc").orElseThrow().config(), "the stored 2, not the failed 2");
         }
     }
@@ -96,37 +100,57 @@ class JournalFailureTest {
             assertTrue(Files.exists(journal), "a new journal in its place");
             // the new journal holds the commit acknowledged after the deletion
             try (CommitJournal reread = CommitJournal.open(journal)) {
-                assertEquals(List.of(2L), reread.readAll().stream()
-                        .flatMap(e -> e.versions().stream()).map(ConfigVersion::version).toList());
+                assertEquals(
+                        List.of(2L),
+                        reread.readAll().stream()
+                                .flatMap(e -> e.versions().stream())
+                                .map(ConfigVersion::version)
+                                .toList());
             }
             final Path foreign = Files.writeString(dir.resolve("foreign"), "not a journal");
             Files.move(foreign, journal, java.nio.file.StandardCopyOption.REPLACE_EXISTING); // replaced
             store.commit(List.of(version(3)), List.of());
-            assertTrue(Files.list(journal.getParent()).anyMatch(p -> p.getFileName().toString()
-                    .startsWith(journal.getFileName() + ".replaced-")), "the foreign file is kept aside");
+            assertTrue(
+                    Files.list(journal.getParent())
+                            .anyMatch(p -> p.getFileName().toString().startsWith(journal.getFileName() + ".replaced-")),
+                    "the foreign file is kept aside");
             Files.writeString(journal, "overwritten in place"); // same file, its records gone
             store.commit(List.of(version(4)), List.of());
         }
         try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
-            assertEquals(List.of(4L, 3L, 2L, 1L), store.history("svc", 10).stream().map(ConfigVersion::version)
-                    .toList());
+            assertEquals(
+                    List.of(4L, 3L, 2L, 1L),
+                    store.history("svc", 10).stream()
+                            .map(ConfigVersion::version)
+                            .toList());
         }
     }
 
     private static ConfigVersion version(final long n) {
-        return new ConfigVersion("svc", n, ConfigVersion.Change.SET, "{\"n\":" + n + "}", "c" + n, Instant.now(),
-                "test", "r-" + n, RequestOrigin.MQTT);
+        return new ConfigVersion(
+                "svc",
+                n,
+                ConfigVersion.Change.SET,
+                "{\"n\":" + n + "}",
+                "c" + n,
+                Instant.now(),
+                "test",
+                "r-" + n,
+                RequestOrigin.MQTT);
     }
 
     /** Which operations of the journal's channel fail right now. */
     static final class Faults {
         /** How many of the next syncs fail. */
         volatile int forceFailures;
+
         volatile boolean failTruncate;
 
         FileChannel open(final Path path) throws IOException {
-            return new FaultyChannel(FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE), this);
+            return new FaultyChannel(
+                    FileChannel.open(
+                            path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+                    this);
         }
     }
 

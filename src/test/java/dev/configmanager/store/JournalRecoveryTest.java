@@ -37,9 +37,16 @@ class JournalRecoveryTest {
             final ConfigVersion current = store.current("svc").orElseThrow();
             assertEquals(2, current.version());
             assertEquals("{\"a\":2}", current.config());
-            assertEquals(List.of(2L, 1L), store.history("svc", 10).stream().map(ConfigVersion::version).toList());
-            assertEquals(List.of("r-2", "r-1"), store.audit("svc", null, 10).stream()
-                    .map(AuditRecord::requestId).toList());
+            assertEquals(
+                    List.of(2L, 1L),
+                    store.history("svc", 10).stream()
+                            .map(ConfigVersion::version)
+                            .toList());
+            assertEquals(
+                    List.of("r-2", "r-1"),
+                    store.audit("svc", null, 10).stream()
+                            .map(AuditRecord::requestId)
+                            .toList());
             assertEquals(0, Files.size(H2ConfigStore.journalPath(file)), "H2 holds it all again: journal emptied");
         }
     }
@@ -54,7 +61,11 @@ class JournalRecoveryTest {
             store.commit(List.of(version(3)), List.of(audit(3)));
         }
         try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
-            assertEquals(List.of(3L, 2L, 1L), store.history("svc", 10).stream().map(ConfigVersion::version).toList());
+            assertEquals(
+                    List.of(3L, 2L, 1L),
+                    store.history("svc", 10).stream()
+                            .map(ConfigVersion::version)
+                            .toList());
         }
     }
 
@@ -100,7 +111,8 @@ class JournalRecoveryTest {
         final Path file = dir.resolve("db/config-manager");
         crashAfterTwoCommits(file, false);
         try (Stream<Path> files = Files.list(file.getParent())) {
-            for (final Path p : files.filter(p -> p.getFileName().toString().endsWith(".mv.db")).toList()) {
+            for (final Path p : files.filter(p -> p.getFileName().toString().endsWith(".mv.db"))
+                    .toList()) {
                 Files.delete(p); // an operator removed the database but not its journal
             }
         }
@@ -138,12 +150,29 @@ class JournalRecoveryTest {
     }
 
     private static ConfigVersion version(final long v) {
-        return new ConfigVersion("svc", v, ConfigVersion.Change.SET, "{\"a\":" + v + "}", "c".repeat(64),
-                Instant.parse("2026-11-27T06:00:00.123456Z"), "tester", "r-" + v, RequestOrigin.MQTT);
+        return new ConfigVersion(
+                "svc",
+                v,
+                ConfigVersion.Change.SET,
+                "{\"a\":" + v + "}",
+                "c".repeat(64),
+                Instant.parse("2026-11-27T06:00:00.123456Z"),
+                "tester",
+                "r-" + v,
+                RequestOrigin.MQTT);
     }
 
     private static AuditRecord audit(final long v) {
-        return new AuditRecord(Instant.parse("2026-11-27T06:00:00Z"), "svc", "set", RequestOrigin.MQTT,
-                "tester", "r-" + v, "accepted", v, null, null);
+        return new AuditRecord(
+                Instant.parse("2026-11-27T06:00:00Z"),
+                "svc",
+                "set",
+                RequestOrigin.MQTT,
+                "tester",
+                "r-" + v,
+                "accepted",
+                v,
+                null,
+                null);
     }
 }

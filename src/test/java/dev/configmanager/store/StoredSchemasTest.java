@@ -1,8 +1,8 @@
 package dev.configmanager.store;
 
-import dev.configmanager.wire.RequestOrigin;
 import dev.configmanager.pipeline.SchemaRegistry;
 import dev.configmanager.wire.Json;
+import dev.configmanager.wire.RequestOrigin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,16 +23,29 @@ class StoredSchemasTest {
     void storedSchemaSurvivesReopeningAndOverridesNothingElse() throws Exception {
         final Path file = dir.resolve("db/config-manager");
         try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
-            store.putSchema("svc", "{\"type\":\"object\",\"properties\":{\"n\":{\"maximum\":3}}}",
-                    new AuditRecord(Instant.now(), "svc", "schema", RequestOrigin.HTTP, "http:root", null,
-                            "accepted", null, null, null));
+            store.putSchema(
+                    "svc",
+                    "{\"type\":\"object\",\"properties\":{\"n\":{\"maximum\":3}}}",
+                    new AuditRecord(
+                            Instant.now(),
+                            "svc",
+                            "schema",
+                            RequestOrigin.HTTP,
+                            "http:root",
+                            null,
+                            "accepted",
+                            null,
+                            null,
+                            null));
         }
         try (H2ConfigStore reopened = H2ConfigStore.open(file, 10_000)) {
             final Map<String, String> stored = reopened.schemas();
             assertEquals(1, stored.size());
             final SchemaRegistry registry = SchemaRegistry.empty();
             registry.applyStored(stored);
-            assertEquals("/n", registry.validate("svc", Json.parse("{\"n\":4}")).get(0).path());
+            assertEquals(
+                    "/n",
+                    registry.validate("svc", Json.parse("{\"n\":4}")).get(0).path());
             assertTrue(registry.validate("svc", Json.parse("{\"n\":2}")).isEmpty());
             assertTrue(registry.validate("other", Json.parse("{\"n\":4}")).isEmpty(), "other services unaffected");
             assertEquals("schema", reopened.audit("svc", null, 10).get(0).action());

@@ -25,7 +25,8 @@ public final class BrokerHome {
         this.conf = Files.createDirectories(root.resolve("conf"));
         this.data = Files.createDirectories(root.resolve("data"));
         this.extensions = Files.createDirectories(root.resolve("extensions"));
-        Files.writeString(conf.resolve("config.xml"), """
+        Files.writeString(
+                conf.resolve("config.xml"), """
                 <?xml version="1.0"?>
                 <hivemq>
                     <listeners>

@@ -29,7 +29,10 @@ public final class ChildBroker implements AutoCloseable {
         final Path log = Files.createTempFile(home, "child-broker-", ".log");
         final ProcessBuilder pb = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.configmanager.LocalBroker"));
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.configmanager.LocalBroker"));
         pb.environment().put("CM_HOME", home.toString());
         pb.environment().put("CM_MQTT_PORT", Integer.toString(port));
         pb.redirectErrorStream(true).redirectOutput(log.toFile());

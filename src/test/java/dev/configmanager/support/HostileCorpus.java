@@ -25,11 +25,11 @@ public final class HostileCorpus {
 
     private static final Path CORPUS = Path.of("src/test/resources/hostile");
 
-    private HostileCorpus() {
-    }
+    private HostileCorpus() {}
 
     /** One corpus entry; {@code responseTopic} and {@code clientId} are {@code null} unless the case sets them. */
-    public record Case(String name, String topic, String expect, byte[] payload, String responseTopic, String clientId) {
+    public record Case(
+            String name, String topic, String expect, byte[] payload, String responseTopic, String clientId) {
         public String service() {
             final int slash = topic.indexOf('/');
             return slash < 0 ? "" : topic.substring(slash + 1);
@@ -38,7 +38,10 @@ public final class HostileCorpus {
 
     public static List<Case> cases() throws IOException {
         try (Stream<Path> files = Files.list(CORPUS)) {
-            return files.filter(p -> p.toString().endsWith(".case")).sorted().map(HostileCorpus::read).toList();
+            return files.filter(p -> p.toString().endsWith(".case"))
+                    .sorted()
+                    .map(HostileCorpus::read)
+                    .toList();
         }
     }
 
@@ -55,16 +58,20 @@ public final class HostileCorpus {
             final byte[] payload = switch (header.get("encoding")) {
                 case "text" -> body.getBytes(StandardCharsets.UTF_8);
                 case "base64" -> Base64.getDecoder().decode(body.trim());
-                case "repeat" -> (unescape(header.get("prefix"))
-                        + unescape(header.get("unit")).repeat(Integer.parseInt(header.get("count")))
-                        + unescape(header.get("suffix"))).getBytes(StandardCharsets.UTF_8);
+                case "repeat" ->
+                    (unescape(header.get("prefix"))
+                                    + unescape(header.get("unit")).repeat(Integer.parseInt(header.get("count")))
+                                    + unescape(header.get("suffix")))
+                            .getBytes(StandardCharsets.UTF_8);
                 default -> throw new IllegalArgumentException("unknown encoding in " + file);
             };
             final String name = file.getFileName().toString().replace(".case", "");
-            final String clientId = header.containsKey("client-id") ? unescape(header.get("client-id"))
-                    .repeat(Integer.parseInt(header.getOrDefault("client-id-count", "1"))) : null;
-            return new Case(name, header.get("topic"), header.get("expect"), payload, header.get("response-topic"),
-                    clientId);
+            final String clientId = header.containsKey("client-id")
+                    ? unescape(header.get("client-id"))
+                            .repeat(Integer.parseInt(header.getOrDefault("client-id-count", "1")))
+                    : null;
+            return new Case(
+                    name, header.get("topic"), header.get("expect"), payload, header.get("response-topic"), clientId);
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }

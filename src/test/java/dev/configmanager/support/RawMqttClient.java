@@ -29,15 +29,20 @@ public final class RawMqttClient implements AutoCloseable {
      * Connects with a retained QoS 1 Last Will on {@code willTopic} (none when it is {@code null}) and waits for a
      * successful CONNACK.
      */
-    public static RawMqttClient connect(final int port, final String clientId, final int keepAliveSeconds,
-                                        final String willTopic, final String willPayload) throws IOException {
+    public static RawMqttClient connect(
+            final int port,
+            final String clientId,
+            final int keepAliveSeconds,
+            final String willTopic,
+            final String willPayload)
+            throws IOException {
         final Socket socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(10_000);
         final var body = new ByteArrayOutputStream();
-        body.write(new byte[]{0, 4, 'M', 'Q', 'T', 'T', 4});
+        body.write(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4});
         // clean session; with a will: will flag, will QoS 1, will retain
         body.write(willTopic == null ? 0x02 : 0x02 | 0x04 | 0x08 | 0x20);
-        body.write(new byte[]{(byte) (keepAliveSeconds >> 8), (byte) keepAliveSeconds});
+        body.write(new byte[] {(byte) (keepAliveSeconds >> 8), (byte) keepAliveSeconds});
         writeString(body, clientId);
         if (willTopic != null) {
             writeString(body, willTopic);

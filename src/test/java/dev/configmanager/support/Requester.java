@@ -1,6 +1,7 @@
 package dev.configmanager.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
@@ -10,7 +11,6 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAck;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -60,13 +60,21 @@ public final class Requester implements AutoCloseable {
 
     /** @param username sent in CONNECT (access rules match on it), or {@code null} */
     public Requester(final int port, final String clientId, final String username) {
-        final var builder = Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port);
-        client = (username == null ? builder : builder.simpleAuth().username(username).applySimpleAuth())
+        final var builder = Mqtt5Client.builder()
+                .identifier(clientId)
+                .serverHost("127.0.0.1")
+                .serverPort(port);
+        client = (username == null
+                        ? builder
+                        : builder.simpleAuth().username(username).applySimpleAuth())
                 .buildBlocking();
         client.connect();
         replyTopic = "test/replies/" + UUID.randomUUID(); // any client id, even one no topic could hold
         replies = client.publishes(MqttGlobalPublishFilter.SUBSCRIBED);
-        client.subscribeWith().topicFilter(replyTopic).qos(MqttQos.AT_LEAST_ONCE).send();
+        client.subscribeWith()
+                .topicFilter(replyTopic)
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .send();
     }
 
     /** The topic results come back on when the request names no other. */
@@ -96,16 +104,22 @@ public final class Requester implements AutoCloseable {
             throws InterruptedException {
         final int slash = topicSuffix.indexOf('/');
         if (!responseTopic.equals(replyTopic) && slash > 0) {
-            client.subscribeWith().topicFilter("config/result/" + topicSuffix.substring(slash + 1))
-                    .qos(MqttQos.AT_LEAST_ONCE).send();
+            client.subscribeWith()
+                    .topicFilter("config/result/" + topicSuffix.substring(slash + 1))
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
         }
         final String correlation = UUID.randomUUID().toString();
         Mqtt5PubAckReasonCode code;
         String reason = null;
         try {
-            final var result = client.publishWith().topic("config/" + topicSuffix).qos(MqttQos.AT_LEAST_ONCE)
-                    .responseTopic(responseTopic).correlationData(correlation.getBytes(StandardCharsets.UTF_8))
-                    .payload(payload).send();
+            final var result = client.publishWith()
+                    .topic("config/" + topicSuffix)
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .responseTopic(responseTopic)
+                    .correlationData(correlation.getBytes(StandardCharsets.UTF_8))
+                    .payload(payload)
+                    .send();
             final Mqtt5PubAck ack = ((Mqtt5PublishResult.Mqtt5Qos1Result) result).getPubAck();
             code = ack.getReasonCode();
             reason = ack.getReasonString().map(Object::toString).orElse(null);
@@ -116,9 +130,16 @@ public final class Requester implements AutoCloseable {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             final Optional<Mqtt5Publish> reply = replies.receive(1, TimeUnit.SECONDS);
-            if (reply.isPresent() && reply.get().getCorrelationData()
-                    .map(c -> StandardCharsets.UTF_8.decode(c).toString()).filter(correlation::equals).isPresent()) {
-                return new Reply(parse(reply.get().getPayloadAsBytes()), code, reason,
+            if (reply.isPresent()
+                    && reply.get()
+                            .getCorrelationData()
+                            .map(c -> StandardCharsets.UTF_8.decode(c).toString())
+                            .filter(correlation::equals)
+                            .isPresent()) {
+                return new Reply(
+                        parse(reply.get().getPayloadAsBytes()),
+                        code,
+                        reason,
                         reply.get().getTopic().toString());
             }
         }

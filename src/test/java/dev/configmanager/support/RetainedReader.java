@@ -15,8 +15,7 @@ import java.util.concurrent.TimeUnit;
 /** Reads retained messages the way a service does: a fresh subscriber that joins late. */
 public final class RetainedReader {
 
-    private RetainedReader() {
-    }
+    private RetainedReader() {}
 
     /** The retained message on {@code topic}, as received by a new MQTT 5 subscriber. */
     public static Mqtt5Publish receive(final int port, final String topic) throws InterruptedException {
@@ -26,9 +25,13 @@ public final class RetainedReader {
     /** As {@link #receive(int, String)}, connecting with {@code username} (for brokers with access rules). */
     public static Mqtt5Publish receive(final int port, final String topic, final String username)
             throws InterruptedException {
-        final var builder = Mqtt5Client.builder().identifier("reader-" + UUID.randomUUID()).serverHost("127.0.0.1")
+        final var builder = Mqtt5Client.builder()
+                .identifier("reader-" + UUID.randomUUID())
+                .serverHost("127.0.0.1")
                 .serverPort(port);
-        final var client = (username == null ? builder : builder.simpleAuth().username(username).applySimpleAuth())
+        final var client = (username == null
+                        ? builder
+                        : builder.simpleAuth().username(username).applySimpleAuth())
                 .buildBlocking();
         client.connect();
         try (var publishes = client.publishes(MqttGlobalPublishFilter.ALL)) {
@@ -64,11 +67,13 @@ public final class RetainedReader {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         JsonNode last = null;
         while (System.nanoTime() < deadline) {
-            final Optional<JsonNode> json = stored(topic).flatMap(RetainedPublish::getPayload).map(b -> {
-                final byte[] bytes = new byte[b.remaining()];
-                b.duplicate().get(bytes);
-                return Requester.parse(bytes);
-            });
+            final Optional<JsonNode> json = stored(topic)
+                    .flatMap(RetainedPublish::getPayload)
+                    .map(b -> {
+                        final byte[] bytes = new byte[b.remaining()];
+                        b.duplicate().get(bytes);
+                        return Requester.parse(bytes);
+                    });
             if (json.isPresent()) {
                 last = json.get();
                 if (condition.test(last)) {

@@ -21,12 +21,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class SdkFakes {
 
-    private SdkFakes() {
-    }
+    private SdkFakes() {}
 
     /** A published message as the fake publish service saw it. */
-    public record Sent(String topic, String payload) {
-    }
+    public record Sent(String topic, String payload) {}
 
     /** Records every publish in order and completes it at once. */
     public static final class RecordingPublishService {
@@ -36,8 +34,11 @@ public final class SdkFakes {
             return proxy(PublishService.class, (name, args) -> {
                 if (name.equals("publish")) {
                     final Publish p = (Publish) args[0];
-                    sent.add(new Sent(p.getTopic(), StandardCharsets.UTF_8.decode(p.getPayload().orElseThrow()
-                            .duplicate()).toString()));
+                    sent.add(new Sent(
+                            p.getTopic(),
+                            StandardCharsets.UTF_8
+                                    .decode(p.getPayload().orElseThrow().duplicate())
+                                    .toString()));
                     return CompletableFuture.completedFuture(null);
                 }
                 throw new UnsupportedOperationException(name);
@@ -101,17 +102,16 @@ public final class SdkFakes {
 
     @SuppressWarnings("unchecked")
     private static <T> T proxy(final Class<T> type, final Handler handler) {
-        return (T) Proxy.newProxyInstance(SdkFakes.class.getClassLoader(), new Class<?>[]{type},
-                (p, method, args) -> {
-                    if (method.getDeclaringClass() == Object.class) {
-                        return switch (method.getName()) {
-                            case "toString" -> type.getSimpleName() + " fake";
-                            case "hashCode" -> System.identityHashCode(p);
-                            case "equals" -> p == args[0];
-                            default -> throw new UnsupportedOperationException(method.getName());
-                        };
-                    }
-                    return handler.handle(method.getName(), args);
-                });
+        return (T) Proxy.newProxyInstance(SdkFakes.class.getClassLoader(), new Class<?>[] {type}, (p, method, args) -> {
+            if (method.getDeclaringClass() == Object.class) {
+                return switch (method.getName()) {
+                    case "toString" -> type.getSimpleName() + " fake";
+                    case "hashCode" -> System.identityHashCode(p);
+                    case "equals" -> p == args[0];
+                    default -> throw new UnsupportedOperationException(method.getName());
+                };
+            }
+            return handler.handle(method.getName(), args);
+        });
     }
 }

@@ -35,8 +35,8 @@ public final class TestBroker implements AutoCloseable {
 
     private final boolean filePersistence;
 
-    private TestBroker(final Path root, final String extraSettings, final boolean filePersistence,
-                       final Path database) throws IOException {
+    private TestBroker(final Path root, final String extraSettings, final boolean filePersistence, final Path database)
+            throws IOException {
         this.filePersistence = filePersistence;
         this.root = root;
         this.extensionHome = Files.createDirectories(root.resolve("extension"));
@@ -55,7 +55,8 @@ public final class TestBroker implements AutoCloseable {
                     %s
                     %s
                 </config-manager>
-                """.formatted(database.toAbsolutePath(), extraSettings, console));
+                """.formatted(
+                        database.toAbsolutePath(), extraSettings, console));
     }
 
     public static TestBroker start(final Path root) throws Exception {
@@ -94,8 +95,8 @@ public final class TestBroker implements AutoCloseable {
     /** Starts a broker with a new, empty home (no retained messages) on the same extension config and database. */
     public void startFresh() throws Exception {
         port = freePort();
-        home = new BrokerHome(Files.createDirectories(root.resolve("broker-" + (++generation))), "127.0.0.1", port,
-                filePersistence);
+        home = new BrokerHome(
+                Files.createDirectories(root.resolve("broker-" + (++generation))), "127.0.0.1", port, filePersistence);
         main = new ConfigManagerMain(extensionHome);
         hivemq = home.embedded(main);
         hivemq.start().get(120, TimeUnit.SECONDS);

@@ -17,29 +17,35 @@ class CanonicalJsonTest {
     void sortsKeysAtEveryLevelAndEscapesOnlyWhatJsonRequires() throws Exception {
         final String input = "{\"b\":1,\"a\":[1,2.5,{\"z\":null,\"y\":true}],\"é\":\"ü\","
                 + "\"c\":\"tab\\there\\n\\u0001\\\"q\\\"\\\\\"}";
-        assertEquals("{\"a\":[1,2.5,{\"y\":true,\"z\":null}],\"b\":1,\"c\":\"tab\\there\\n\\u0001\\\"q\\\"\\\\\","
-                + "\"é\":\"ü\"}", CanonicalJson.write(Json.parse(input)));
+        assertEquals(
+                "{\"a\":[1,2.5,{\"y\":true,\"z\":null}],\"b\":1,\"c\":\"tab\\there\\n\\u0001\\\"q\\\"\\\\\","
+                        + "\"é\":\"ü\"}",
+                CanonicalJson.write(Json.parse(input)));
     }
 
     @Test
     void writesFloatsAsPythonRepr() throws Exception {
         final String input = "{\"n\":[0.1,1e-7,1e16,123456789.123,-0.0,2.0,1e22,5e-324,1.7976931348623157e308,"
                 + "100.0,0.0001,0.00001]}";
-        assertEquals("{\"n\":[0.1,1e-07,1e+16,123456789.123,-0.0,2.0,1e+22,5e-324,1.7976931348623157e+308,100.0,"
-                + "0.0001,1e-05]}", CanonicalJson.write(Json.parse(input)));
+        assertEquals(
+                "{\"n\":[0.1,1e-07,1e+16,123456789.123,-0.0,2.0,1e+22,5e-324,1.7976931348623157e+308,100.0,"
+                        + "0.0001,1e-05]}",
+                CanonicalJson.write(Json.parse(input)));
     }
 
     @Test
     void ordersKeysByCodePointNotByUtf16Unit() throws Exception {
         // U+FFFF sorts before U+1F600 by code point, after it by UTF-16 unit.
-        assertEquals("{\"a\":3,\"\uFFFF\":2,\"\uD83D\uDE00\":1}",
+        assertEquals(
+                "{\"a\":3,\"\uFFFF\":2,\"\uD83D\uDE00\":1}",
                 CanonicalJson.write(Json.parse("{\"\uD83D\uDE00\":1,\"\uFFFF\":2,\"a\":3}")));
     }
 
     @Test
     void checksumIsSha256HexOfTheUtf8Bytes() {
         // printf '{"a":1}' | sha256sum
-        assertEquals("015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862",
+        assertEquals(
+                "015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862",
                 CanonicalJson.sha256Hex("{\"a\":1}"));
     }
 }

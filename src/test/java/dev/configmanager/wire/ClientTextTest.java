@@ -12,9 +12,12 @@ class ClientTextTest {
 
     @Test
     void whatMqttClientsRefuseIsNotSafe() {
-        for (final String bad : new String[]{"a\u0001", "a\u007f", "a\u0085", "a\uFEFF", "a\uFFFF", "a\uFDD0",
-                "a\uD800", "a\uDC00b", "a\u2028", "a\n"}) {
-            assertFalse(ClientText.isSafe(bad), bad.codePoints().mapToObj(Integer::toHexString).toList().toString());
+        for (final String bad : new String[] {
+            "a\u0001", "a\u007f", "a\u0085", "a\uFEFF", "a\uFFFF", "a\uFDD0", "a\uD800", "a\uDC00b", "a\u2028", "a\n"
+        }) {
+            assertFalse(
+                    ClientText.isSafe(bad),
+                    bad.codePoints().mapToObj(Integer::toHexString).toList().toString());
         }
         assertTrue(ClientText.isSafe("tts-worker.eu_1:x@y/z+=é漢\uD83D\uDE00"), "ordinary text, a pair included");
     }
