@@ -1,11 +1,9 @@
 package dev.configmanager.config;
 
 import dev.configmanager.config.ExtensionSettings.UnknownServicePolicy;
-import dev.configmanager.wire.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
-import org.w3c.dom.Node;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.function.Function;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
 
@@ -25,8 +21,6 @@ import javax.xml.parsers.DocumentBuilderFactory;
 public final class SettingsReader {
 
     static final String ROOT = "config-manager";
-    /** Settings whose values never appear in the log, not even when they are invalid. */
-    private static final java.util.Set<String> SENSITIVE = java.util.Set.of("secrets/key");
 
     private static final Logger log = LoggerFactory.getLogger(SettingsReader.class);
 
@@ -51,7 +45,7 @@ public final class SettingsReader {
         if (!ROOT.equals(root.getTagName())) {
             return unreadable(defaults, file + " has root <" + root.getTagName() + "> instead of <" + ROOT + ">");
         }
-        final var r = new Values(root);
+        final var r = new XmlValues(root);
         final boolean accessReadable = KnownElements.report(root, file);
         final var topics = readTopics(r, defaults.topics());
         return new ExtensionSettings(
@@ -106,9 +100,9 @@ public final class SettingsReader {
         return new AccessSettings(false, List.of());
     }
 
-    private static ConsoleSettings readConsole(final Values r, final ConsoleSettings defaults) {
+    private static ConsoleSettings readConsole(final XmlValues r, final ConsoleSettings defaults) {
         final List<ConsoleSettings.Token> tokens = new ArrayList<>();
-        for (final Values token : r.elements("console/token")) {
+        for (final XmlValues token : r.elements("console/token")) {
             final List<String> names = token.texts("name");
             final List<String> roles = token.texts("role");
             final List<String> hashes = token.texts("sha256");
@@ -134,14 +128,14 @@ public final class SettingsReader {
                 tokens);
     }
 
-    private static AccessSettings readAccess(final Values r) {
+    private static AccessSettings readAccess(final XmlValues r) {
         final boolean defaultAllow = r.security(
                 "access/default",
                 Boolean.TRUE,
                 Boolean.FALSE,
                 s -> s.equalsIgnoreCase("allow") ? Boolean.TRUE : s.equalsIgnoreCase("deny") ? Boolean.FALSE : null);
         final List<AccessSettings.Rule> rules = new ArrayList<>();
-        for (final Values rule : r.elements("access/rule")) {
+        for (final XmlValues rule : r.elements("access/rule")) {
             final List<String> clientIds = rule.texts("client-id");
             final List<String> usernames = rule.texts("username");
             rules.add(new AccessSettings.Rule(
@@ -157,7 +151,8 @@ public final class SettingsReader {
         return new AccessSettings(defaultAllow, rules);
     }
 
-    private static HealthSettings readHealth(final Values r, final HealthSettings defaults, final TopicLayout topics) {
+    private static HealthSettings readHealth(
+            final XmlValues r, final HealthSettings defaults, final TopicLayout topics) {
         final String health = r.text("health/health-prefix", defaults.healthPrefix(), SettingsReader::prefix);
         final String keepalive = r.text("health/keepalive-prefix", defaults.keepalivePrefix(), SettingsReader::prefix);
         final List<String> include = r.texts("health/tracked-clients/include");
@@ -216,7 +211,7 @@ public final class SettingsReader {
         }
     }
 
-    private static TopicLayout readTopics(final Values r, final TopicLayout defaults) {
+    private static TopicLayout readTopics(final XmlValues r, final TopicLayout defaults) {
         final var candidate = new TopicLayout(
                 r.text("topics/request-prefix", defaults.requestPrefix(), SettingsReader::prefix),
                 r.text("topics/updated-prefix", defaults.updatedPrefix(), SettingsReader::prefix),
@@ -248,118 +243,6 @@ public final class SettingsReader {
         try {
             return UnknownServicePolicy.valueOf(value.toUpperCase(Locale.ROOT));
         } catch (final IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    /** Looks up {@code a/b} paths of child elements; converters return {@code null} for a value they refuse. */
-    private static final class Values {
-        private final Element root;
-
-        Values(final Element root) {
-            this.root = root;
-        }
-
-        <T> T text(final String path, final T fallback, final Function<String, T> convert) {
-            final Optional<String> raw = find(path);
-            if (raw.isEmpty()) {
-                return fallback;
-            }
-            final T value = convert.apply(raw.get());
-            if (value == null) {
-                log.warn(
-                        "config-manager: invalid value '{}' for <{}>, using default '{}'",
-                        SENSITIVE.contains(path) ? "(hidden)" : ClientText.escape(raw.get(), 80),
-                        path,
-                        fallback);
-                return fallback;
-            }
-            return value;
-        }
-
-        /**
-         * A security setting: a value that cannot be read does not fall back to the default but to {@code closed},
-         * the value that lets clients do the least, with an error that names the element.
-         */
-        <T> T security(final String path, final T fallback, final T closed, final Function<String, T> convert) {
-            final Optional<String> raw = find(path);
-            if (raw.isEmpty()) {
-                return fallback;
-            }
-            final T value = convert.apply(raw.get());
-            if (value == null) {
-                log.error(
-                        "config-manager: invalid value '{}' for the security setting <{}>; failing closed with '{}' "
-                                + "until it is fixed",
-                        ClientText.escape(raw.get(), 80),
-                        path,
-                        closed);
-                return closed;
-            }
-            return value;
-        }
-
-        int integer(final String path, final int fallback, final int min, final int max) {
-            return text(path, fallback, s -> {
-                try {
-                    final long v = Long.parseLong(s);
-                    return v >= min && v <= max ? (int) v : null;
-                } catch (final NumberFormatException e) {
-                    return null;
-                }
-            });
-        }
-
-        /** The texts of every element at {@code path} (the last level may repeat); blank ones are skipped. */
-        List<String> texts(final String path) {
-            final List<String> values = new ArrayList<>();
-            for (final Values e : elements(path)) {
-                if (!e.root.getTextContent().isBlank()) {
-                    values.add(e.root.getTextContent().trim());
-                }
-            }
-            return values;
-        }
-
-        /** Every element at {@code path}; the last level may repeat. */
-        List<Values> elements(final String path) {
-            final int cut = path.lastIndexOf('/');
-            Element parent = root;
-            if (cut >= 0) {
-                for (final String name : path.substring(0, cut).split("/")) {
-                    parent = child(parent, name);
-                    if (parent == null) {
-                        return List.of();
-                    }
-                }
-            }
-            final String leaf = path.substring(cut + 1);
-            final List<Values> found = new ArrayList<>();
-            for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-                if (n instanceof Element e && e.getTagName().equals(leaf)) {
-                    found.add(new Values(e));
-                }
-            }
-            return found;
-        }
-
-        private Optional<String> find(final String path) {
-            Element current = root;
-            for (final String name : path.split("/")) {
-                current = child(current, name);
-                if (current == null) {
-                    return Optional.empty();
-                }
-            }
-            return Optional.of(current.getTextContent().trim());
-        }
-
-        private static Element child(final Element parent, final String name) {
-            for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-                if (n instanceof Element e && e.getTagName().equals(name)) {
-                    return e;
-                }
-            }
             return null;
         }
     }

@@ -2,7 +2,6 @@ package dev.configmanager.pipeline;
 
 import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.configmanager.concurrent.Threads;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
@@ -26,25 +25,17 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * The one path every config change takes, whatever its origin: parse, deduplicate, decide against the current state,
  * commit durably, publish, answer. This class is its intake: it reads and checks requests and answers duplicates;
  * the {@link GroupCommitWriter} decides and commits them in order, against the {@link CurrentVersions}.
- * <p>
- * A small request for a service without a schema is read on the caller's thread (a linear scan and a small tree,
- * cheaper than a hand-off; over MQTT that is a broker thread, which the read never blocks); anything larger, or
- * anything a schema validates, is read on the intake's own pool.
+ * Where a request is read (the caller's thread or the intake's pool) is {@link ReadingThreads}' choice.
  */
 public final class ConfigPipeline implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ConfigPipeline.class);
-    /** Requests up to this size are parsed on the caller's thread (a linear scan and a small tree). */
-    private static final int INLINE_PARSE_BYTES = 8 * 1024;
 
     /** The answer to a request, with the id its result envelope carries. */
     public record Answer(String requestId, ConfigResult result) {}
@@ -56,7 +47,7 @@ public final class ConfigPipeline implements AutoCloseable {
     private final PipelineMetrics metrics;
     private final Clock clock;
     private final CurrentVersions current;
-    private final ThreadPoolExecutor parsers;
+    private final ReadingThreads readers;
     private final GroupCommitWriter writer;
 
     public ConfigPipeline(
@@ -74,7 +65,7 @@ public final class ConfigPipeline implements AutoCloseable {
         this.metrics = new PipelineMetrics(metricRegistry);
         this.clock = clock;
         this.current = new CurrentVersions(store);
-        this.parsers = Threads.boundedPool("config-manager-parse", 2, GroupCommitWriter.QUEUE_CAPACITY);
+        this.readers = new ReadingThreads(schemas);
         this.writer = new GroupCommitWriter(store, decider, schemas, current, publication, metrics, clock, storeStatus);
     }
 
@@ -178,17 +169,7 @@ public final class ConfigPipeline implements AutoCloseable {
                         Rejected.of(topic.service(), ErrorCode.INTERNAL, "internal error while reading the request")));
             }
         };
-        if (payloadBytes <= INLINE_PARSE_BYTES && !schemas.hasSchema(topic.service())) {
-            // A small request is read in microseconds: a hand-off to the pool would cost more than the work. One
-            // that a schema validates goes to the pool: a schema's patterns may spend up to their budget on it.
-            return work.get();
-        }
-        try {
-            return CompletableFuture.supplyAsync(work, parsers).thenCompose(answer -> answer);
-        } catch (final RejectedExecutionException e) {
-            return CompletableFuture.completedFuture(
-                    new Answer(Envelope.newId(), GroupCommitWriter.overloaded(topic.service())));
-        }
+        return readers.read(topic.service(), payloadBytes, work);
     }
 
     /** A well-formed request from any front end. */
@@ -290,12 +271,7 @@ public final class ConfigPipeline implements AutoCloseable {
     /** Stops taking requests, finishes those already queued, and stops the threads. The store stays open. */
     @Override
     public void close() {
-        parsers.shutdown();
-        try {
-            parsers.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        readers.close();
         writer.close();
     }
 }

@@ -142,7 +142,7 @@ class JournalRecoveryTest {
         Files.copy(dbBefore, dbFile, StandardCopyOption.REPLACE_EXISTING);
         Files.copy(journalAfter, H2ConfigStore.journalPath(file), StandardCopyOption.REPLACE_EXISTING);
         if (torn) {
-            final byte[] third = CommitJournal.encode(new CommitJournal.Entry(3, List.of(version(3)), List.of()));
+            final byte[] third = JournalRecord.encode(new CommitJournal.Entry(3, List.of(version(3)), List.of()));
             final byte[] cut = new byte[8 + third.length / 2];
             java.nio.ByteBuffer.wrap(cut).putInt(third.length).putInt(0x5eed);
             Files.write(H2ConfigStore.journalPath(file), cut, StandardOpenOption.APPEND);
