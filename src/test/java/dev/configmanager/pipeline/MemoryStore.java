@@ -7,6 +7,7 @@ import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.store.WriteRefusedException;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A store in memory for the writer's unit tests, with the two ways a real one fails: unavailable (for the next
@@ -29,13 +32,38 @@ final class MemoryStore implements ConfigStore {
     int commits;
     int failedCommits;
     private boolean failNext;
+    private CountDownLatch inCommit;
+    private CountDownLatch release;
 
     void failNextCommit() {
         failNext = true;
     }
 
+    /** The next commit counts {@code inCommit} down, then waits for {@code release} before it goes on. */
+    void holdNextCommit(final CountDownLatch inCommit, final CountDownLatch release) {
+        this.inCommit = inCommit;
+        this.release = release;
+    }
+
     @Override
-    public synchronized void commit(final List<ConfigVersion> versions, final List<AuditRecord> lines)
+    public void commit(final List<ConfigVersion> versions, final List<AuditRecord> lines)
+            throws StoreUnavailableException, WriteRefusedException {
+        final CountDownLatch held = release;
+        if (held != null) {
+            release = null;
+            inCommit.countDown();
+            try {
+                held.await(10, TimeUnit.SECONDS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            store(versions, lines);
+        }
+    }
+
+    private void store(final List<ConfigVersion> versions, final List<AuditRecord> lines)
             throws StoreUnavailableException, WriteRefusedException {
         if (failNext) {
             failNext = false;
@@ -89,7 +117,9 @@ final class MemoryStore implements ConfigStore {
 
     @Override
     public synchronized List<AuditRecord> audit(final String service, final String outcome, final int limit) {
-        return audit.stream()
+        final List<AuditRecord> newestFirst = new ArrayList<>(audit);
+        Collections.reverse(newestFirst);
+        return newestFirst.stream()
                 .filter(a -> service == null || a.service().equals(service))
                 .filter(a -> outcome == null || a.outcome().equals(outcome))
                 .limit(limit)
