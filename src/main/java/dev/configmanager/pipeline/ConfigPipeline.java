@@ -66,7 +66,9 @@ public final class ConfigPipeline implements AutoCloseable {
         this.clock = clock;
         this.current = new CurrentVersions(store);
         this.readers = new ReadingThreads(schemas);
-        this.writer = new GroupCommitWriter(store, decider, schemas, current, publication, metrics, clock, storeStatus);
+        final StoreStatusReport status = new StoreStatusReport(storeStatus);
+        this.writer = new GroupCommitWriter(
+                new BatchCommit(store, decider, schemas, current, publication, metrics, clock, status), status);
     }
 
     /** Whether the last commit worked. */

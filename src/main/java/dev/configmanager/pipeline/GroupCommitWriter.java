@@ -1,14 +1,11 @@
 package dev.configmanager.pipeline;
 
 import dev.configmanager.concurrent.Threads;
-import dev.configmanager.store.ConfigStore;
-import dev.configmanager.store.StoreStatusListener;
 import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -38,17 +35,10 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private boolean writerDone; // guarded by intake
 
-    GroupCommitWriter(
-            final ConfigStore store,
-            final ConfigDecider decider,
-            final SchemaRegistry schemas,
-            final CurrentVersions current,
-            final ConfigPublication publication,
-            final PipelineMetrics metrics,
-            final Clock clock,
-            final StoreStatusListener storeStatus) {
-        this.storeStatus = new StoreStatusReport(storeStatus);
-        this.batches = new BatchCommit(store, decider, schemas, current, publication, metrics, clock, this.storeStatus);
+    /** @param storeStatus the same report {@code batches} tells whether writing works */
+    GroupCommitWriter(final BatchCommit batches, final StoreStatusReport storeStatus) {
+        this.batches = batches;
+        this.storeStatus = storeStatus;
         this.thread = Threads.start("config-manager-writer", this::writeLoop);
     }
 

@@ -185,16 +185,7 @@ class HealthForgeryTest {
                 .buildBlocking();
         client.connect();
         try {
-            final var e = assertThrows(
-                    Mqtt5PubAckException.class,
-                    () -> client.publishWith()
-                            .topic(topic)
-                            .qos(MqttQos.AT_LEAST_ONCE)
-                            .retain(true)
-                            .payload(payload.getBytes(StandardCharsets.UTF_8))
-                            .send());
-            assertEquals(
-                    Mqtt5PubAckReasonCode.NOT_AUTHORIZED, e.getMqttMessage().getReasonCode());
+            HealthTest.assertDenied(client, topic, payload);
         } finally {
             client.disconnect();
         }

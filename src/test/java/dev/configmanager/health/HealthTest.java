@@ -234,7 +234,7 @@ class HealthTest {
         }
     }
 
-    private static void assertDenied(final Mqtt5BlockingClient client, final String topic, final String payload) {
+    static void assertDenied(final Mqtt5BlockingClient client, final String topic, final String payload) {
         final var e = assertThrows(
                 Mqtt5PubAckException.class,
                 () -> client.publishWith()

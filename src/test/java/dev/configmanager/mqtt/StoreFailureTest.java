@@ -1,8 +1,6 @@
 package dev.configmanager.mqtt;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.Requester;
@@ -13,9 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.sql.Connection;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,27 +47,7 @@ class StoreFailureTest {
                     "the retained config is untouched");
 
             // Ordinary traffic still flows and the extension was not switched off.
-            final var publishes = r.client().publishes(MqttGlobalPublishFilter.ALL);
-            r.client()
-                    .subscribeWith()
-                    .topicFilter("plain/topic")
-                    .qos(MqttQos.AT_LEAST_ONCE)
-                    .send();
-            r.client()
-                    .publishWith()
-                    .topic("plain/topic")
-                    .qos(MqttQos.AT_LEAST_ONCE)
-                    .payload("hello".getBytes(StandardCharsets.UTF_8))
-                    .send();
-            assertEquals(
-                    "hello",
-                    new String(
-                            publishes
-                                    .receive(10, TimeUnit.SECONDS)
-                                    .orElseThrow()
-                                    .getPayloadAsBytes(),
-                            StandardCharsets.UTF_8));
-            publishes.close();
+            assertEquals(Optional.of("hello"), r.echo("plain/topic", "hello"));
             assertFalse(Files.exists(TestBroker.disabledMarker()), "no DISABLED marker");
             final JsonNode down = RetainedReader.await(
                     "system/health/config-manager",

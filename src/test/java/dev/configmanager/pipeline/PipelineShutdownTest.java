@@ -1,7 +1,5 @@
 package dev.configmanager.pipeline;
 
-import com.codahale.metrics.MetricRegistry;
-import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.store.H2ConfigStore;
@@ -12,7 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,20 +32,7 @@ class PipelineShutdownTest {
     void everyRequestOfferedWhileThePipelineClosesIsAnswered() throws Exception {
         for (int round = 0; round < 20; round++) {
             try (H2ConfigStore store = H2ConfigStore.open(dir.resolve("db-" + round + "/cm"), 10_000)) {
-                final ConfigPipeline pipeline = new ConfigPipeline(
-                        ExtensionSettings.defaults(),
-                        store,
-                        SchemaRegistry.empty(),
-                        v -> CompletableFuture.completedFuture(null),
-                        new MetricRegistry(),
-                        Clock.systemUTC(),
-                        new dev.configmanager.store.StoreStatusListener() {
-                            @Override
-                            public void storeAvailable() {}
-
-                            @Override
-                            public void storeUnavailable(final String reason) {}
-                        });
+                final ConfigPipeline pipeline = Pipelines.on(store);
                 final List<CompletableFuture<?>> answers = new CopyOnWriteArrayList<>();
                 final AtomicBoolean offering = new AtomicBoolean(true);
                 final List<Thread> requesters = List.of(

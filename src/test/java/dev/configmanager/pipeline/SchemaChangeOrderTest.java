@@ -1,10 +1,7 @@
 package dev.configmanager.pipeline;
 
-import com.codahale.metrics.MetricRegistry;
-import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
-import dev.configmanager.store.StoreStatusListener;
 import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ConfigResult.Accepted;
 import dev.configmanager.wire.ConfigResult.Rejected;
@@ -14,7 +11,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,20 +38,7 @@ class SchemaChangeOrderTest {
         final CountDownLatch release = new CountDownLatch(1);
         final MemoryStore store = new MemoryStore();
         store.holdNextCommit(inCommit, release);
-        final ConfigPipeline pipeline = new ConfigPipeline(
-                ExtensionSettings.defaults(),
-                store,
-                SchemaRegistry.empty(),
-                v -> CompletableFuture.completedFuture(null),
-                new MetricRegistry(),
-                Clock.systemUTC(),
-                new StoreStatusListener() {
-                    @Override
-                    public void storeAvailable() {}
-
-                    @Override
-                    public void storeUnavailable(final String reason) {}
-                });
+        final ConfigPipeline pipeline = Pipelines.on(store);
         try {
             final var first = set(pipeline, "other", "{\"x\":1}");
             assertTrue(inCommit.await(10, TimeUnit.SECONDS), "the writer is inside the first commit");

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static dev.configmanager.store.TestVersions.version;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,19 +119,6 @@ class ConsoleReadsTest {
                 return rs.getString(1);
             }
         }
-    }
-
-    private static ConfigVersion version(final long n) {
-        return new ConfigVersion(
-                "svc",
-                n,
-                ConfigVersion.Change.SET,
-                "{\"n\":" + n + "}",
-                "c" + n,
-                Instant.now(),
-                "test",
-                "r-" + n,
-                RequestOrigin.MQTT);
     }
 
     private static AuditRecord audit(final String service, final String outcome) {

@@ -1,6 +1,5 @@
 package dev.configmanager.store;
 
-import dev.configmanager.wire.RequestOrigin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,9 +13,9 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.List;
 
+import static dev.configmanager.store.TestVersions.version;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -124,19 +123,6 @@ class JournalFailureTest {
                             .map(ConfigVersion::version)
                             .toList());
         }
-    }
-
-    private static ConfigVersion version(final long n) {
-        return new ConfigVersion(
-                "svc",
-                n,
-                ConfigVersion.Change.SET,
-                "{\"n\":" + n + "}",
-                "c" + n,
-                Instant.now(),
-                "test",
-                "r-" + n,
-                RequestOrigin.MQTT);
     }
 
     /** Which operations of the journal's channel fail right now. */

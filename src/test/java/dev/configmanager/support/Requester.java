@@ -86,6 +86,24 @@ public final class Requester implements AutoCloseable {
         return client;
     }
 
+    /**
+     * Plain traffic through the broker: subscribes to {@code topic}, publishes {@code text} there and returns what
+     * arrives within ten seconds (empty when nothing does).
+     */
+    public Optional<String> echo(final String topic, final String text) throws InterruptedException {
+        try (var publishes = client.publishes(MqttGlobalPublishFilter.ALL)) {
+            client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+            client.publishWith()
+                    .topic(topic)
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(text.getBytes(StandardCharsets.UTF_8))
+                    .send();
+            return publishes
+                    .receive(10, TimeUnit.SECONDS)
+                    .map(p -> new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
     public Reply send(final String action, final String service, final String body) throws InterruptedException {
         return send(action + "/" + service, body.getBytes(StandardCharsets.UTF_8));
     }
