@@ -12,7 +12,6 @@ import dev.configmanager.wire.Json;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code /api/schemas/<service>}: a service's schema, and (admin) a new one, which goes through the pipeline's writer
@@ -63,8 +62,7 @@ final class SchemaApi {
         } catch (final Exception e) {
             throw new ApiExchange.Failure(400, ErrorCode.INVALID_JSON.wire(), "the schema is not valid JSON");
         }
-        final Optional<Rejected> refused = pipeline.submitSchema(service, schema, "http:" + caller.name())
-                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        final Optional<Rejected> refused = pipeline.changeSchema(service, schema, "http:" + caller.name(), timeout);
         if (refused.isPresent()) {
             throw ApiExchange.Failure.of(refused.get());
         }

@@ -73,19 +73,42 @@ final class BatchCommit {
                 run.add(request);
             } else {
                 if (!run.isEmpty()) {
-                    commit(run);
+                    final List<Pending.Request> before = List.copyOf(run);
+                    contained(before, () -> commit(before));
                     run.clear();
                 }
-                changeSchema((Pending.SchemaChange) p);
+                final Pending.SchemaChange change = (Pending.SchemaChange) p;
+                contained(List.of(change), () -> changeSchema(change));
             }
         }
         if (!run.isEmpty()) {
-            commit(run);
+            contained(run, () -> commit(run));
         }
     }
 
-    /** Stores the schema, then puts it in force: requests decided after this see it, none before did. */
+    /**
+     * A defect (or exhaustion) while applying one part of what the writer took fails that part alone: requests of an
+     * earlier part, stored and waiting only for their publication, keep their answers.
+     */
+    private void contained(final List<? extends Pending> part, final Runnable apply) {
+        try {
+            apply.run();
+        } catch (final RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            log.error("config-manager: the writer failed on {} request(s)", part.size(), e);
+            part.forEach(p -> p.refuse(
+                    Rejected.of(p.service(), ErrorCode.INTERNAL, "internal error while applying the request")));
+            storeStatus.report("the config writer failed on a request; see the broker log");
+        }
+    }
+
+    /**
+     * Stores the schema, then puts it in force: requests decided after this see it, none before did. A change its
+     * requester gave up waiting for is not applied.
+     */
     private void changeSchema(final Pending.SchemaChange change) {
+        if (!change.claim()) {
+            return;
+        }
         try {
             store.putSchema(change.service(), CanonicalJson.write(change.schema()), change.audit());
         } catch (final StoreUnavailableException e) {
@@ -93,6 +116,7 @@ final class BatchCommit {
             change.refuse(Rejected.of(change.service(), ErrorCode.STORE_UNAVAILABLE, e.getMessage()));
             return;
         }
+        storeStatus.report(null);
         schemas.install(change.service(), change.schema());
         change.done().complete(Optional.empty());
     }

@@ -61,7 +61,7 @@ final class ConfigDecider {
      *
      * @param baseVersion the version a patch was applied to, {@code null} for a set
      * @param problem     why it may not be stored (without the current version, which only the writer knows)
-     * @param schemas     the {@link SchemaRegistry#generation()} it was checked against
+     * @param schemas     the {@link SchemaRegistry#generation} of the service's schema it was checked against
      */
     record Content(
             @Nullable Long baseVersion,
@@ -93,7 +93,8 @@ final class ConfigDecider {
 
     /** The checks and canonical form of a config that would be stored. */
     Content content(final String service, final @Nullable Long baseVersion, final JsonNode config) {
-        final long generation = schemas.generation(); // before validating: a change during it is seen as one
+        // read before validating: a schema change during the validation is then seen as one
+        final long generation = schemas.generation(service);
         if (JsonLimits.depth(config) > maxDepth) {
             return new Content(
                     baseVersion,
@@ -114,8 +115,8 @@ final class ConfigDecider {
     }
 
     /** Whether content checked ahead of the writer still holds: checked against the schemas now in force. */
-    private boolean current(final @Nullable Content prepared) {
-        return prepared != null && prepared.schemas() == schemas.generation();
+    private boolean current(final String service, final @Nullable Content prepared) {
+        return prepared != null && prepared.schemas() == schemas.generation(service);
     }
 
     Decision decide(
@@ -148,7 +149,7 @@ final class ConfigDecider {
         final Change change;
         switch (r.action()) {
             case SET -> {
-                content = current(prepared) ? prepared : content(service, null, r.document());
+                content = current(service, prepared) ? prepared : content(service, null, r.document());
                 change = Change.SET;
             }
             case PATCH -> {
@@ -157,7 +158,7 @@ final class ConfigDecider {
                             service, ErrorCode.NOT_FOUND, "'" + service + "' has no config to patch; use set", null);
                 }
                 // prepared on the version that is still current, or done again here on the one that is
-                content = current(prepared) && currentVersion.equals(prepared.baseVersion())
+                content = current(service, prepared) && currentVersion.equals(prepared.baseVersion())
                         ? prepared
                         : content(service, currentVersion, JsonMergePatch.apply(parse(latest.get()), r.document()));
                 change = Change.PATCH;

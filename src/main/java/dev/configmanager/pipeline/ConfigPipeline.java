@@ -22,9 +22,13 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -213,20 +217,35 @@ public final class ConfigPipeline implements AutoCloseable {
 
     /**
      * An administrator's new schema for {@code service}, applied by the writer in order with config requests:
-     * checked to be a usable draft 2020-12 schema, stored durably with an audit line, then in force.
+     * checked to be a usable draft 2020-12 schema, stored durably with an audit line, then in force. Waits up to
+     * {@code wait}; a change still queued then is withdrawn and never applied.
      *
      * @return empty once it is in force, else why not
      */
-    public CompletableFuture<Optional<Rejected>> submitSchema(
-            final String service, final JsonNode schema, final String requester) {
-        final CompletableFuture<Optional<Rejected>> done = new CompletableFuture<>();
+    public Optional<Rejected> changeSchema(
+            final String service, final JsonNode schema, final String requester, final Duration wait)
+            throws InterruptedException, ExecutionException, TimeoutException {
         final List<Violation> problems = schemas.check(schema);
         if (!problems.isEmpty()) {
-            done.complete(Optional.of(new Rejected(
-                    service, ErrorCode.SCHEMA_VIOLATION, "not a usable JSON Schema (draft 2020-12)", problems, null)));
-            return done;
+            return Optional.of(new Rejected(
+                    service, ErrorCode.SCHEMA_VIOLATION, "not a usable JSON Schema (draft 2020-12)", problems, null));
         }
-        writer.offer(new Pending.SchemaChange(
+        final Pending.SchemaChange change = submitSchema(service, schema, requester);
+        try {
+            return change.done().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (final TimeoutException e) {
+            if (change.claim()) {
+                return Optional.of(Rejected.of(
+                        service, ErrorCode.STORE_UNAVAILABLE, "the schema change timed out; nothing was changed"));
+            }
+            // the writer has it: its outcome follows
+            return change.done().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Queues a schema change already checked to be usable; {@link #changeSchema} waits for it. */
+    Pending.SchemaChange submitSchema(final String service, final JsonNode schema, final String requester) {
+        final Pending.SchemaChange change = Pending.SchemaChange.of(
                 service,
                 schema,
                 new AuditRecord(
@@ -239,9 +258,9 @@ public final class ConfigPipeline implements AutoCloseable {
                         "accepted",
                         null,
                         null,
-                        null),
-                done));
-        return done;
+                        null));
+        writer.offer(change);
+        return change;
     }
 
     /** A request refused before deciding: answered once its audit line is stored, in order with the others. */
@@ -273,6 +292,7 @@ public final class ConfigPipeline implements AutoCloseable {
     /** Stops taking requests, finishes those already queued, and stops the threads. The store stays open. */
     @Override
     public void close() {
+        writer.stopTaking(); // what is read from here on is answered "stopping", as it would be after the close
         readers.close();
         writer.close();
     }

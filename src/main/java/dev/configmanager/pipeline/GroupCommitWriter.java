@@ -139,6 +139,11 @@ final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
+    /** From now on, requests offered are answered "stopping"; those already queued are still applied. */
+    void stopTaking() {
+        running = false;
+    }
+
     /** Stops taking requests and returns once those already queued are answered (or after ten seconds). */
     @Override
     public void close() {

@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What the intake hands the writer, to be applied in order: a request to decide, a rejection that only needs its
@@ -56,10 +57,27 @@ sealed interface Pending {
      * A new schema for a service (already checked to be a usable schema), stored and put in force by the writer, so
      * that every request decided after it is validated against it and none before it is.
      *
-     * @param done empty once stored and in force, else why not
+     * @param done  empty once stored and in force, else why not
+     * @param taken claimed by whoever decides its fate first: the writer (it is applied) or a requester that gave up
+     *              waiting (it never is)
      */
-    record SchemaChange(String service, JsonNode schema, AuditRecord audit, CompletableFuture<Optional<Rejected>> done)
+    record SchemaChange(
+            String service,
+            JsonNode schema,
+            AuditRecord audit,
+            CompletableFuture<Optional<Rejected>> done,
+            AtomicBoolean taken)
             implements Pending {
+
+        static SchemaChange of(final String service, final JsonNode schema, final AuditRecord audit) {
+            return new SchemaChange(service, schema, audit, new CompletableFuture<>(), new AtomicBoolean());
+        }
+
+        /** Whether the caller is the first to claim it (and so decides whether it is applied). */
+        boolean claim() {
+            return taken.compareAndSet(false, true);
+        }
+
         @Override
         public void refuse(final Rejected why) {
             done.complete(Optional.of(why));

@@ -43,11 +43,24 @@ public final class SchemaRegistry {
     private final SchemaValidatorsConfig config;
     /** One immutable snapshot, replaced whole when a schema changes: validation never sees half a change. */
     private volatile Map<String, Compiled> schemas;
-    /** Counts schema changes; written after {@link #schemas}, so a reader that sees a count sees its schemas. */
-    private volatile long generation;
+    /** Numbers the schemas installed after start, so that each one put in force has a generation of its own. */
+    private long installed; // guarded by this
 
-    /** A service's schema and its secret fields, or the reason it cannot be used. */
-    private record Compiled(JsonSchema schema, JsonNode document, SecretSchema secrets, String problem) {}
+    /**
+     * A service's schema and its secret fields, or the reason it cannot be used.
+     *
+     * @param generation which installation of the service's schema this is (see {@link #generation})
+     */
+    private record Compiled(
+            JsonSchema schema, JsonNode document, SecretSchema secrets, String problem, long generation) {
+        Compiled(final JsonSchema schema, final JsonNode document, final SecretSchema secrets, final String problem) {
+            this(schema, document, secrets, problem, 0);
+        }
+
+        Compiled installed(final long generation) {
+            return new Compiled(schema, document, secrets, problem, generation);
+        }
+    }
 
     private SchemaRegistry(
             final JsonSchemaFactory factory, final SchemaValidatorsConfig config, final Map<String, Compiled> schemas) {
@@ -141,13 +154,12 @@ public final class SchemaRegistry {
                 if (compiled.problem() != null) {
                     log.error("config-manager: the stored schema of '{}' is unusable: {}", service, compiled.problem());
                 }
-                next.put(service, compiled);
+                next.put(service, compiled.installed(++installed));
             } catch (final IOException e) {
                 log.error("config-manager: the stored schema of '{}' is not JSON", service);
             }
         });
         schemas = Map.copyOf(next);
-        generation++;
         if (!stored.isEmpty()) {
             log.info("config-manager: {} schema(s) set through the console are in force", stored.size());
         }
@@ -174,17 +186,18 @@ public final class SchemaRegistry {
     /** Makes {@code schema} the service's schema (call after it is stored, and only if {@link #check} passed). */
     public synchronized void install(final String service, final JsonNode schema) {
         final Map<String, Compiled> next = new HashMap<>(schemas);
-        next.put(service, compile(factory, config, schema));
+        next.put(service, compile(factory, config, schema).installed(++installed));
         schemas = Map.copyOf(next);
-        generation++;
     }
 
     /**
-     * Which schemas are in force: it changes whenever one does, so work checked against the schemas of one
-     * generation can tell whether it must be checked again.
+     * Which schema of {@code service} is in force: it changes whenever that schema does (and only then), so work
+     * checked against one generation can tell whether it must be checked again. {@code 0}: the schema it had at start,
+     * or none.
      */
-    public long generation() {
-        return generation;
+    public long generation(final String service) {
+        final Compiled compiled = schemas.get(service);
+        return compiled == null ? 0 : compiled.generation();
     }
 
     private static Compiled compileFile(

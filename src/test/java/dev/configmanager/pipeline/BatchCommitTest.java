@@ -153,9 +153,43 @@ class BatchCommitTest {
     @Test
     void aSchemaChangeBetweenTwoRequestsSplitsTheBatchAroundIt() throws Exception {
         final var before = set("svc", "{\"port\":\"eighty\"}", null);
-        final var change = new Pending.SchemaChange(
+        final var change = schemaChange();
+        final var after = set("svc", "{\"port\":\"ninety\"}", null);
+        batches.process(List.of(before, change, after));
+        assertInstanceOf(Accepted.class, before.answer().getNow(null));
+        assertTrue(change.done().getNow(null).isEmpty());
+        assertEquals(ErrorCode.SCHEMA_VIOLATION, ((Rejected) after.answer().getNow(null)).code());
+        assertEquals(2, store.commits, "the requests before and after the change are committed apart");
+    }
+
+    @Test
+    void aSchemaChangeItsRequesterGaveUpOnIsNeverApplied() throws Exception {
+        final var change = schemaChange();
+        assertTrue(change.claim(), "the requester that timed out withdraws it");
+        batches.process(List.of(change));
+        assertTrue(store.schemas.isEmpty(), "not stored");
+        assertEquals(0, schemas.generation("svc"), "not in force");
+    }
+
+    @Test
+    void aFailureLaterInWhatTheWriterTookLeavesEarlierAnswersAlone() throws Exception {
+        publication = new CompletableFuture<>();
+        store.failSchemasWith = new IllegalStateException("a defect while storing the schema");
+        final var stored = set("svc", "{\"x\":1}", null);
+        final var change = schemaChange();
+        batches.process(List.of(stored, change));
+        assertEquals(
+                ErrorCode.INTERNAL, change.done().getNow(null).orElseThrow().code(), "the failing part is answered");
+        assertEquals(List.of("unavailable"), storeEvents, "and shown in the extension's health");
+        assertFalse(stored.answer().isDone(), "the earlier request waits only for its publication");
+        publication.complete(null);
+        assertEquals(1, ((Accepted) stored.answer().getNow(null)).version(), "and is answered as what it is: stored");
+    }
+
+    private static Pending.SchemaChange schemaChange() throws Exception {
+        return Pending.SchemaChange.of(
                 "svc",
-                Json.parse("{\"type\":\"object\",\"properties\":" + "{\"port\":{\"type\":\"integer\"}}}"),
+                Json.parse("{\"type\":\"object\",\"properties\":{\"port\":{\"type\":\"integer\"}}}"),
                 new AuditRecord(
                         Instant.EPOCH,
                         "svc",
@@ -166,14 +200,7 @@ class BatchCommitTest {
                         "accepted",
                         null,
                         null,
-                        null),
-                new CompletableFuture<>());
-        final var after = set("svc", "{\"port\":\"ninety\"}", null);
-        batches.process(List.of(before, change, after));
-        assertInstanceOf(Accepted.class, before.answer().getNow(null));
-        assertTrue(change.done().getNow(null).isEmpty());
-        assertEquals(ErrorCode.SCHEMA_VIOLATION, ((Rejected) after.answer().getNow(null)).code());
-        assertEquals(2, store.commits, "the requests before and after the change are committed apart");
+                        null));
     }
 
     private static Pending.Decide set(final String service, final String config, final Long expected) throws Exception {

@@ -29,6 +29,9 @@ final class MemoryStore implements ConfigStore {
     final List<AuditRecord> audit = new ArrayList<>();
     final Map<String, String> schemas = new TreeMap<>();
     final Set<String> refusedServices = new HashSet<>();
+    /** When set, storing a schema throws it (a defect, not an unavailable database). */
+    RuntimeException failSchemasWith;
+
     int commits;
     int failedCommits;
     private boolean failNext;
@@ -133,6 +136,9 @@ final class MemoryStore implements ConfigStore {
 
     @Override
     public synchronized void putSchema(final String service, final String schemaJson, final AuditRecord line) {
+        if (failSchemasWith != null) {
+            throw failSchemasWith;
+        }
         schemas.put(service, schemaJson);
         audit.add(line);
     }

@@ -49,7 +49,7 @@ class SchemaChangeOrderTest {
 
             assertInstanceOf(Accepted.class, result(first));
             assertEquals(1, ((Accepted) result(before)).version(), "queued before the schema: stored");
-            assertEquals(Optional.empty(), schema.get(10, TimeUnit.SECONDS), "the schema is in force");
+            assertEquals(Optional.empty(), schema.done().get(10, TimeUnit.SECONDS), "the schema is in force");
             assertEquals(
                     ErrorCode.SCHEMA_VIOLATION,
                     ((Rejected) result(after)).code(),
