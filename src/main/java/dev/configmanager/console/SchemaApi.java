@@ -62,7 +62,8 @@ final class SchemaApi {
         } catch (final Exception e) {
             throw new ApiExchange.Failure(400, ErrorCode.INVALID_JSON.wire(), "the schema is not valid JSON");
         }
-        final Optional<Rejected> refused = pipeline.changeSchema(service, schema, "http:" + caller.name(), timeout);
+        final Optional<Rejected> refused =
+                pipeline.schemaChanges().change(service, schema, "http:" + caller.name(), timeout);
         if (refused.isPresent()) {
             throw ApiExchange.Failure.of(refused.get());
         }

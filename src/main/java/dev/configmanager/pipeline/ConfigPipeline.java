@@ -1,12 +1,10 @@
 package dev.configmanager.pipeline;
 
 import com.codahale.metrics.MetricRegistry;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.pipeline.RequestParser.Parsed;
-import dev.configmanager.store.AuditRecord;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.StoreStatusListener;
 import dev.configmanager.wire.ClientText;
@@ -15,20 +13,14 @@ import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.Envelope;
 import dev.configmanager.wire.ErrorCode;
 import dev.configmanager.wire.RequestOrigin;
-import dev.configmanager.wire.Violation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -53,6 +45,7 @@ public final class ConfigPipeline implements AutoCloseable {
     private final CurrentVersions current;
     private final ReadingThreads readers;
     private final GroupCommitWriter writer;
+    private final SchemaChanges schemaChanges;
 
     public ConfigPipeline(
             final ExtensionSettings settings,
@@ -73,6 +66,7 @@ public final class ConfigPipeline implements AutoCloseable {
         final StoreStatusReport status = new StoreStatusReport(storeStatus);
         this.writer = new GroupCommitWriter(
                 new BatchCommit(store, decider, schemas, current, publication, metrics, clock, status), status);
+        this.schemaChanges = new SchemaChanges(schemas, writer, clock);
     }
 
     /** Whether the last commit worked. */
@@ -215,52 +209,9 @@ public final class ConfigPipeline implements AutoCloseable {
         }
     }
 
-    /**
-     * An administrator's new schema for {@code service}, applied by the writer in order with config requests:
-     * checked to be a usable draft 2020-12 schema, stored durably with an audit line, then in force. Waits up to
-     * {@code wait}; a change still queued then is withdrawn and never applied.
-     *
-     * @return empty once it is in force, else why not
-     */
-    public Optional<Rejected> changeSchema(
-            final String service, final JsonNode schema, final String requester, final Duration wait)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        final List<Violation> problems = schemas.check(schema);
-        if (!problems.isEmpty()) {
-            return Optional.of(new Rejected(
-                    service, ErrorCode.SCHEMA_VIOLATION, "not a usable JSON Schema (draft 2020-12)", problems, null));
-        }
-        final Pending.SchemaChange change = submitSchema(service, schema, requester);
-        try {
-            return change.done().get(wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (final TimeoutException e) {
-            if (change.claim()) {
-                return Optional.of(Rejected.of(
-                        service, ErrorCode.STORE_UNAVAILABLE, "the schema change timed out; nothing was changed"));
-            }
-            // the writer has it: its outcome follows
-            return change.done().get(wait.toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** Queues a schema change already checked to be usable; {@link #changeSchema} waits for it. */
-    Pending.SchemaChange submitSchema(final String service, final JsonNode schema, final String requester) {
-        final Pending.SchemaChange change = Pending.SchemaChange.of(
-                service,
-                schema,
-                new AuditRecord(
-                        clock.instant(),
-                        service,
-                        "schema",
-                        RequestOrigin.HTTP,
-                        requester,
-                        null,
-                        "accepted",
-                        null,
-                        null,
-                        null));
-        writer.offer(change);
-        return change;
+    /** The administrator's write path for schemas, ordered with config requests by the same writer. */
+    public SchemaChanges schemaChanges() {
+        return schemaChanges;
     }
 
     /** A request refused before deciding: answered once its audit line is stored, in order with the others. */

@@ -43,7 +43,7 @@ class SchemaChangeOrderTest {
             final var first = set(pipeline, "other", "{\"x\":1}");
             assertTrue(inCommit.await(10, TimeUnit.SECONDS), "the writer is inside the first commit");
             final var before = set(pipeline, "svc", "{\"port\":\"eighty\"}");
-            final var schema = pipeline.submitSchema("svc", Json.parse(PORT_IS_INTEGER), "http:admin");
+            final var schema = pipeline.schemaChanges().submit("svc", Json.parse(PORT_IS_INTEGER), "http:admin");
             final var after = set(pipeline, "svc", "{\"port\":\"ninety\"}");
             release.countDown();
 
