@@ -85,7 +85,9 @@ final class ConfigTables {
             final List<AuditRecord> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    final long version = rs.getLong(8);
+                    // read before the columns after it: wasNull() answers for the last column read
+                    final long number = rs.getLong(8);
+                    final Long version = rs.wasNull() ? null : number;
                     rows.add(new AuditRecord(
                             rs.getTimestamp(1).toInstant(),
                             rs.getString(2),
@@ -94,7 +96,7 @@ final class ConfigTables {
                             rs.getString(5),
                             rs.getString(6),
                             rs.getString(7),
-                            rs.wasNull() ? null : version,
+                            version,
                             rs.getString(9),
                             rs.getString(10)));
                 }

@@ -19,7 +19,7 @@ import java.util.Optional;
  * <p>
  * Not thread-safe: the store calls it under its own lock.
  */
-final class JournalledCommits implements AutoCloseable {
+final class JournalledCommits implements Durability {
 
     private static final Logger log = LoggerFactory.getLogger(JournalledCommits.class);
     private static final String JOURNAL_SEQ_KEY = "journal_seq";
@@ -55,7 +55,8 @@ final class JournalledCommits implements AutoCloseable {
      * @throws IOException           the journal cannot be written or kept in place
      * @throws SQLException          the database failed
      */
-    void commit(final Connection c, final List<ConfigVersion> versions, final List<AuditRecord> audit)
+    @Override
+    public void commit(final Connection c, final List<ConfigVersion> versions, final List<AuditRecord> audit)
             throws SQLException, IOException, WriteRefusedException {
         final long seq = journalSeq + 1;
         long before = -1;
@@ -71,9 +72,8 @@ final class JournalledCommits implements AutoCloseable {
             try {
                 write(c, versions, audit, seq);
             } catch (final SQLException e) {
-                if (isRefusedData(e)) {
-                    refuse(c, e); // nothing is journalled yet: the rows were refused, the database works
-                }
+                // nothing is journalled yet: rows the database refuses fail alone, the database works
+                Durability.refuseIfAboutTheRows(c, e);
                 throw e;
             }
             try {
@@ -95,7 +95,8 @@ final class JournalledCommits implements AutoCloseable {
     }
 
     /** Whether the journal has grown so large that the commit that made it so should checkpoint at once. */
-    boolean isLarge() {
+    @Override
+    public boolean housekeepingDue() {
         return journal.size() >= CHECKPOINT_JOURNAL_BYTES;
     }
 
@@ -105,7 +106,8 @@ final class JournalledCommits implements AutoCloseable {
      * @throws SQLException the database failed (its commits stay in the journal)
      * @throws IOException  H2 is synced but the journal could not be emptied (the next checkpoint tries again)
      */
-    void checkpointPending(final Connection c) throws SQLException, IOException {
+    @Override
+    public void housekeeping(final Connection c) throws SQLException, IOException {
         if (journal.size() == 0) {
             return;
         }
@@ -113,6 +115,12 @@ final class JournalledCommits implements AutoCloseable {
             reattach(c);
             return;
         }
+        checkpoint(c);
+    }
+
+    /** A schema is rare and has no journal record: H2 is synced at once (and the journal emptied with it). */
+    @Override
+    public void syncCommitted(final Connection c) throws SQLException, IOException {
         checkpoint(c);
     }
 
@@ -127,7 +135,8 @@ final class JournalledCommits implements AutoCloseable {
      * checkpoints. A database that never had a journal (new, or written by an older version) gets its journal
      * counter first; a leftover journal beside it belongs to some other database and is set aside.
      */
-    void restore(final Connection c) throws SQLException, IOException {
+    @Override
+    public void restore(final Connection c) throws SQLException, IOException {
         if (journal.inDoubt()) {
             throw new IOException("a failed write may have left a commit in the journal " + journal.path()
                     + " that was answered as not stored; check the disk, then restart the broker");
@@ -174,27 +183,6 @@ final class JournalledCommits implements AutoCloseable {
             throws SQLException {
         tables.write(c, versions, audit);
         tables.setMeta(c, JOURNAL_SEQ_KEY, Long.toString(seq));
-    }
-
-    /**
-     * A data exception (SQLSTATE class 22: a value too long, out of range) or a constraint violation (class 23) is
-     * about these rows, not the database: the connection stays, so one bad request cannot take the store down for
-     * everyone else's writes.
-     */
-    private static boolean isRefusedData(final SQLException e) {
-        final String state = e.getSQLState();
-        return state != null && (state.startsWith("22") || state.startsWith("23"));
-    }
-
-    private static void refuse(final Connection c, final SQLException e) throws WriteRefusedException {
-        try {
-            c.rollback();
-        } catch (final SQLException rollback) {
-            e.addSuppressed(rollback);
-            return; // not even a rollback: handled as a failed database
-        }
-        log.warn("config-manager: the config database refused a commit's rows: {}", e.getMessage());
-        throw new WriteRefusedException("the config database refused these rows: " + e.getMessage(), e);
     }
 
     /** A commit H2 refused must not come back from the journal at the next start. */

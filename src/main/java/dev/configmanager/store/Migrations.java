@@ -81,7 +81,7 @@ final class Migrations {
     }
 
     /** Brings the database to the latest schema. Refuses a database written by a newer extension. */
-    static void apply(final Connection connection) throws SQLException {
+    static void apply(final Connection connection, final SqlDialect dialect) throws SQLException {
         try (Statement s = connection.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS cm_meta (meta_key VARCHAR(64) PRIMARY KEY, "
                     + "meta_value VARCHAR(256) NOT NULL)");
@@ -92,13 +92,17 @@ final class Migrations {
             throw new SQLException("database schema version " + current + " was written by a newer config-manager "
                     + "(this one knows up to " + latest() + "); upgrade the extension or restore an older backup");
         }
-        for (int version = current + 1; version <= latest(); version++) {
+        for (int step = current + 1; step <= latest(); step++) {
             try (Statement s = connection.createStatement()) {
-                for (final String sql : STEPS.get(version - 1)) {
+                for (final String sql : STEPS.get(step - 1)) {
                     s.execute(sql.replace("${epoch}", UUID.randomUUID().toString()));
                 }
-                s.execute("MERGE INTO cm_meta (meta_key, meta_value) KEY (meta_key) VALUES ('" + VERSION_KEY + "', '"
-                        + version + "')");
+                try (var version =
+                        connection.prepareStatement(dialect.upsert("cm_meta", "meta_key, meta_value", "meta_key"))) {
+                    version.setString(1, VERSION_KEY);
+                    version.setString(2, Integer.toString(step));
+                    version.executeUpdate();
+                }
                 connection.commit();
             } catch (final SQLException e) {
                 connection.rollback();

@@ -49,7 +49,7 @@ final class ReopeningConnection {
             return connection;
         } catch (final SQLException | IOException e) {
             lastFailureMillis = now;
-            throw new StoreUnavailableException("the config database cannot be opened: " + e.getMessage(), e);
+            throw new StoreUnavailableException("the config database cannot be opened: " + SqlErrors.describe(e), e);
         }
     }
 
@@ -63,7 +63,7 @@ final class ReopeningConnection {
      * the exception the store reports.
      */
     StoreUnavailableException dropAfter(final String what, final Exception e) {
-        log.error("config-manager: config database failed during {}: {}", what, e.getMessage());
+        log.error("config-manager: config database failed during {}: {}", what, SqlErrors.describe(e));
         final Connection broken = connection;
         connection = null;
         lastFailureMillis = System.currentTimeMillis();
@@ -75,7 +75,7 @@ final class ReopeningConnection {
             }
             closeQuietly(broken);
         }
-        return new StoreUnavailableException("the config database failed: " + e.getMessage(), e);
+        return new StoreUnavailableException("the config database failed: " + SqlErrors.describe(e), e);
     }
 
     void close() {

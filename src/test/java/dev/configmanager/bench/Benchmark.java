@@ -10,6 +10,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.extension.sdk.api.services.Services;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.H2ConfigStore;
+import dev.configmanager.store.SqlConfigStore;
 import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.RequestOrigin;
 
@@ -663,7 +664,7 @@ public final class Benchmark {
         for (final int n : new int[] {0, 10_000}) {
             final Path home = Files.createDirectories(work.resolve("startup-" + n));
             final Path database = home.resolve("db/config-manager");
-            try (H2ConfigStore store = H2ConfigStore.open(database, 1_000_000)) {
+            try (SqlConfigStore store = H2ConfigStore.open(database, 1_000_000)) {
                 for (int from = 0; from < n; from += 1_000) {
                     final List<ConfigVersion> batch = new ArrayList<>();
                     for (int i = from; i < Math.min(n, from + 1_000); i++) {

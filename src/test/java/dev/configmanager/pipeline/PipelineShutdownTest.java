@@ -3,6 +3,7 @@ package dev.configmanager.pipeline;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.store.H2ConfigStore;
+import dev.configmanager.store.SqlConfigStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +32,7 @@ class PipelineShutdownTest {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void everyRequestOfferedWhileThePipelineClosesIsAnswered() throws Exception {
         for (int round = 0; round < 20; round++) {
-            try (H2ConfigStore store = H2ConfigStore.open(dir.resolve("db-" + round + "/cm"), 10_000)) {
+            try (SqlConfigStore store = H2ConfigStore.open(dir.resolve("db-" + round + "/cm"), 10_000)) {
                 final ConfigPipeline pipeline = Pipelines.on(store);
                 final List<CompletableFuture<?>> answers = new CopyOnWriteArrayList<>();
                 final AtomicBoolean offering = new AtomicBoolean(true);

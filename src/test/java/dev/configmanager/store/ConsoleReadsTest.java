@@ -30,7 +30,7 @@ class ConsoleReadsTest {
 
     @Test
     void consoleReadsNeverWaitForTheLockCommitsTake() throws Exception {
-        try (H2ConfigStore store = H2ConfigStore.open(dir.resolve("db/cm"), 10_000)) {
+        try (SqlConfigStore store = H2ConfigStore.open(dir.resolve("db/cm"), 10_000)) {
             store.commit(List.of(version(1)), List.of(audit("svc", "accepted")));
             final CompletableFuture<Integer> reads;
             synchronized (store) { // what a commit in progress holds
@@ -51,7 +51,7 @@ class ConsoleReadsTest {
     @Test
     void everyAuditFilterIsServedByAnIndexOverAMillionLines() throws Exception {
         final Path file = dir.resolve("db/cm");
-        try (H2ConfigStore store = H2ConfigStore.open(file, Integer.MAX_VALUE)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, Integer.MAX_VALUE)) {
             try (Connection db = DriverManager.getConnection(H2ConfigStore.url(file))) {
                 db.createStatement()
                         .execute("INSERT INTO cm_audit (at, service, action, origin, requester, "

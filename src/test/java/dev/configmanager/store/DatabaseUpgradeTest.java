@@ -25,7 +25,7 @@ class DatabaseUpgradeTest {
     @Test
     void schemaVersionTwoDatabaseLosesTheAuditIndexAndKeepsItsData() throws Exception {
         final Path file = dir.resolve("db/config-manager");
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000)) {
             store.commit(
                     List.of(new ConfigVersion(
                             "svc",
@@ -57,7 +57,7 @@ class DatabaseUpgradeTest {
             assertTrue(auditIndexExists(s));
         }
 
-        try (H2ConfigStore reopened = H2ConfigStore.open(file, 10_000)) {
+        try (SqlConfigStore reopened = H2ConfigStore.open(file, 10_000)) {
             assertEquals("{\"a\":1}", reopened.current("svc").orElseThrow().config());
             assertEquals("r-1", reopened.audit("svc", null, 10).get(0).requestId());
         }

@@ -39,7 +39,7 @@ class JournalFailureTest {
     void aCommitWhoseJournalSyncFailedIsNeverApplied() throws Exception {
         final Faults faults = new Faults();
         final Path file = dir.resolve("db/config-manager");
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT, faults::open)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT, faults::open)) {
             store.commit(List.of(version(1)), List.of());
             faults.forceFailures = 1; // the record is written, its sync fails
             assertThrows(StoreUnavailableException.class, () -> store.commit(List.of(version(2)), List.of()));
@@ -48,7 +48,7 @@ class JournalFailureTest {
             assertEquals(1, store.current("svc").orElseThrow().version());
             store.commit(List.of(version(2)), List.of());
         }
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000)) {
             assertEquals(
                     List.of(2L, 1L),
                     store.history("svc", 10).stream()
@@ -62,7 +62,7 @@ class JournalFailureTest {
     void whenEvenCuttingTheRecordFailsItIsMadeUnreadable() throws Exception {
         final Faults faults = new Faults();
         final Path file = dir.resolve("db/config-manager");
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT, faults::open)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT, faults::open)) {
             store.commit(List.of(version(1)), List.of());
             faults.forceFailures = 1;
             faults.failTruncate = true;
@@ -77,7 +77,7 @@ class JournalFailureTest {
     void aJournalThatCannotBeCleanedKeepsTheStoreUnavailableInsteadOfApplyingItLater() throws Exception {
         final Faults faults = new Faults();
         final Path file = dir.resolve("db/config-manager");
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT, faults::open)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT, faults::open)) {
             store.commit(List.of(version(1)), List.of());
             faults.forceFailures = 3; // the sync, and both ways of taking the record out again
             faults.failTruncate = true;
@@ -92,7 +92,7 @@ class JournalFailureTest {
     void aDeletedJournalIsReplacedBeforeTheNextCommitIsAcknowledged() throws Exception {
         final Path file = dir.resolve("db/config-manager");
         final Path journal = H2ConfigStore.journalPath(file);
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT)) {
             store.commit(List.of(version(1)), List.of());
             Files.delete(journal);
             store.commit(List.of(version(2)), List.of());
@@ -116,7 +116,7 @@ class JournalFailureTest {
             Files.writeString(journal, "overwritten in place"); // same file, its records gone
             store.commit(List.of(version(4)), List.of());
         }
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000)) {
             assertEquals(
                     List.of(4L, 3L, 2L, 1L),
                     store.history("svc", 10).stream()

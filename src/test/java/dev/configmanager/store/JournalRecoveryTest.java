@@ -33,7 +33,7 @@ class JournalRecoveryTest {
         final Path file = dir.resolve("db/config-manager");
         crashAfterTwoCommits(file, false);
 
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000)) {
             final ConfigVersion current = store.current("svc").orElseThrow();
             assertEquals(2, current.version());
             assertEquals("{\"a\":2}", current.config());
@@ -56,11 +56,11 @@ class JournalRecoveryTest {
         final Path file = dir.resolve("db/config-manager");
         crashAfterTwoCommits(file, true);
 
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000)) {
             assertEquals(2, store.current("svc").orElseThrow().version());
             store.commit(List.of(version(3)), List.of(audit(3)));
         }
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000)) {
             assertEquals(
                     List.of(3L, 2L, 1L),
                     store.history("svc", 10).stream()
@@ -73,7 +73,7 @@ class JournalRecoveryTest {
     void commitsTheDatabaseAlreadyHoldsAreNotAppliedAgain() throws Exception {
         final Path file = dir.resolve("db/config-manager");
         final Path journalCopy = dir.resolve("journal-copy");
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT)) {
             store.commit(List.of(version(1)), List.of(audit(1)));
             store.commit(List.of(version(2)), List.of(audit(2)));
             Files.copy(H2ConfigStore.journalPath(file), journalCopy);
@@ -81,7 +81,7 @@ class JournalRecoveryTest {
         assertTrue(Files.size(journalCopy) > 0);
         Files.copy(journalCopy, H2ConfigStore.journalPath(file), StandardCopyOption.REPLACE_EXISTING);
 
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000)) {
             assertEquals(2, store.history("svc", 10).size());
             assertEquals(2, store.audit("svc", null, 10).size(), "no audit line written twice");
         }
@@ -91,7 +91,7 @@ class JournalRecoveryTest {
     void commitsReachTheDatabaseFileOnTheirOwnOnceWritingStops() throws Exception {
         final Path file = dir.resolve("db/config-manager");
         final Path copy = dir.resolve("copy/config-manager");
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000, 100)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000, 100)) {
             store.commit(List.of(version(1)), List.of(audit(1)));
             final long deadline = System.nanoTime() + 10_000_000_000L;
             while (Files.size(H2ConfigStore.journalPath(file)) > 0 && System.nanoTime() < deadline) {
@@ -101,7 +101,7 @@ class JournalRecoveryTest {
             Files.createDirectories(copy.getParent());
             Files.copy(Path.of(file + ".mv.db"), Path.of(copy + ".mv.db")); // the database file alone
         }
-        try (H2ConfigStore store = H2ConfigStore.open(copy, 10_000)) {
+        try (SqlConfigStore store = H2ConfigStore.open(copy, 10_000)) {
             assertEquals(1, store.current("svc").orElseThrow().version());
         }
     }
@@ -117,7 +117,7 @@ class JournalRecoveryTest {
             }
         }
 
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000)) {
             assertTrue(store.current("svc").isEmpty());
         }
         try (Stream<Path> files = Files.list(file.getParent())) {
@@ -133,7 +133,7 @@ class JournalRecoveryTest {
         final Path dbFile = Path.of(file + ".mv.db");
         final Path dbBefore = dir.resolve("db-before");
         final Path journalAfter = dir.resolve("journal-after");
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT)) {
             Files.copy(dbFile, dbBefore); // opening synced H2: this is what a crash from here on leaves of it
             store.commit(List.of(version(1)), List.of(audit(1)));
             store.commit(List.of(version(2)), List.of(audit(2)));

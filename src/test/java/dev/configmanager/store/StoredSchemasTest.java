@@ -22,7 +22,7 @@ class StoredSchemasTest {
     @Test
     void storedSchemaSurvivesReopeningAndOverridesNothingElse() throws Exception {
         final Path file = dir.resolve("db/config-manager");
-        try (H2ConfigStore store = H2ConfigStore.open(file, 10_000)) {
+        try (SqlConfigStore store = H2ConfigStore.open(file, 10_000)) {
             store.putSchema(
                     "svc",
                     "{\"type\":\"object\",\"properties\":{\"n\":{\"maximum\":3}}}",
@@ -38,7 +38,7 @@ class StoredSchemasTest {
                             null,
                             null));
         }
-        try (H2ConfigStore reopened = H2ConfigStore.open(file, 10_000)) {
+        try (SqlConfigStore reopened = H2ConfigStore.open(file, 10_000)) {
             final Map<String, String> stored = reopened.schemas();
             assertEquals(1, stored.size());
             final SchemaRegistry registry = SchemaRegistry.empty();

@@ -1,0 +1,64 @@
+package dev.configmanager.store;
+
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * How a commit of the {@link SqlConfigStore} becomes durable: H2's through our journal ({@link JournalledCommits}),
+ * PostgreSQL's through its own synchronous commit ({@link DatabaseCommits}). Called under the store's lock.
+ */
+interface Durability extends AutoCloseable {
+
+    /** On a connection just opened, before any other use: makes the database hold everything that was durable. */
+    void restore(Connection c) throws SQLException, IOException;
+
+    /**
+     * Writes the rows in {@code c}'s transaction and commits them: durable when it returns.
+     *
+     * @throws WriteRefusedException the database refused these rows; rolled back, nothing kept
+     */
+    void commit(Connection c, List<ConfigVersion> versions, List<AuditRecord> audit)
+            throws SQLException, IOException, WriteRefusedException;
+
+    /** Makes what {@code c} committed without {@link #commit} (a schema) durable at once. */
+    void syncCommitted(Connection c) throws SQLException, IOException;
+
+    /**
+     * Work off the writer's path, every second or so, and at close: H2 syncs itself and empties the journal.
+     *
+     * @throws SQLException the database failed (the connection is dropped)
+     * @throws IOException  the database is fine, the housekeeping is retried next time
+     */
+    void housekeeping(Connection c) throws SQLException, IOException;
+
+    /** Whether the commit just made should do the housekeeping at once rather than in a second. */
+    boolean housekeepingDue();
+
+    @Override
+    void close() throws IOException;
+
+    /**
+     * A data exception (SQLSTATE class 22: a value too long, out of range) or a constraint violation (class 23) is
+     * about these rows, not the database: the connection stays, so one bad request cannot take the store down for
+     * everyone else's writes. Rolls back and throws {@link WriteRefusedException} for those; returns for others.
+     */
+    static void refuseIfAboutTheRows(final Connection c, final SQLException e) throws WriteRefusedException {
+        final String state = e.getSQLState();
+        if (state == null || !(state.startsWith("22") || state.startsWith("23"))) {
+            return;
+        }
+        try {
+            c.rollback();
+        } catch (final SQLException rollback) {
+            e.addSuppressed(rollback);
+            return; // not even a rollback: handled as a failed database
+        }
+        LoggerFactory.getLogger(Durability.class)
+                .warn("config-manager: the config database refused a commit's rows: {}", SqlErrors.describe(e));
+        throw new WriteRefusedException("the config database refused these rows: " + SqlErrors.describe(e), e);
+    }
+}

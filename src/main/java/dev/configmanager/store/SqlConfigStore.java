@@ -1,0 +1,250 @@
+package dev.configmanager.store;
+
+import dev.configmanager.concurrent.Threads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The config store on a SQL database, H2 embedded or PostgreSQL: the same {@link ConfigTables} (and migrations) on
+ * both, a {@link SqlDialect} for what they say differently, and a {@link Durability} for how a commit becomes
+ * durable. Writes and the reads the writer makes use one {@link ReopeningConnection} under this object's lock (the
+ * pipeline writes from a single thread, so the lock costs nothing and keeps transactions simple); the console's reads
+ * use a {@link ReadConnection} of their own.
+ * <p>
+ * The durability's housekeeping (H2: sync itself and empty the journal) runs about once a second under the same lock,
+ * so a commit that arrives meanwhile waits for it.
+ */
+public final class SqlConfigStore implements ConfigStore {
+
+    private static final Logger log = LoggerFactory.getLogger(SqlConfigStore.class);
+
+    /** Opens a connection to the database, with auto-commit off. */
+    interface Connector {
+        Connection connect() throws SQLException;
+    }
+
+    private final String epoch;
+    private final ConfigTables tables;
+    private final Durability durability;
+    private final ReopeningConnection connection;
+    private final ReadConnection reads;
+    private final ScheduledExecutorService housekeeping =
+            Executors.newSingleThreadScheduledExecutor(Threads.factory("config-manager-checkpoint"));
+
+    private SqlConfigStore(
+            final String name,
+            final String epoch,
+            final ConfigTables tables,
+            final Durability durability,
+            final Connector connector,
+            final Connection opened) {
+        this.epoch = epoch;
+        this.tables = tables;
+        this.durability = durability;
+        this.connection = new ReopeningConnection(opened, () -> reopen(connector), name);
+        this.reads = new ReadConnection(connector::connect);
+    }
+
+    /** Durability made for the tables of a database whose store is being opened. */
+    interface DurabilityOpener {
+        Durability open(ConfigTables tables) throws IOException;
+    }
+
+    /**
+     * Opens the store: migrates the database, restores what the durability holds, and starts its housekeeping.
+     *
+     * @param name how the log names the database (never with a password)
+     */
+    static SqlConfigStore open(
+            final String name,
+            final Connector connector,
+            final SqlDialect dialect,
+            final int auditMaxRows,
+            final DurabilityOpener durabilityOpener,
+            final long housekeepingMillis)
+            throws StoreUnavailableException {
+        try {
+            final ConfigTables tables = new ConfigTables(dialect, auditMaxRows);
+            final Connection c = connector.connect();
+            Durability durability = null;
+            try {
+                Migrations.apply(c, dialect);
+                final String epoch = tables.meta(c, Migrations.EPOCH_KEY)
+                        .orElseThrow(() -> new SQLException("the database has no config epoch"));
+                durability = durabilityOpener.open(tables);
+                durability.restore(c);
+                final SqlConfigStore store = new SqlConfigStore(name, epoch, tables, durability, connector, c);
+                // Off the writer's path: a commit never waits for it unless the durability says it is due.
+                store.housekeeping.scheduleWithFixedDelay(
+                        store::housekeep, housekeepingMillis, housekeepingMillis, TimeUnit.MILLISECONDS);
+                return store;
+            } catch (final Exception e) {
+                ReopeningConnection.closeQuietly(c);
+                if (durability != null) {
+                    durability.close();
+                }
+                throw e;
+            }
+        } catch (final Exception e) {
+            throw new StoreUnavailableException("cannot open the config database " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A new connection after a failure: whatever the database lost with the broken one is restored first. */
+    private Connection reopen(final Connector connector) throws SQLException, IOException {
+        final Connection c = connector.connect();
+        try {
+            durability.restore(c);
+            return c;
+        } catch (final SQLException | IOException | RuntimeException e) {
+            ReopeningConnection.closeQuietly(c);
+            throw e;
+        }
+    }
+
+    @Override
+    public String epoch() {
+        return epoch;
+    }
+
+    private interface Call<T> {
+        T call(Connection c) throws SQLException;
+    }
+
+    /** A call on the writer's connection, committed; a failure drops the connection. Under this store's lock. */
+    private <T> T onWriterConnection(final String what, final Call<T> call) throws StoreUnavailableException {
+        final Connection c = connection.get();
+        try {
+            final T result = call.call(c);
+            c.commit();
+            return result;
+        } catch (final SQLException e) {
+            throw connection.dropAfter(what, e);
+        }
+    }
+
+    @Override
+    public synchronized Optional<ConfigVersion> current(final String service) throws StoreUnavailableException {
+        return onWriterConnection("read", c -> tables.current(c, service));
+    }
+
+    @Override
+    public synchronized Optional<ConfigVersion> version(final String service, final long version)
+            throws StoreUnavailableException {
+        return onWriterConnection("read", c -> tables.version(c, service, version));
+    }
+
+    @Override
+    public synchronized Map<String, String> schemas() throws StoreUnavailableException {
+        return onWriterConnection("read schemas", tables::schemas);
+    }
+
+    @Override
+    public List<ConfigVersion> allCurrent() throws StoreUnavailableException {
+        return reads.read("read the current configs", tables::allCurrent);
+    }
+
+    @Override
+    public List<ConfigVersion> history(final String service, final int limit) throws StoreUnavailableException {
+        return reads.read("read the history of " + service, c -> tables.history(c, service, limit));
+    }
+
+    @Override
+    public List<AuditRecord> audit(final String service, final String outcome, final int limit)
+            throws StoreUnavailableException {
+        return reads.read("read the audit log", c -> tables.audit(c, service, outcome, limit));
+    }
+
+    /** Stored and made durable at once (a schema is rare and has no journal record of its own). */
+    @Override
+    public synchronized void putSchema(final String service, final String schemaJson, final AuditRecord audit)
+            throws StoreUnavailableException {
+        final Connection c = connection.get();
+        try {
+            tables.putSchema(c, service, schemaJson, audit.at(), audit.requester());
+            tables.write(c, List.of(), List.of(audit));
+            c.commit();
+            durability.syncCommitted(c);
+        } catch (final IOException e) {
+            // the schema is synced in the database; only the housekeeping after it failed, which is retried
+            log.warn("config-manager: after storing a schema: {}", e.toString());
+        } catch (final SQLException e) {
+            throw connection.dropAfter("store the schema of " + service, e);
+        }
+    }
+
+    /** Durable when it returns: see {@link Durability#commit}. */
+    @Override
+    public synchronized void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
+            throws StoreUnavailableException, WriteRefusedException {
+        if (versions.isEmpty() && audit.isEmpty()) {
+            return;
+        }
+        final Connection c = connection.get();
+        try {
+            durability.commit(c, versions, audit);
+        } catch (final SQLException | IOException e) {
+            throw connection.dropAfter("commit " + versions.size() + " version(s)", e);
+        }
+        if (durability.housekeepingDue()) {
+            housekeep();
+        }
+    }
+
+    /** The durability's housekeeping; a failure leaves what it would have done for the next try (or start). */
+    private synchronized void housekeep() {
+        final Optional<Connection> c = connection.ifOpen();
+        if (c.isEmpty()) {
+            return;
+        }
+        try {
+            durability.housekeeping(c.get());
+        } catch (final SQLException e) {
+            // dropped like any failed connection; reopening it restores again
+            connection.dropAfter("sync (commits stay in the journal)", e);
+        } catch (final IOException e) {
+            log.warn(
+                    "config-manager: the database is synced but the housekeeping after it failed; trying again: {}",
+                    e.toString());
+        } catch (final RuntimeException e) {
+            log.error("config-manager: syncing the config database failed", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        // no interrupt: an interrupted thread in the middle of file I/O closes the channel under H2 and the journal
+        housekeeping.shutdown();
+        closeDatabase();
+    }
+
+    private synchronized void closeDatabase() {
+        reads.close();
+        connection.ifOpen().ifPresent(c -> {
+            try {
+                durability.syncCommitted(c);
+            } catch (final SQLException | IOException e) {
+                log.warn(
+                        "config-manager: syncing the config database at close failed; its last commits stay in "
+                                + "the journal: {}",
+                        e.toString());
+            }
+        });
+        connection.close();
+        try {
+            durability.close();
+        } catch (final IOException e) {
+            log.warn("config-manager: closing the journal failed: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package dev.configmanager.store;
+
+import dev.configmanager.support.PostgresServer;
+import dev.configmanager.wire.RequestOrigin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What every config store does, on the embedded H2 database and on a real PostgreSQL server alike: the same tables,
+ * migrations and answers behind {@link ConfigStore}. PostgreSQL is Debian's server, started for this class by
+ * {@link PostgresServer}; without its binaries those cases are skipped, saying how to install them.
+ */
+class StoreContractTest {
+
+    enum Database {
+        H2,
+        POSTGRESQL
+    }
+
+    private static PostgresServer postgres;
+    private static final AtomicInteger databases = new AtomicInteger();
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void stopPostgres() throws Exception {
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    /** A new, empty store of that kind; {@code reopen} gives the same database again. */
+    private record Opened(SqlConfigStore store, Reopener reopen) {}
+
+    private interface Reopener {
+        SqlConfigStore open() throws Exception;
+    }
+
+    private Opened open(final Database kind) throws Exception {
+        if (kind == Database.H2) {
+            final Path file = dir.resolve("cm");
+            return new Opened(H2ConfigStore.open(file, 10_000), () -> H2ConfigStore.open(file, 10_000));
+        }
+        Assumptions.assumeTrue(PostgresServer.available(), "no PostgreSQL server binaries: " + PostgresServer.INSTALL);
+        synchronized (StoreContractTest.class) {
+            if (postgres == null) {
+                postgres = PostgresServer.start();
+            }
+        }
+        final String url = postgres.createDatabase("contract_" + databases.incrementAndGet());
+        final String password = postgres.password();
+        return new Opened(
+                PostgresConfigStore.open(url, PostgresServer.USER, password, 10_000),
+                () -> PostgresConfigStore.open(url, PostgresServer.USER, password, 10_000));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void whatIsCommittedIsReadBackExactly(final Database kind) throws Exception {
+        try (SqlConfigStore store = open(kind).store()) {
+            final ConfigVersion v1 = version("svc", 1, "{\"a\":1}", "req-1");
+            final ConfigVersion v2 = version("svc", 2, "{\"a\":\"ü € 😀\"}", null);
+            final ConfigVersion other = version("other", 1, "{}", "req-2");
+            store.commit(List.of(v1, v2, other), List.of());
+            assertEquals(Optional.of(v2), store.current("svc"));
+            assertEquals(Optional.of(v1), store.version("svc", 1));
+            assertEquals(Optional.empty(), store.version("svc", 3));
+            assertEquals(Optional.empty(), store.current("nothing"));
+            assertEquals(List.of(v2, v1), store.history("svc", 10), "newest first");
+            assertEquals(List.of(v2), store.history("svc", 1));
+            assertEquals(List.of(other, v2), store.allCurrent(), "by service");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void aDeletionIsAVersionWithoutConfig(final Database kind) throws Exception {
+        try (SqlConfigStore store = open(kind).store()) {
+            store.commit(List.of(version("svc", 1, "{}", null)), List.of());
+            final ConfigVersion gone = new ConfigVersion(
+                    "svc", 2, ConfigVersion.Change.DELETE, null, null, now(), "test", null, RequestOrigin.HTTP);
+            store.commit(List.of(gone), List.of());
+            assertEquals(Optional.of(gone), store.current("svc"));
+            assertEquals(2, store.history("svc", 10).size());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void auditLinesAreFilteredNewestFirst(final Database kind) throws Exception {
+        try (SqlConfigStore store = open(kind).store()) {
+            final AuditRecord a = audit("svc", "accepted", 1L);
+            final AuditRecord b = audit("svc", "rejected", null);
+            final AuditRecord c = audit("other", "rejected", null);
+            store.commit(List.of(), List.of(a, b, c));
+            assertEquals(List.of(c, b, a), store.audit(null, null, 10));
+            assertEquals(List.of(b, a), store.audit("svc", null, 10));
+            assertEquals(List.of(c, b), store.audit(null, "rejected", 10));
+            assertEquals(List.of(b), store.audit("svc", "rejected", 10));
+            assertEquals(List.of(c), store.audit(null, null, 1));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void aSchemaIsStoredReplacedAndAudited(final Database kind) throws Exception {
+        try (SqlConfigStore store = open(kind).store()) {
+            store.putSchema("svc", "{\"type\":\"object\"}", audit("svc", "accepted", null));
+            store.putSchema("svc", "{\"type\":\"object\",\"required\":[\"a\"]}", audit("svc", "accepted", null));
+            assertEquals(Map.of("svc", "{\"type\":\"object\",\"required\":[\"a\"]}"), store.schemas());
+            assertEquals(2, store.audit("svc", null, 10).size());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void rowsTheDatabaseRefusesFailAloneAndTheStoreGoesOn(final Database kind) throws Exception {
+        try (SqlConfigStore store = open(kind).store()) {
+            store.commit(List.of(version("svc", 1, "{}", null)), List.of());
+            assertThrows(
+                    WriteRefusedException.class,
+                    () -> store.commit(List.of(version("svc", 1, "{\"again\":1}", null)), List.of()),
+                    "a second version 1");
+            assertThrows(
+                    WriteRefusedException.class,
+                    () -> store.commit(List.of(version("svc", 2, "{}", "r".repeat(200))), List.of()),
+                    "a request id longer than its column");
+            final ConfigVersion next = version("svc", 2, "{\"b\":2}", null);
+            store.commit(List.of(next), List.of(audit("svc", "accepted", 2L)));
+            assertEquals(Optional.of(next), store.current("svc"), "the store works on");
+            assertEquals(1, store.audit("svc", null, 10).size(), "nothing of the refused commits was kept");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void reopeningKeepsTheEpochAndTheData(final Database kind) throws Exception {
+        final Opened opened = open(kind);
+        final String epoch;
+        final ConfigVersion v1 = version("svc", 1, "{\"a\":1}", null);
+        try (SqlConfigStore store = opened.store()) {
+            epoch = store.epoch();
+            store.commit(List.of(v1), List.of());
+        }
+        try (SqlConfigStore again = opened.reopen().open()) {
+            assertEquals(epoch, again.epoch());
+            assertEquals(Optional.of(v1), again.current("svc"));
+        }
+        assertTrue(epoch.matches("[0-9a-f-]{36}"), epoch);
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    private static ConfigVersion version(
+            final String service, final long n, final String config, final String requestId) {
+        return new ConfigVersion(
+                service,
+                n,
+                ConfigVersion.Change.SET,
+                config,
+                "%064x".formatted(n),
+                now(),
+                "mqtt:test",
+                requestId,
+                RequestOrigin.MQTT);
+    }
+
+    private static AuditRecord audit(final String service, final String outcome, final Long version) {
+        return new AuditRecord(
+                now(),
+                service,
+                "set",
+                RequestOrigin.MQTT,
+                "mqtt:test",
+                "req",
+                outcome,
+                version,
+                outcome.equals("rejected") ? "invalid_json" : null,
+                outcome.equals("rejected") ? "bad" : null);
+    }
+}
