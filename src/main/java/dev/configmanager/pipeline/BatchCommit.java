@@ -5,6 +5,7 @@ import dev.configmanager.store.AuditRecord;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.StoreUnavailableException;
+import dev.configmanager.store.VersionTakenException;
 import dev.configmanager.store.WriteRefusedException;
 import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.ConfigResult;
@@ -29,6 +30,9 @@ import java.util.concurrent.CompletableFuture;
 final class BatchCommit {
 
     private static final Logger log = LoggerFactory.getLogger(BatchCommit.class);
+    /** How often a batch is decided again when other writers keep taking its versions first, before going one by one. */
+    private static final int MAX_REDECISIONS = 5;
+
     private static final String STORE_DOWN = "the config database is unavailable; writes are rejected";
 
     private final ConfigStore store;
@@ -123,6 +127,11 @@ final class BatchCommit {
 
     /** Decides every request of the batch in order, commits them with one sync, then publishes and answers. */
     private void commit(final List<Pending.Request> batch) {
+        commit(batch, 0);
+    }
+
+    /** @param redecided how often this batch was decided again after another writer took a version first */
+    private void commit(final List<Pending.Request> batch, final int redecided) {
         final CurrentVersions.Batch view = current.batch();
         final List<ConfigVersion> versions = new ArrayList<>();
         final List<AuditRecord> audit = new ArrayList<>();
@@ -160,6 +169,19 @@ final class BatchCommit {
                         "config-manager: {} request(s) rejected with store_unavailable: {}",
                         batch.size(),
                         e.getMessage());
+            } catch (final VersionTakenException e) {
+                // another broker on the same database stored a version first: what this batch decided rests on a
+                // current version that is gone, so it is decided again on what is stored now
+                view.discarded();
+                if (redecided < MAX_REDECISIONS) {
+                    log.debug("config-manager: {}; deciding the batch again", e.getMessage());
+                    commit(batch, redecided + 1);
+                } else if (batch.size() > 1) {
+                    batch.forEach(p -> commit(List.of(p)));
+                } else {
+                    refusedAlone(batch.get(0), e);
+                }
+                return;
             } catch (final WriteRefusedException e) {
                 // the database works but refused a row of this batch: decide and commit each request on its own,
                 // so the one that cannot be stored fails alone

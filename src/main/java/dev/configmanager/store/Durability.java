@@ -13,6 +13,9 @@ import java.util.List;
  */
 interface Durability extends AutoCloseable {
 
+    /** SQLSTATE of a unique or primary key violation, in H2 and PostgreSQL alike. */
+    String UNIQUE_VIOLATION = "23505";
+
     /** On a connection just opened, before any other use: makes the database hold everything that was durable. */
     void restore(Connection c) throws SQLException, IOException;
 
@@ -44,7 +47,8 @@ interface Durability extends AutoCloseable {
     /**
      * A data exception (SQLSTATE class 22: a value too long, out of range) or a constraint violation (class 23) is
      * about these rows, not the database: the connection stays, so one bad request cannot take the store down for
-     * everyone else's writes. Rolls back and throws {@link WriteRefusedException} for those; returns for others.
+     * everyone else's writes. Rolls back and throws {@link WriteRefusedException} for those ({@link
+     * VersionTakenException} for a version number stored first by another writer); returns for others.
      */
     static void refuseIfAboutTheRows(final Connection c, final SQLException e) throws WriteRefusedException {
         final String state = e.getSQLState();
@@ -56,6 +60,11 @@ interface Durability extends AutoCloseable {
         } catch (final SQLException rollback) {
             e.addSuppressed(rollback);
             return; // not even a rollback: handled as a failed database
+        }
+        if (UNIQUE_VIOLATION.equals(state)) {
+            // the only key a commit can collide on is (service, version) of cm_history: a version taken first
+            throw new VersionTakenException(
+                    "another writer stored one of these versions first: " + SqlErrors.describe(e), e);
         }
         LoggerFactory.getLogger(Durability.class)
                 .warn("config-manager: the config database refused a commit's rows: {}", SqlErrors.describe(e));

@@ -134,9 +134,9 @@ class StoreContractTest {
         try (SqlConfigStore store = open(kind).store()) {
             store.commit(List.of(version("svc", 1, "{}", null)), List.of());
             assertThrows(
-                    WriteRefusedException.class,
+                    VersionTakenException.class,
                     () -> store.commit(List.of(version("svc", 1, "{\"again\":1}", null)), List.of()),
-                    "a second version 1");
+                    "a second version 1: taken first by another writer");
             assertThrows(
                     WriteRefusedException.class,
                     () -> store.commit(List.of(version("svc", 2, "{}", "r".repeat(200))), List.of()),
