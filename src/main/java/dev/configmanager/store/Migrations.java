@@ -82,6 +82,16 @@ final class Migrations {
 
     /** Brings the database to the latest schema. Refuses a database written by a newer extension. */
     static void apply(final Connection connection, final SqlDialect dialect) throws SQLException {
+        dialect.lockMigrations(connection);
+        try {
+            applyLocked(connection, dialect);
+        } finally {
+            dialect.unlockMigrations(connection);
+            connection.commit();
+        }
+    }
+
+    private static void applyLocked(final Connection connection, final SqlDialect dialect) throws SQLException {
         try (Statement s = connection.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS cm_meta (meta_key VARCHAR(64) PRIMARY KEY, "
                     + "meta_value VARCHAR(256) NOT NULL)");

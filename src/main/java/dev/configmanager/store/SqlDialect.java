@@ -1,36 +1,75 @@
 package dev.configmanager.store;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+
 /**
  * What the SQL of the store says differently per database. Everything else (tables, queries, migrations) is plain
  * SQL that H2 and PostgreSQL both take.
  */
-interface SqlDialect {
+enum SqlDialect {
+    /** The embedded database: one broker's file, which H2 itself locks against a second process. */
+    H2 {
+        @Override
+        String upsert(final String table, final String columns, final String keyColumn) {
+            return "MERGE INTO " + table + " (" + columns + ") KEY (" + keyColumn + ") VALUES ("
+                    + "?, ".repeat(columns.split(",").length - 1) + "?)";
+        }
 
-    /** Insert-or-replace of one row by its key column, with a {@code ?} per column in {@code columns}' order. */
-    String upsert(String table, String columns, String keyColumn);
+        @Override
+        void lockMigrations(final Connection c) {}
 
-    /** PostgreSQL: {@code INSERT … ON CONFLICT (…) DO UPDATE}. */
-    SqlDialect POSTGRESQL = (table, columns, keyColumn) -> {
-        final String[] names = columns.split(",\\s*");
-        final StringBuilder sql = new StringBuilder("INSERT INTO " + table + " (" + columns + ") VALUES (")
-                .append("?, ".repeat(names.length - 1))
-                .append("?) ON CONFLICT (")
-                .append(keyColumn)
-                .append(") DO UPDATE SET ");
-        boolean first = true;
-        for (final String name : names) {
-            if (!name.equals(keyColumn)) {
-                sql.append(first ? "" : ", ")
-                        .append(name)
-                        .append(" = EXCLUDED.")
-                        .append(name);
-                first = false;
+        @Override
+        void unlockMigrations(final Connection c) {}
+    },
+
+    /** A server several brokers share. */
+    POSTGRESQL {
+        @Override
+        String upsert(final String table, final String columns, final String keyColumn) {
+            final String[] names = columns.split(",\\s*");
+            final StringBuilder sql = new StringBuilder("INSERT INTO " + table + " (" + columns + ") VALUES (")
+                    .append("?, ".repeat(names.length - 1))
+                    .append("?) ON CONFLICT (")
+                    .append(keyColumn)
+                    .append(") DO UPDATE SET ");
+            boolean first = true;
+            for (final String name : names) {
+                if (!name.equals(keyColumn)) {
+                    sql.append(first ? "" : ", ")
+                            .append(name)
+                            .append(" = EXCLUDED.")
+                            .append(name);
+                    first = false;
+                }
+            }
+            return sql.toString();
+        }
+
+        /** Brokers that start together on a new database would otherwise create the same tables at once. */
+        @Override
+        void lockMigrations(final Connection c) throws SQLException {
+            try (var s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_lock(" + MIGRATION_LOCK + ")");
             }
         }
-        return sql.toString();
+
+        @Override
+        void unlockMigrations(final Connection c) throws SQLException {
+            try (var s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_unlock(" + MIGRATION_LOCK + ")");
+            }
+        }
     };
 
-    /** H2: {@code MERGE INTO … KEY (…)}. */
-    SqlDialect H2 = (table, columns, keyColumn) -> "MERGE INTO " + table + " (" + columns + ") KEY (" + keyColumn
-            + ") VALUES (" + "?, ".repeat(columns.split(",").length - 1) + "?)";
+    /** The advisory lock key of the migrations: "cm-migr" in ASCII. */
+    private static final long MIGRATION_LOCK = 0x636d2d6d696772L;
+
+    /** Insert-or-replace of one row by its key column, with a {@code ?} per column in {@code columns}' order. */
+    abstract String upsert(String table, String columns, String keyColumn);
+
+    /** Held while migrations run, so that only one process migrates a database at a time. */
+    abstract void lockMigrations(Connection c) throws SQLException;
+
+    abstract void unlockMigrations(Connection c) throws SQLException;
 }

@@ -165,6 +165,36 @@ class StoreContractTest {
         assertTrue(epoch.matches("[0-9a-f-]{36}"), epoch);
     }
 
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void storesOpenedTogetherOnANewDatabaseMigrateItOnce(final Database kind) throws Exception {
+        Assumptions.assumeTrue(kind == Database.POSTGRESQL, "one H2 file is one broker's: H2 locks it");
+        final Opened first = open(kind);
+        first.store().close();
+        final String url = postgres.createDatabase("together_" + databases.incrementAndGet());
+        final var opening = java.util.stream.IntStream.range(0, 4)
+                .mapToObj(i -> java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return PostgresConfigStore.open(url, PostgresServer.USER, postgres.password(), 10_000);
+                    } catch (final StoreUnavailableException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }))
+                .toList();
+        final List<SqlConfigStore> stores = new java.util.ArrayList<>();
+        for (final var f : opening) {
+            stores.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        try {
+            assertEquals(
+                    1, stores.stream().map(SqlConfigStore::epoch).distinct().count(), "one database, one epoch");
+        } finally {
+            for (final SqlConfigStore s : stores) {
+                s.close();
+            }
+        }
+    }
+
     private static Instant now() {
         return Instant.now().truncatedTo(ChronoUnit.MILLIS);
     }
