@@ -17,6 +17,7 @@ import dev.configmanager.mqtt.ConfigRequestInterceptor;
 import dev.configmanager.mqtt.ConfigTopicPublisher;
 import dev.configmanager.mqtt.DeniedPublishes;
 import dev.configmanager.mqtt.InboundPublishRouter;
+import dev.configmanager.mqtt.OtherBrokersChanges;
 import dev.configmanager.mqtt.OwnedTopicSweep;
 import dev.configmanager.mqtt.RetainedConfigSync;
 import dev.configmanager.mqtt.RetainedStartScan;
@@ -49,6 +50,7 @@ public final class ConfigManagerMain implements ExtensionMain {
     private ConfigPipeline pipeline;
     private HealthService health;
     private ConsoleServer console;
+    private AutoCloseable changes;
 
     /** Used by HiveMQ's extension loader: the home folder comes from the broker. */
     public ConfigManagerMain() {
@@ -83,6 +85,7 @@ public final class ConfigManagerMain implements ExtensionMain {
             final var publisher = new ConfigTopicPublisher(
                     Services.publishService(), Builders::publish, settings.topics(), store.epoch(), clock);
             pipeline = new ConfigPipeline(settings, store, schemas, publisher, metrics, clock, health.storeStatus());
+            changes = OtherBrokersChanges.follow(store, pipeline, publisher);
             RetainedStartScan.runAndWait(retained, startRepairs(owned, publisher, storeProblem), START_REPAIR_WAIT);
 
             final var access = new AccessPolicy(settings.access());
@@ -150,6 +153,14 @@ public final class ConfigManagerMain implements ExtensionMain {
     }
 
     private void close() {
+        if (changes != null) {
+            try {
+                changes.close();
+            } catch (final Exception e) {
+                log.warn("config-manager: stopping the change feed failed: {}", e.toString());
+            }
+            changes = null;
+        }
         if (console != null) {
             console.stop();
             console = null;

@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param schemaFolder   folder of {@code <service>.json} schemas; relative paths resolve against the extension home
  * @param secretsKey     base64 AES-256 key for secrets at rest, or {@code null} to use {@code secretsKeyFile}
  * @param secretsKeyFile the key file (created at first start); relative paths resolve against the data folder
+ * @param sharedDatabase the PostgreSQL database several brokers share, or {@code null} for the H2 file
  */
 public record ExtensionSettings(
         TopicLayout topics,
@@ -30,7 +31,8 @@ public record ExtensionSettings(
         AccessSettings access,
         @Nullable String secretsKey,
         String secretsKeyFile,
-        ConsoleSettings console) {
+        ConsoleSettings console,
+        @Nullable SharedDatabase sharedDatabase) {
 
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
     /** Stored configs live in a VARCHAR column of this many characters. */
@@ -66,7 +68,8 @@ public record ExtensionSettings(
                 AccessSettings.allowAll(),
                 null,
                 DEFAULT_SECRETS_KEY_FILE,
-                ConsoleSettings.defaults());
+                ConsoleSettings.defaults(),
+                null);
     }
 
     /** These settings with other access rules. */
@@ -86,7 +89,8 @@ public record ExtensionSettings(
                 rules,
                 secretsKey,
                 secretsKeyFile,
-                console);
+                console,
+                sharedDatabase);
     }
 
     public Path resolveDatabase(final Path brokerDataFolder) {

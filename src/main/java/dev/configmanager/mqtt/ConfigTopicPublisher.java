@@ -60,6 +60,17 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     }
 
     /**
+     * A version committed by another broker on the shared database (or by this one, seen again through the change
+     * feed): published unless this version or a newer one already was.
+     */
+    public CompletableFuture<Void> publishIfNewer(final ConfigVersion version) {
+        return sequencer.submitIfNewer(
+                version.service(),
+                version.version(),
+                () -> version.isDeleted() ? clearNow(version.service()) : publishService.publish(updated(version)));
+    }
+
+    /**
      * Removes a retained config that the database does not know, unless a version of that service has been
      * published since the caller looked.
      */

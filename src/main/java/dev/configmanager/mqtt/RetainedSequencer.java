@@ -26,6 +26,18 @@ public final class RetainedSequencer {
         });
     }
 
+    /** Like {@link #submit}, but skips an ordinal already published too (a change seen a second way). */
+    public CompletableFuture<Void> submitIfNewer(
+            final String key, final long ordinal, final Supplier<CompletableFuture<Void>> publish) {
+        return chained(key, () -> {
+            if (newest.getOrDefault(key, Long.MIN_VALUE) >= ordinal) {
+                return CompletableFuture.completedFuture(null);
+            }
+            newest.put(key, ordinal);
+            return publish.get();
+        });
+    }
+
     /** Runs {@code publish} only if nothing was published for {@code key} since start (used by start-up repairs). */
     public CompletableFuture<Void> submitIfUntouched(
             final String key, final Supplier<CompletableFuture<Void>> publish) {

@@ -6,6 +6,7 @@ import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.pipeline.RequestParser.Parsed;
 import dev.configmanager.store.ConfigStore;
+import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.StoreStatusListener;
 import dev.configmanager.wire.ClientText;
 import dev.configmanager.wire.ConfigResult;
@@ -67,6 +68,14 @@ public final class ConfigPipeline implements AutoCloseable {
         this.writer = new GroupCommitWriter(
                 new BatchCommit(store, decider, schemas, current, publication, metrics, clock, status), status);
         this.schemaChanges = new SchemaChanges(schemas, writer, clock);
+    }
+
+    /**
+     * A version another broker committed to the shared database: decisions here start from it (the database refuses
+     * a decision that missed it anyway, but then it is made twice).
+     */
+    public void committedElsewhere(final ConfigVersion version) {
+        current.committedElsewhere(version);
     }
 
     /** Whether the last commit worked. */

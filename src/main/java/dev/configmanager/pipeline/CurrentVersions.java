@@ -37,6 +37,17 @@ final class CurrentVersions {
         return known == null ? Optional.empty() : known;
     }
 
+    /** A version committed elsewhere: it replaces an older cached one, so the next decision starts from it. */
+    void committedElsewhere(final ConfigVersion version) {
+        committed
+                .asMap()
+                .computeIfPresent(
+                        version.service(),
+                        (service, cached) -> cached.map(ConfigVersion::version).orElse(0L) < version.version()
+                                ? Optional.of(version)
+                                : cached);
+    }
+
     Batch batch() {
         return new Batch();
     }

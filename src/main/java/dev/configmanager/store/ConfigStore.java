@@ -2,6 +2,7 @@ package dev.configmanager.store;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The durable truth: current config per service, every version, and the audit log. Kept narrow on purpose so that a
@@ -43,6 +44,17 @@ public interface ConfigStore extends AutoCloseable {
      */
     void commit(List<ConfigVersion> versions, List<AuditRecord> audit)
             throws StoreUnavailableException, WriteRefusedException;
+
+    /**
+     * Follows the versions committed to this store by any writer (another broker on a shared database, this process
+     * too) from now on: {@code changed} gets each once, in commit order, once it is committed. A store that only this
+     * process writes has nothing to follow.
+     *
+     * @return stops following
+     */
+    default AutoCloseable follow(final Consumer<ConfigVersion> changed) throws StoreUnavailableException {
+        return () -> {};
+    }
 
     @Override
     void close();

@@ -72,7 +72,17 @@ final class Migrations {
             //    per commit as when step 3 dropped the service index
             List.of(
                     "CREATE INDEX IF NOT EXISTS cm_audit_by_service ON cm_audit (service, id)",
-                    "CREATE INDEX IF NOT EXISTS cm_audit_by_outcome ON cm_audit (outcome, id)"));
+                    "CREATE INDEX IF NOT EXISTS cm_audit_by_outcome ON cm_audit (outcome, id)"),
+            // 5: the change log every broker on a shared database follows: one global, gap-free revision per stored
+            //    version, taken from the head row in the commit's own transaction (the row lock orders committers)
+            List.of(
+                    """
+                            CREATE TABLE cm_change (
+                                revision BIGINT PRIMARY KEY,
+                                service VARCHAR(64) NOT NULL,
+                                version BIGINT NOT NULL)""",
+                    "CREATE TABLE cm_head (id INT PRIMARY KEY, revision BIGINT NOT NULL)",
+                    "INSERT INTO cm_head (id, revision) VALUES (1, 0)"));
 
     private Migrations() {}
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 /**
  * Keeps secret config values encrypted at rest. Before a version is stored, every value at one of the service's
@@ -98,6 +99,11 @@ public final class SealedConfigStore implements ConfigStore {
     @Override
     public void close() {
         store.close();
+    }
+
+    @Override
+    public AutoCloseable follow(final Consumer<ConfigVersion> changed) throws StoreUnavailableException {
+        return store.follow(v -> changed.accept(open(v)));
     }
 
     private ConfigVersion seal(final ConfigVersion v) {

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The config store on a SQL database, H2 embedded or PostgreSQL: the same {@link ConfigTables} (and migrations) on
@@ -27,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 public final class SqlConfigStore implements ConfigStore {
 
     private static final Logger log = LoggerFactory.getLogger(SqlConfigStore.class);
+    /** How long the change feed waits for a notification before it reads the change log anyway. */
+    private static final long FEED_POLL_MS = 2_000;
 
     /** Opens a connection to the database, with auto-commit off. */
     interface Connector {
@@ -34,6 +37,8 @@ public final class SqlConfigStore implements ConfigStore {
     }
 
     private final String epoch;
+    private final SqlDialect dialect;
+    private final Connector connector;
     private final ConfigTables tables;
     private final Durability durability;
     private final ReopeningConnection connection;
@@ -44,11 +49,14 @@ public final class SqlConfigStore implements ConfigStore {
     private SqlConfigStore(
             final String name,
             final String epoch,
+            final SqlDialect dialect,
             final ConfigTables tables,
             final Durability durability,
             final Connector connector,
             final Connection opened) {
         this.epoch = epoch;
+        this.dialect = dialect;
+        this.connector = connector;
         this.tables = tables;
         this.durability = durability;
         this.connection = new ReopeningConnection(opened, () -> reopen(connector), name);
@@ -83,7 +91,7 @@ public final class SqlConfigStore implements ConfigStore {
                         .orElseThrow(() -> new SQLException("the database has no config epoch"));
                 durability = durabilityOpener.open(tables);
                 durability.restore(c);
-                final SqlConfigStore store = new SqlConfigStore(name, epoch, tables, durability, connector, c);
+                final SqlConfigStore store = new SqlConfigStore(name, epoch, dialect, tables, durability, connector, c);
                 // Off the writer's path: a commit never waits for it unless the durability says it is due.
                 store.housekeeping.scheduleWithFixedDelay(
                         store::housekeep, housekeepingMillis, housekeepingMillis, TimeUnit.MILLISECONDS);
@@ -181,6 +189,22 @@ public final class SqlConfigStore implements ConfigStore {
         } catch (final SQLException e) {
             throw connection.dropAfter("store the schema of " + service, e);
         }
+    }
+
+    /**
+     * On PostgreSQL, a {@link ChangeFeed} from the revision the log is at now; an H2 file has only this broker as its
+     * writer, so nothing to follow.
+     */
+    @Override
+    public AutoCloseable follow(final Consumer<ConfigVersion> changed) throws StoreUnavailableException {
+        if (dialect != SqlDialect.POSTGRESQL) {
+            return () -> {};
+        }
+        final long now;
+        synchronized (this) {
+            now = onWriterConnection("read the change log", tables::revision);
+        }
+        return new ChangeFeed(connector, tables, now, changed, FEED_POLL_MS);
     }
 
     /** Durable when it returns: see {@link Durability#commit}. */

@@ -21,6 +21,9 @@ enum SqlDialect {
 
         @Override
         void unlockMigrations(final Connection c) {}
+
+        @Override
+        void announceChange(final Connection c, final long revision) {}
     },
 
     /** A server several brokers share. */
@@ -60,7 +63,19 @@ enum SqlDialect {
                 s.execute("SELECT pg_advisory_unlock(" + MIGRATION_LOCK + ")");
             }
         }
+
+        /** Delivered at commit, to every connection listening on {@value #CHANGES_CHANNEL}: only a wake-up hint. */
+        @Override
+        void announceChange(final Connection c, final long revision) throws SQLException {
+            try (var s = c.prepareStatement("SELECT pg_notify('" + CHANGES_CHANNEL + "', ?)")) {
+                s.setString(1, Long.toString(revision));
+                s.execute();
+            }
+        }
     };
+
+    /** The PostgreSQL channel that wakes the brokers following the change log. */
+    static final String CHANGES_CHANNEL = "cm_changes";
 
     /** The advisory lock key of the migrations: "cm-migr" in ASCII. */
     private static final long MIGRATION_LOCK = 0x636d2d6d696772L;
@@ -72,4 +87,7 @@ enum SqlDialect {
     abstract void lockMigrations(Connection c) throws SQLException;
 
     abstract void unlockMigrations(Connection c) throws SQLException;
+
+    /** Tells the other brokers, when this transaction commits, that the change log reached {@code revision}. */
+    abstract void announceChange(Connection c, long revision) throws SQLException;
 }

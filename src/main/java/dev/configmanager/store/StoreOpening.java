@@ -2,6 +2,7 @@ package dev.configmanager.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.config.ExtensionSettings;
+import dev.configmanager.config.SharedDatabase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,24 @@ public final class StoreOpening {
                         e.getMessage());
             }
             return new UnavailableStore("the secrets key cannot be read");
+        }
+        final SharedDatabase shared = settings.sharedDatabase();
+        if (shared != null) {
+            try {
+                return new SealedConfigStore(
+                        PostgresConfigStore.open(
+                                shared.url(), shared.username(), shared.password(), settings.auditMaxRows()),
+                        cipher,
+                        secretLocations);
+            } catch (final StoreUnavailableException e) {
+                log.error(
+                        "config-manager: {}. Config writes are rejected with store_unavailable and the retained "
+                                + "config topics are served as they are. Check <database><url>, <username> and the "
+                                + "password, and that the server accepts connections from this broker; then restart "
+                                + "the broker.",
+                        e.getMessage());
+                return new UnavailableStore(e.getMessage());
+            }
         }
         try {
             return new SealedConfigStore(

@@ -104,6 +104,36 @@ class SettingsReaderTest {
     }
 
     @Test
+    void aSharedDatabaseIsReadWithItsPasswordKeptOutOfSight() throws Exception {
+        final SharedDatabase db = SettingsReader.read(write("""
+                        <config-manager><database><url>jdbc:postgresql://db:5432/cm</url><username>cm</username>
+                        <password>s3cret-pw</password></database></config-manager>""")).sharedDatabase();
+        assertEquals(new SharedDatabase("jdbc:postgresql://db:5432/cm", "cm", "s3cret-pw"), db);
+        assertTrue(!db.toString().contains("s3cret-pw"), db.toString());
+
+        Files.writeString(dir.resolve("pw"), "from-file\n");
+        assertEquals(
+                "from-file",
+                SettingsReader.read(write("""
+                                <config-manager><database><url>jdbc:postgresql://db/cm</url><username>cm</username>
+                                <password-file>%s</password-file></database></config-manager>""".formatted(dir.resolve("pw"))))
+                        .sharedDatabase()
+                        .password());
+    }
+
+    @Test
+    void anUnsetEnvironmentVariableLeavesTheEmbeddedDatabase() throws Exception {
+        assertEquals(null, SettingsReader.read(write("""
+                                <config-manager><database><url>${ENV:CM_TEST_NOT_SET_ANYWHERE}</url></database>
+                                </config-manager>""")).sharedDatabase());
+        assertEquals(
+                null,
+                SettingsReader.read(Path.of("src/hivemq-extension/conf/config.xml"))
+                        .sharedDatabase(),
+                "the shipped file, without CM_DATABASE_URL");
+    }
+
+    @Test
     void clientIdBoundIsReadAndBounded() throws Exception {
         assertEquals(64, SettingsReader.read(write("""
                 <config-manager><health><max-client-id-length>64</max-client-id-length></health></config-manager>""")).health().maxClientIdLength());

@@ -25,6 +25,12 @@ public final class ChildBroker implements AutoCloseable {
 
     /** Starts a broker with its home (data, retained messages, config database) in {@code home}. */
     public static ChildBroker start(final Path home, final int port) throws Exception {
+        return start(home, port, java.util.Map.of());
+    }
+
+    /** With more of the run command's environment, e.g. {@code CM_DATABASE_URL}. */
+    public static ChildBroker start(final Path home, final int port, final java.util.Map<String, String> environment)
+            throws Exception {
         Files.createDirectories(home);
         final Path log = Files.createTempFile(home, "child-broker-", ".log");
         final ProcessBuilder pb = new ProcessBuilder(List.of(
@@ -35,6 +41,7 @@ public final class ChildBroker implements AutoCloseable {
                 "dev.configmanager.LocalBroker"));
         pb.environment().put("CM_HOME", home.toString());
         pb.environment().put("CM_MQTT_PORT", Integer.toString(port));
+        pb.environment().putAll(environment);
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         final ChildBroker child = new ChildBroker(pb.start(), port, log);
         child.awaitListening();

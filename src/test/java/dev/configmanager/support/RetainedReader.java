@@ -85,6 +85,29 @@ public final class RetainedReader {
         throw new AssertionError("retained message on " + topic + " never matched; last: " + last);
     }
 
+    /**
+     * The retained JSON on {@code topic} of the broker at {@code port} (any broker: read over MQTT) once it satisfies
+     * {@code condition}.
+     */
+    public static JsonNode await(
+            final int port, final String topic, final java.util.function.Predicate<JsonNode> condition)
+            throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = receiveJson(port, topic);
+                if (condition.test(last)) {
+                    return last;
+                }
+            } catch (final AssertionError none) {
+                // nothing retained yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("retained message on " + topic + " never matched; last: " + last);
+    }
+
     /** Whether the broker holds a retained message on {@code topic} (asked of the embedded broker directly). */
     public static Optional<RetainedPublish> stored(final String topic) throws Exception {
         return Services.retainedMessageStore().getRetainedMessage(topic).get(10, TimeUnit.SECONDS);

@@ -49,14 +49,17 @@ public final class TestBroker implements AutoCloseable {
         }
         // The console listens on an ephemeral port unless a test configures it.
         final String console = extraSettings.contains("<console>") ? "" : "<console><port>0</port></console>";
+        // A test that names its own database (a shared PostgreSQL one) leaves out the H2 file's.
+        final String h2 = extraSettings.contains("<database>")
+                ? ""
+                : "<database><path>" + database.toAbsolutePath() + "</path></database>";
         Files.writeString(extensionHome.resolve("conf/config.xml"), """
                 <config-manager>
-                    <database><path>%s</path></database>
+                    %s
                     %s
                     %s
                 </config-manager>
-                """.formatted(
-                        database.toAbsolutePath(), extraSettings, console));
+                """.formatted(h2, extraSettings, console));
     }
 
     public static TestBroker start(final Path root) throws Exception {

@@ -1,0 +1,96 @@
+package dev.configmanager.mqtt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.configmanager.support.BrokerExtension;
+import dev.configmanager.support.ChildBroker;
+import dev.configmanager.support.PostgresServer;
+import dev.configmanager.support.Requester;
+import dev.configmanager.support.RetainedReader;
+import dev.configmanager.support.TestBroker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two brokers on one PostgreSQL database: broker A embedded here, broker B the run command's broker in a child JVM
+ * (its database given through {@code CM_DATABASE_URL}, {@code CM_DATABASE_USER}, {@code CM_DATABASE_PASSWORD}). What
+ * is set through one is retained on the other, and a broker that was down while changes were made comes back with
+ * the database's versions.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class SharedDatabaseBrokersTest {
+
+    @RegisterExtension
+    static final BrokerExtension fixture = BrokerExtension.manual();
+
+    private static PostgresServer postgres;
+
+    @TempDir
+    static Path childHome;
+
+    @BeforeAll
+    static void startPostgres() throws Exception {
+        Assumptions.assumeTrue(PostgresServer.available(), "no PostgreSQL server binaries: " + PostgresServer.INSTALL);
+        postgres = PostgresServer.start();
+    }
+
+    @AfterAll
+    static void stopPostgres() throws Exception {
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void whatIsSetThroughOneBrokerIsRetainedOnTheOther() throws Exception {
+        final TestBroker a = fixture.start(
+                dir -> TestBroker.start(dir, """
+                <database><url>%s</url><username>%s</username><password>%s</password></database>""".formatted(postgres.url(), PostgresServer.USER, postgres.password())));
+        final Map<String, String> shared = Map.of(
+                "CM_DATABASE_URL", postgres.url(),
+                "CM_DATABASE_USER", PostgresServer.USER,
+                "CM_DATABASE_PASSWORD", postgres.password());
+        final int portB = TestBroker.freePort();
+        try (ChildBroker b = ChildBroker.start(childHome.resolve("b"), portB, shared);
+                Requester throughA = new Requester(a.port(), "ops-a");
+                Requester throughB = new Requester(portB, "ops-b")) {
+            assertTrue(throughA.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 11}}")
+                    .accepted());
+            final JsonNode onB = RetainedReader.await(
+                    portB, "config/updated/router", u -> u.path("version").asLong() == 1);
+            assertEquals(11, onB.get("config").get("router_stream_min_chars").asInt());
+
+            final Requester.Reply second = throughB.send(
+                    "patch", "router", "{\"patch\": {\"router_stream_max_chars\": 300}, " + "\"expected_version\": 1}");
+            assertEquals(2, second.version(), second.envelope().toString());
+            final JsonNode onA = RetainedReader.await(
+                    a.port(), "config/updated/router", u -> u.path("version").asLong() == 2);
+            assertEquals(300, onA.get("config").get("router_stream_max_chars").asInt());
+
+            final Requester.Reply stale = throughA.send(
+                    "set", "router", "{\"config\": {\"router_stream_min_chars\": " + "12}, \"expected_version\": 1}");
+            assertEquals("version_conflict", stale.errorCode(), "A learned of B's version: " + stale.envelope());
+        }
+        // B is down: a change through A, then B comes back on its own retained store
+        try (Requester throughA = new Requester(a.port(), "ops-a")) {
+            assertTrue(throughA.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 13}}")
+                    .accepted());
+        }
+        try (ChildBroker b = ChildBroker.start(childHome.resolve("b"), portB, shared)) {
+            final JsonNode back = RetainedReader.await(
+                    portB, "config/updated/router", u -> u.path("version").asLong() == 3);
+            assertEquals(13, back.get("config").get("router_stream_min_chars").asInt());
+        }
+    }
+}
