@@ -77,12 +77,12 @@ final class Migrations {
             //    version, taken from the head row in the commit's own transaction (the row lock orders committers)
             List.of(
                     """
-                            CREATE TABLE cm_change (
+                            CREATE TABLE IF NOT EXISTS cm_change (
                                 revision BIGINT PRIMARY KEY,
                                 service VARCHAR(64) NOT NULL,
                                 version BIGINT NOT NULL)""",
-                    "CREATE TABLE cm_head (id INT PRIMARY KEY, revision BIGINT NOT NULL)",
-                    "INSERT INTO cm_head (id, revision) VALUES (1, 0)"));
+                    "CREATE TABLE IF NOT EXISTS cm_head (id INT PRIMARY KEY, revision BIGINT NOT NULL)",
+                    "INSERT INTO cm_head (id, revision) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM cm_head)"));
 
     private Migrations() {}
 

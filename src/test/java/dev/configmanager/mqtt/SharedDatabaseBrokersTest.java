@@ -93,4 +93,45 @@ class SharedDatabaseBrokersTest {
             assertEquals(13, back.get("config").get("router_stream_min_chars").asInt());
         }
     }
+
+    @Test
+    void aPostgresOutageRefusesWritesAndTheBrokerRecoversWithoutARestart() throws Exception {
+        final String url = postgres.createDatabase("outage");
+        final TestBroker broker = fixture.start(dir ->
+                TestBroker.start(dir.resolve("outage"), """
+                <database><url>%s</url><username>%s</username><password>%s</password></database>""".formatted(url, PostgresServer.USER, postgres.password())));
+        try (Requester r = new Requester(broker.port(), "ops")) {
+            assertTrue(r.send("set", "svc-pg", "{\"config\": {\"a\": 1}}").accepted());
+            postgres.stop();
+            try {
+                final Requester.Reply refused = r.send("set", "svc-pg", "{\"config\": {\"a\": 2}}");
+                assertEquals(
+                        "store_unavailable",
+                        refused.errorCode(),
+                        refused.envelope().toString());
+                final JsonNode down = RetainedReader.await(
+                        "system/health/config-manager",
+                        h -> !h.path("data").path("ok").asBoolean());
+                assertEquals("store_unavailable", down.get("data").get("event").asText());
+                assertEquals(
+                        1,
+                        RetainedReader.receiveJson(broker.port(), "config/updated/svc-pg")
+                                .get("version")
+                                .asLong(),
+                        "the retained config is still served");
+            } finally {
+                postgres.startServer();
+            }
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            Requester.Reply again;
+            do {
+                Thread.sleep(300);
+                again = r.send("set", "svc-pg", "{\"config\": {\"a\": 3}}");
+            } while (!again.accepted() && System.nanoTime() < deadline);
+            assertEquals(2, again.version(), "stored after the server came back: " + again.envelope());
+            RetainedReader.await(
+                    "system/health/config-manager",
+                    h -> h.path("data").path("ok").asBoolean());
+        }
+    }
 }

@@ -49,8 +49,14 @@ public final class BrokerExtension implements BeforeAllCallback, AfterAllCallbac
         return new BrokerExtension("", true);
     }
 
-    /** Starts the broker of a manual-mode test, e.g. {@code broker.start(TestBroker::start)}. */
+    /**
+     * Starts the broker of a manual-mode test, e.g. {@code broker.start(TestBroker::start)}, after closing one a
+     * previous test of the class started.
+     */
     public TestBroker start(final Starter how) throws Exception {
+        if (broker != null) {
+            broker.close(); // one embedded broker per JVM at a time
+        }
         broker = how.start(dir);
         return broker;
     }
