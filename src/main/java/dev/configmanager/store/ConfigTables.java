@@ -129,13 +129,15 @@ final class ConfigTables {
     }
 
     /**
-     * New versions (history, current, and their revisions in the change log) and audit lines, in the caller's
-     * transaction.
+     * New versions (history, current, and on a shared database their revisions in the change log) and audit lines, in
+     * the caller's transaction.
      */
     void write(final Connection c, final List<ConfigVersion> versions, final List<AuditRecord> audit)
             throws SQLException {
         if (!versions.isEmpty()) {
-            logChanges(c, versions);
+            if (dialect.followedByOthers()) {
+                logChanges(c, versions);
+            }
             try (var history = c.prepareStatement(
                             "INSERT INTO cm_history (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
                     var current = c.prepareStatement(dialect.upsert("cm_current", COLUMNS, "service"))) {

@@ -24,6 +24,12 @@ enum SqlDialect {
 
         @Override
         void announceChange(final Connection c, final long revision) {}
+
+        /** One broker's file: nobody else reads its change log, so no commit pays for writing one. */
+        @Override
+        boolean followedByOthers() {
+            return false;
+        }
     },
 
     /** A server several brokers share. */
@@ -64,6 +70,11 @@ enum SqlDialect {
             }
         }
 
+        @Override
+        boolean followedByOthers() {
+            return true;
+        }
+
         /** Delivered at commit, to every connection listening on {@value #CHANGES_CHANNEL}: only a wake-up hint. */
         @Override
         void announceChange(final Connection c, final long revision) throws SQLException {
@@ -87,6 +98,9 @@ enum SqlDialect {
     abstract void lockMigrations(Connection c) throws SQLException;
 
     abstract void unlockMigrations(Connection c) throws SQLException;
+
+    /** Whether other brokers follow this database's change log, so that each commit must write to it. */
+    abstract boolean followedByOthers();
 
     /** Tells the other brokers, when this transaction commits, that the change log reached {@code revision}. */
     abstract void announceChange(Connection c, long revision) throws SQLException;
