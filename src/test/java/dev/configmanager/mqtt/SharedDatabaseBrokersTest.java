@@ -3,13 +3,12 @@ package dev.configmanager.mqtt;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.ChildBroker;
+import dev.configmanager.support.PostgresExtension;
 import dev.configmanager.support.PostgresServer;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.RetainedReader;
 import dev.configmanager.support.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,22 +33,17 @@ class SharedDatabaseBrokersTest {
     @RegisterExtension
     static final BrokerExtension fixture = BrokerExtension.manual();
 
-    private static PostgresServer postgres;
+    @RegisterExtension
+    static final PostgresExtension server = new PostgresExtension();
 
     @TempDir
     static Path childHome;
 
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        Assumptions.assumeTrue(PostgresServer.available(), "no PostgreSQL server binaries: " + PostgresServer.INSTALL);
-        postgres = PostgresServer.start();
-    }
+    private PostgresServer postgres;
 
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        if (postgres != null) {
-            postgres.close();
-        }
+    @BeforeEach
+    void server() {
+        postgres = server.server();
     }
 
     @Test

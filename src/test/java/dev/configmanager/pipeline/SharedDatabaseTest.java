@@ -5,14 +5,15 @@ import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.PostgresConfigStore;
 import dev.configmanager.store.SqlConfigStore;
+import dev.configmanager.support.PostgresExtension;
 import dev.configmanager.support.PostgresServer;
 import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ConfigResult.Accepted;
 import dev.configmanager.wire.ConfigResult.Rejected;
 import dev.configmanager.wire.ErrorCode;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -34,15 +35,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SharedDatabaseTest {
 
+    @RegisterExtension
+    static final PostgresExtension server = new PostgresExtension();
+
     private static final int WRITERS_PER_BROKER = 4;
     private static final int ATTEMPTS = 25;
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void writersRacingOnTwoBrokersGetOneWinnerPerVersion() throws Exception {
-        Assumptions.assumeTrue(PostgresServer.available(), "no PostgreSQL server binaries: " + PostgresServer.INSTALL);
-        try (PostgresServer postgres = PostgresServer.start();
-                SqlConfigStore storeA = open(postgres);
+        final PostgresServer postgres = server.server();
+        try (SqlConfigStore storeA = open(postgres);
                 SqlConfigStore storeB = open(postgres)) {
             final ConfigPipeline a = Pipelines.on(storeA);
             final ConfigPipeline b = Pipelines.on(storeB);

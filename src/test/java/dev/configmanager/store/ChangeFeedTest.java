@@ -1,12 +1,12 @@
 package dev.configmanager.store;
 
+import dev.configmanager.support.PostgresExtension;
 import dev.configmanager.support.PostgresServer;
 import dev.configmanager.wire.RequestOrigin;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.time.Instant;
@@ -28,20 +28,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ChangeFeedTest {
 
-    private static PostgresServer postgres;
+    @RegisterExtension
+    static final PostgresExtension server = new PostgresExtension();
+
     private static final AtomicInteger databases = new AtomicInteger();
 
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        Assumptions.assumeTrue(PostgresServer.available(), "no PostgreSQL server binaries: " + PostgresServer.INSTALL);
-        postgres = PostgresServer.start();
-    }
+    private PostgresServer postgres;
 
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        if (postgres != null) {
-            postgres.close();
-        }
+    @BeforeEach
+    void server() {
+        postgres = server.server();
     }
 
     @Test
@@ -113,7 +109,7 @@ class ChangeFeedTest {
         assertTrue(seen.size() >= count, "delivered " + seen.size() + " of " + count);
     }
 
-    private static SqlConfigStore open(final String url) throws StoreUnavailableException {
+    private SqlConfigStore open(final String url) throws StoreUnavailableException {
         return PostgresConfigStore.open(url, PostgresServer.USER, postgres.password(), 10_000);
     }
 

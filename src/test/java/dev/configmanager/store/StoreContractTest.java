@@ -1,9 +1,10 @@
 package dev.configmanager.store;
 
+import dev.configmanager.support.PostgresExtension;
 import dev.configmanager.support.PostgresServer;
 import dev.configmanager.wire.RequestOrigin;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -32,18 +33,14 @@ class StoreContractTest {
         POSTGRESQL
     }
 
-    private static PostgresServer postgres;
+    @RegisterExtension
+    static final PostgresExtension server = new PostgresExtension();
+
     private static final AtomicInteger databases = new AtomicInteger();
+    private PostgresServer postgres;
 
     @TempDir
     Path dir;
-
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
 
     /** A new, empty store of that kind; {@code reopen} gives the same database again. */
     private record Opened(SqlConfigStore store, Reopener reopen) {}
@@ -57,12 +54,7 @@ class StoreContractTest {
             final Path file = dir.resolve("cm");
             return new Opened(H2ConfigStore.open(file, 10_000), () -> H2ConfigStore.open(file, 10_000));
         }
-        Assumptions.assumeTrue(PostgresServer.available(), "no PostgreSQL server binaries: " + PostgresServer.INSTALL);
-        synchronized (StoreContractTest.class) {
-            if (postgres == null) {
-                postgres = PostgresServer.start();
-            }
-        }
+        postgres = server.server();
         final String url = postgres.createDatabase("contract_" + databases.incrementAndGet());
         final String password = postgres.password();
         return new Opened(
