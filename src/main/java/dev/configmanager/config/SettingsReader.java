@@ -1,7 +1,6 @@
 package dev.configmanager.config;
 
 import dev.configmanager.config.ExtensionSettings.UnknownServicePolicy;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
@@ -83,7 +82,7 @@ public final class SettingsReader {
                 r.text("secrets/key", null, s -> s.isBlank() ? null : s),
                 r.text("secrets/key-file", defaults.secretsKeyFile(), s -> s.isBlank() ? null : s),
                 readConsole(r, defaults.console()),
-                readSharedDatabase(r));
+                SharedDatabase.read(r));
     }
 
     /**
@@ -128,42 +127,6 @@ public final class SettingsReader {
                 r.integer("console/port", defaults.port(), 0, 65_535),
                 r.texts("console/host"),
                 tokens);
-    }
-
-    /**
-     * {@code <database><url>} with {@code <username>} and {@code <password>} or {@code <password-file>}; each may be
-     * {@code ${ENV:NAME}}, read from the broker's environment (the run command's {@code CM_DATABASE_*}). A URL with
-     * its credentials incomplete is still returned: opening it fails and writes are refused, never sent to a local
-     * file that the other brokers do not see.
-     */
-    private static @Nullable SharedDatabase readSharedDatabase(final XmlValues r) {
-        final String url = fromEnvironment(r.text("database/url", "", value -> value));
-        if (url == null) {
-            return null;
-        }
-        final String username = fromEnvironment(r.text("database/username", "", value -> value));
-        String password = fromEnvironment(r.text("database/password", "", value -> value));
-        final String passwordFile = fromEnvironment(r.text("database/password-file", "", value -> value));
-        if (password == null && passwordFile != null) {
-            try {
-                password = Files.readString(Path.of(passwordFile)).strip();
-            } catch (final java.io.IOException | RuntimeException e) {
-                log.error(
-                        "config-manager: <database><password-file> {} cannot be read ({}); the database will refuse "
-                                + "the connection",
-                        passwordFile,
-                        e.getClass().getSimpleName());
-            }
-        }
-        return new SharedDatabase(url, username == null ? "" : username, password == null ? "" : password);
-    }
-
-    /** A value, or the environment variable it names as {@code ${ENV:NAME}}; blank (or unset) means absent. */
-    private static @Nullable String fromEnvironment(final String value) {
-        final java.util.regex.Matcher env =
-                java.util.regex.Pattern.compile("\\$\\{ENV:([A-Za-z0-9_]+)}").matcher(value.strip());
-        final String resolved = env.matches() ? System.getenv(env.group(1)) : value.strip();
-        return resolved == null || resolved.isBlank() ? null : resolved;
     }
 
     private static AccessSettings readAccess(final XmlValues r) {

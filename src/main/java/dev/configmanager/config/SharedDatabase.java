@@ -1,5 +1,11 @@
 package dev.configmanager.config;
 
+import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /**
  * A PostgreSQL database that several brokers share ({@code <database><url>}); without one, the store is the embedded
  * H2 file at {@code <database><path>}.
@@ -8,6 +14,43 @@ package dev.configmanager.config;
  * @param password never logged: {@link #toString()} leaves it out
  */
 public record SharedDatabase(String url, String username, String password) {
+
+    /**
+     * {@code <database><url>} with {@code <username>} and {@code <password>} or {@code <password-file>}; each may be
+     * {@code ${ENV:NAME}}, read from the broker's environment (the run command's {@code CM_DATABASE_*}). A URL with
+     * its credentials incomplete is still returned: opening it fails and writes are refused, never sent to a local
+     * file that the other brokers do not see.
+     */
+    static @Nullable SharedDatabase read(final XmlValues r) {
+        final String url = fromEnvironment(r.text("database/url", "", value -> value));
+        if (url == null) {
+            return null;
+        }
+        final String username = fromEnvironment(r.text("database/username", "", value -> value));
+        String password = fromEnvironment(r.text("database/password", "", value -> value));
+        final String passwordFile = fromEnvironment(r.text("database/password-file", "", value -> value));
+        if (password == null && passwordFile != null) {
+            try {
+                password = Files.readString(Path.of(passwordFile)).strip();
+            } catch (final java.io.IOException | RuntimeException e) {
+                LoggerFactory.getLogger(SharedDatabase.class)
+                        .error(
+                                "config-manager: <database><password-file> {} cannot be read ({}); the database will refuse "
+                                        + "the connection",
+                                passwordFile,
+                                e.getClass().getSimpleName());
+            }
+        }
+        return new SharedDatabase(url, username == null ? "" : username, password == null ? "" : password);
+    }
+
+    /** A value, or the environment variable it names as {@code ${ENV:NAME}}; blank (or unset) means absent. */
+    private static @Nullable String fromEnvironment(final String value) {
+        final java.util.regex.Matcher env =
+                java.util.regex.Pattern.compile("\\$\\{ENV:([A-Za-z0-9_]+)}").matcher(value.strip());
+        final String resolved = env.matches() ? System.getenv(env.group(1)) : value.strip();
+        return resolved == null || resolved.isBlank() ? null : resolved;
+    }
 
     @Override
     public String toString() {

@@ -96,10 +96,10 @@ final class ChangeFeed implements AutoCloseable {
 
     /** Delivers every change after the last one applied, in revision order. */
     private void catchUp(final Connection c) throws SQLException {
-        List<ConfigTables.Change> page;
+        List<ChangeLog.Change> page;
         do {
-            page = tables.changesAfter(c, applied, PAGE);
-            for (final ConfigTables.Change change : page) {
+            page = ChangeLog.after(c, applied, PAGE);
+            for (final ChangeLog.Change change : page) {
                 final Optional<ConfigVersion> version = tables.version(c, change.service(), change.version());
                 if (version.isPresent()) {
                     deliver(version.get());

@@ -202,7 +202,7 @@ public final class SqlConfigStore implements ConfigStore {
         }
         final long now;
         synchronized (this) {
-            now = onWriterConnection("read the change log", tables::revision);
+            now = onWriterConnection("read the change log", ChangeLog::revision);
         }
         return new ChangeFeed(connector, tables, now, changed, FEED_POLL_MS);
     }
