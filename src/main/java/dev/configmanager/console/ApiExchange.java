@@ -125,6 +125,28 @@ final class ApiExchange {
         }
     }
 
+    /**
+     * Reads and drops what is left of the request body, up to {@code limit} bytes, before an early answer: a body
+     * left unread makes the server drop the connection after the answer, and a client that reuses it (every HTTP/1.1
+     * client does) finds it closed under its next request. A larger rest closes the connection openly.
+     */
+    void discardBody(final int limit) {
+        try {
+            final InputStream in = exchange.getRequestBody();
+            long left = limit;
+            final byte[] sink = new byte[8192];
+            int n;
+            while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) >= 0) {
+                left -= n;
+            }
+            if (left <= 0 && in.read() >= 0) {
+                setHeader("Connection", "close");
+            }
+        } catch (final IOException e) {
+            // already read to its end and closed by body(), or the connection is broken: nothing to drain
+        }
+    }
+
     void respond(final int status, final JsonNode body) throws IOException {
         final byte[] bytes = Json.bytes(body);
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");

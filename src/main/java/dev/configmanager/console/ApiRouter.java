@@ -19,6 +19,9 @@ import java.util.concurrent.TimeoutException;
 final class ApiRouter implements HttpHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiRouter.class);
+    /** The most of an unread request body drained before an error answer; a larger one closes the connection. */
+    private static final int DISCARD_LIMIT = 64 * 1024;
+
     private static final Set<String> FLEET_VIEWS = Set.of("services", "audit", "clients", "status");
 
     private final ConfigApi configs;
@@ -97,6 +100,7 @@ final class ApiRouter implements HttpHandler {
     }
 
     private static void respond(final ApiExchange call, final ApiExchange.Failure f) {
+        call.discardBody(DISCARD_LIMIT);
         try {
             if (f.body != null) {
                 call.respond(f.status, f.body);
