@@ -4,6 +4,8 @@ import dev.configmanager.pipeline.ConfigDecider.Decision;
 import dev.configmanager.store.AuditRecord;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.store.RequestAnswer;
+import dev.configmanager.store.RequestAnsweredException;
 import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.store.VersionTakenException;
 import dev.configmanager.store.WriteRefusedException;
@@ -16,8 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -43,6 +49,8 @@ final class BatchCommit {
     private final PipelineMetrics metrics;
     private final Clock clock;
     private final StoreStatusReport storeStatus;
+    /** How long a shared store keeps the answer to a requester's id (the dedup window). */
+    private final Duration answersKept;
 
     BatchCommit(
             final ConfigStore store,
@@ -52,7 +60,8 @@ final class BatchCommit {
             final ConfigPublication publication,
             final PipelineMetrics metrics,
             final Clock clock,
-            final StoreStatusReport storeStatus) {
+            final StoreStatusReport storeStatus,
+            final Duration answersKept) {
         this.store = store;
         this.decider = decider;
         this.schemas = schemas;
@@ -61,6 +70,7 @@ final class BatchCommit {
         this.metrics = metrics;
         this.clock = clock;
         this.storeStatus = storeStatus;
+        this.answersKept = answersKept;
     }
 
     /** One outcome of a batch: the answer, and the version to publish before answering (or {@code null}). */
@@ -131,10 +141,16 @@ final class BatchCommit {
     }
 
     /** @param redecided how often this batch was decided again after another writer took a version first */
-    private void commit(final List<Pending.Request> batch, final int redecided) {
+    private void commit(final List<Pending.Request> all, final int redecided) {
+        // decided again after a conflict: another broker may have answered some of these request ids meanwhile
+        final List<Pending.Request> batch = redecided == 0 ? all : answeredElsewhere(all);
+        if (batch.isEmpty()) {
+            return;
+        }
         final CurrentVersions.Batch view = current.batch();
         final List<ConfigVersion> versions = new ArrayList<>();
         final List<AuditRecord> audit = new ArrayList<>();
+        final List<RequestAnswer> answers = new ArrayList<>();
         final List<Outcome> outcomes = new ArrayList<>(batch.size());
         boolean storeFailed = false;
         for (final Pending.Request p : batch) {
@@ -150,7 +166,12 @@ final class BatchCommit {
                     versions.add(decided.written());
                     view.decided(decided.written());
                 }
-                audit.add(RequestAudit.of(decide.request(), decided.result(), clock.instant()));
+                final Instant now = clock.instant();
+                audit.add(RequestAudit.of(decide.request(), decided.result(), now));
+                if (decide.remembered() && !isTransient(decided.result())) {
+                    final ConfigRequest r = decide.request();
+                    answers.add(new RequestAnswer(r.service(), r.requestId(), decided.result(), now.plus(answersKept)));
+                }
                 outcomes.add(decided);
             } catch (final StoreUnavailableException e) {
                 storeFailed = true;
@@ -160,7 +181,7 @@ final class BatchCommit {
         if (!storeFailed) {
             try {
                 final long started = System.nanoTime();
-                store.commit(versions, audit);
+                store.commit(versions, audit, answers);
                 metrics.committed(batch.size(), System.nanoTime() - started);
                 view.committed(versions);
             } catch (final StoreUnavailableException e) {
@@ -169,9 +190,9 @@ final class BatchCommit {
                         "config-manager: {} request(s) rejected with store_unavailable: {}",
                         batch.size(),
                         e.getMessage());
-            } catch (final VersionTakenException e) {
-                // another broker on the same database stored a version first: what this batch decided rests on a
-                // current version that is gone, so it is decided again on what is stored now
+            } catch (final VersionTakenException | RequestAnsweredException e) {
+                // another broker on the same database stored a version first (what this batch decided rests on a
+                // current version that is gone) or answered one of its request ids: decided again on what is stored
                 view.discarded();
                 if (redecided < MAX_REDECISIONS) {
                     log.debug("config-manager: {}; deciding the batch again", e.getMessage());
@@ -214,6 +235,59 @@ final class BatchCommit {
         for (int i = 0; i < batch.size(); i++) {
             answer(batch.get(i), outcomes.get(i));
         }
+    }
+
+    private static boolean isTransient(final ConfigResult result) {
+        return result instanceof Rejected r && r.code().isTransient();
+    }
+
+    /**
+     * Answers the requests whose ids another broker on the shared store answered first with that answer, never
+     * applying them twice; returns the others. A store that cannot be read answers all of them {@code
+     * store_unavailable}.
+     */
+    private List<Pending.Request> answeredElsewhere(final List<Pending.Request> batch) {
+        final Map<String, List<String>> ids = new LinkedHashMap<>();
+        for (final Pending.Request p : batch) {
+            if (p instanceof Pending.Decide d && d.remembered()) {
+                ids.computeIfAbsent(d.service(), s -> new ArrayList<>())
+                        .add(d.request().requestId());
+            }
+        }
+        final Map<String, Map<String, ConfigResult>> found = new LinkedHashMap<>();
+        try {
+            for (final Map.Entry<String, List<String>> service : ids.entrySet()) {
+                found.put(service.getKey(), store.answered(service.getKey(), service.getValue(), clock.instant()));
+            }
+        } catch (final StoreUnavailableException e) {
+            storeStatus.report(STORE_DOWN);
+            for (final Pending.Request p : batch) {
+                p.answer()
+                        .complete(
+                                p instanceof Pending.Refused r
+                                        ? r.rejection()
+                                        : Rejected.of(p.service(), ErrorCode.STORE_UNAVAILABLE, e.getMessage()));
+            }
+            return List.of();
+        }
+        final List<Pending.Request> rest = new ArrayList<>(batch.size());
+        for (final Pending.Request p : batch) {
+            final ConfigResult first = p instanceof Pending.Decide d && d.remembered()
+                    ? found.getOrDefault(d.service(), Map.of()).get(d.request().requestId())
+                    : null;
+            if (first == null) {
+                rest.add(p);
+            } else {
+                metrics.duplicate();
+                log.debug(
+                        "config-manager: request {} for {} was answered by another broker; answering with that "
+                                + "answer",
+                        ((Pending.Decide) p).request().requestId(),
+                        p.service());
+                p.answer().complete(first);
+            }
+        }
+        return rest;
     }
 
     private Outcome decide(final Pending.Decide p, final CurrentVersions.Batch view) throws StoreUnavailableException {

@@ -66,7 +66,9 @@ public final class ConfigPipeline implements AutoCloseable {
         this.readers = new ReadingThreads(schemas);
         final StoreStatusReport status = new StoreStatusReport(storeStatus);
         this.writer = new GroupCommitWriter(
-                new BatchCommit(store, decider, schemas, current, publication, metrics, clock, status), status);
+                new BatchCommit(
+                        store, decider, schemas, current, publication, metrics, clock, status, settings.dedupWindow()),
+                status);
         this.schemaChanges = new SchemaChanges(schemas, writer, clock);
     }
 
@@ -198,7 +200,7 @@ public final class ConfigPipeline implements AutoCloseable {
                 return first.get().thenApply(r -> new Answer(requestId, r));
             }
         }
-        writer.offer(new Pending.Decide(withId, prepare(withId), result));
+        writer.offer(new Pending.Decide(withId, prepare(withId), result, clientId));
         return result.thenApply(r -> new Answer(requestId, r));
     }
 

@@ -34,10 +34,15 @@ sealed interface Pending {
     /**
      * A well-formed request.
      *
-     * @param prepared its content checked ahead of the writer, or {@code null} when the writer must do that
+     * @param prepared   its content checked ahead of the writer, or {@code null} when the writer must do that
+     * @param remembered its request id is the requester's (not made up here), so a retry may repeat it: a shared
+     *                   store keeps its answer
      */
     record Decide(
-            ConfigRequest request, ConfigDecider.@Nullable Content prepared, CompletableFuture<ConfigResult> answer)
+            ConfigRequest request,
+            ConfigDecider.@Nullable Content prepared,
+            CompletableFuture<ConfigResult> answer,
+            boolean remembered)
             implements Request {
         @Override
         public String service() {

@@ -1,6 +1,11 @@
 package dev.configmanager.store;
 
+import dev.configmanager.wire.ConfigResult;
+
+import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -31,7 +36,7 @@ public interface ConfigStore extends AutoCloseable {
     List<AuditRecord> audit(String service, String outcome, int limit) throws StoreUnavailableException;
 
     /** Schemas set through the console, by service. */
-    java.util.Map<String, String> schemas() throws StoreUnavailableException;
+    Map<String, String> schemas() throws StoreUnavailableException;
 
     /** Stores (durably) a service's schema, with an audit line. */
     void putSchema(String service, String schemaJson, AuditRecord audit) throws StoreUnavailableException;
@@ -42,8 +47,29 @@ public interface ConfigStore extends AutoCloseable {
      *
      * @throws WriteRefusedException the database works but refused these rows; nothing was kept
      */
-    void commit(List<ConfigVersion> versions, List<AuditRecord> audit)
+    default void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
+            throws StoreUnavailableException, WriteRefusedException {
+        commit(versions, audit, List.of());
+    }
+
+    /**
+     * {@link #commit(List, List)}, and on a store several brokers share, the answers to the request ids of the commit
+     * in the same transaction (a store only this broker writes has its own memory for them, and ignores them).
+     *
+     * @throws RequestAnsweredException another broker answered one of these request ids first; nothing was kept
+     */
+    void commit(List<ConfigVersion> versions, List<AuditRecord> audit, List<RequestAnswer> answers)
             throws StoreUnavailableException, WriteRefusedException;
+
+    /**
+     * The stored answers to these request ids of one service that have not expired at {@code now} (see {@link
+     * #commit(List, List, List)}); always empty on a store that keeps none.
+     */
+    default Map<String, ConfigResult> answered(
+            final String service, final Collection<String> requestIds, final Instant now)
+            throws StoreUnavailableException {
+        return Map.of();
+    }
 
     /**
      * Follows the versions committed to this store by any writer (another broker on a shared database, this process

@@ -20,11 +20,12 @@ interface Durability extends AutoCloseable {
     void restore(Connection c) throws SQLException, IOException;
 
     /**
-     * Writes the rows in {@code c}'s transaction and commits them: durable when it returns.
+     * Writes the rows in {@code c}'s transaction and commits them: durable when it returns. Request answers are
+     * kept only where other brokers share the database (one broker remembers them itself).
      *
      * @throws WriteRefusedException the database refused these rows; rolled back, nothing kept
      */
-    void commit(Connection c, List<ConfigVersion> versions, List<AuditRecord> audit)
+    void commit(Connection c, List<ConfigVersion> versions, List<AuditRecord> audit, List<RequestAnswer> answers)
             throws SQLException, IOException, WriteRefusedException;
 
     /** Makes what {@code c} committed without {@link #commit} (a schema) durable at once. */
@@ -37,6 +38,25 @@ interface Durability extends AutoCloseable {
      * @throws IOException  the database is fine, the housekeeping is retried next time
      */
     void housekeeping(Connection c) throws SQLException, IOException;
+
+    /**
+     * Rolls back and throws {@link RequestAnsweredException} when writing the request answers broke their key (another
+     * broker answered an id first); otherwise as {@link #refuseIfAboutTheRows}.
+     */
+    static void refuseAnswers(final Connection c, final SQLException e) throws WriteRefusedException {
+        if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            refuseIfAboutTheRows(c, e);
+            return;
+        }
+        try {
+            c.rollback();
+        } catch (final SQLException rollback) {
+            e.addSuppressed(rollback);
+            return;
+        }
+        throw new RequestAnsweredException(
+                "another broker answered one of these request ids first: " + SqlErrors.describe(e), e);
+    }
 
     /** Whether the commit just made should do the housekeeping at once rather than in a second. */
     boolean housekeepingDue();

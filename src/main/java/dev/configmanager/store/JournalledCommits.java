@@ -56,8 +56,13 @@ final class JournalledCommits implements Durability {
      * @throws SQLException          the database failed
      */
     @Override
-    public void commit(final Connection c, final List<ConfigVersion> versions, final List<AuditRecord> audit)
+    public void commit(
+            final Connection c,
+            final List<ConfigVersion> versions,
+            final List<AuditRecord> audit,
+            final List<RequestAnswer> answers)
             throws SQLException, IOException, WriteRefusedException {
+        // no request answers: this broker is the file's only writer, and its dedup window remembers them
         final long seq = journalSeq + 1;
         long before = -1;
         for (int attempt = 0; before < 0; attempt++) {

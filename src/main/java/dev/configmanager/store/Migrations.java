@@ -82,7 +82,16 @@ final class Migrations {
                                 service VARCHAR(64) NOT NULL,
                                 version BIGINT NOT NULL)""",
                     "CREATE TABLE IF NOT EXISTS cm_head (id INT PRIMARY KEY, revision BIGINT NOT NULL)",
-                    "INSERT INTO cm_head (id, revision) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM cm_head)"));
+                    "INSERT INTO cm_head (id, revision) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM cm_head)"),
+            // 6: the first answer to each request id on a shared database, until the dedup window ends, so a retry
+            //    that reaches another broker is answered with it (the key lets one broker answer an id)
+            List.of("""
+                    CREATE TABLE IF NOT EXISTS cm_answer (
+                        service VARCHAR(64) NOT NULL,
+                        request_id VARCHAR(128) NOT NULL,
+                        expires_at TIMESTAMP(3) WITH TIME ZONE NOT NULL,
+                        result VARCHAR(65536) NOT NULL,
+                        PRIMARY KEY (service, request_id))"""));
 
     private Migrations() {}
 

@@ -4,6 +4,7 @@ import org.postgresql.Driver;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.Properties;
 
 /**
@@ -39,7 +40,7 @@ public final class PostgresConfigStore {
                 () -> connect(url, properties),
                 SqlDialect.POSTGRESQL,
                 auditMaxRows,
-                DatabaseCommits::new,
+                tables -> new DatabaseCommits(tables, Clock.systemUTC()),
                 1_000);
     }
 

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.configmanager.wire.CanonicalJson;
+import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.Json;
 import dev.configmanager.wire.JsonLocation;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -87,13 +90,22 @@ public final class SealedConfigStore implements ConfigStore {
     }
 
     @Override
-    public void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
+    public void commit(
+            final List<ConfigVersion> versions, final List<AuditRecord> audit, final List<RequestAnswer> answers)
             throws StoreUnavailableException, WriteRefusedException {
         final List<ConfigVersion> sealed = new ArrayList<>(versions.size());
         for (final ConfigVersion v : versions) {
             sealed.add(seal(v));
         }
-        store.commit(sealed, audit);
+        store.commit(sealed, audit, answers);
+    }
+
+    /** Answers hold no config (a checksum at most), so there is nothing to seal in them. */
+    @Override
+    public Map<String, ConfigResult> answered(
+            final String service, final Collection<String> requestIds, final Instant now)
+            throws StoreUnavailableException {
+        return store.answered(service, requestIds, now);
     }
 
     @Override

@@ -1,12 +1,15 @@
 package dev.configmanager.store;
 
 import dev.configmanager.concurrent.Threads;
+import dev.configmanager.wire.ConfigResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -173,6 +176,16 @@ public final class SqlConfigStore implements ConfigStore {
         return reads.read("read the audit log", c -> tables.audit(c, service, outcome, limit));
     }
 
+    @Override
+    public synchronized Map<String, ConfigResult> answered(
+            final String service, final Collection<String> requestIds, final Instant now)
+            throws StoreUnavailableException {
+        if (!dialect.followedByOthers() || requestIds.isEmpty()) {
+            return Map.of();
+        }
+        return onWriterConnection("read request answers", c -> RequestAnswers.find(c, service, requestIds, now));
+    }
+
     /** Stored and made durable at once (a schema is rare and has no journal record of its own). */
     @Override
     public synchronized void putSchema(final String service, final String schemaJson, final AuditRecord audit)
@@ -209,14 +222,15 @@ public final class SqlConfigStore implements ConfigStore {
 
     /** Durable when it returns: see {@link Durability#commit}. */
     @Override
-    public synchronized void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
+    public synchronized void commit(
+            final List<ConfigVersion> versions, final List<AuditRecord> audit, final List<RequestAnswer> answers)
             throws StoreUnavailableException, WriteRefusedException {
-        if (versions.isEmpty() && audit.isEmpty()) {
+        if (versions.isEmpty() && audit.isEmpty() && answers.isEmpty()) {
             return;
         }
         final Connection c = connection.get();
         try {
-            durability.commit(c, versions, audit);
+            durability.commit(c, versions, audit, answers);
         } catch (final SQLException | IOException e) {
             throw connection.dropAfter("commit " + versions.size() + " version(s)", e);
         }

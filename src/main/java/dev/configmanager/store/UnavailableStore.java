@@ -59,7 +59,8 @@ public final class UnavailableStore implements ConfigStore {
     }
 
     @Override
-    public void commit(final List<ConfigVersion> versions, final List<AuditRecord> audit)
+    public void commit(
+            final List<ConfigVersion> versions, final List<AuditRecord> audit, final List<RequestAnswer> answers)
             throws StoreUnavailableException {
         throw unavailable();
     }

@@ -1,10 +1,13 @@
 package dev.configmanager.wire;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.jspecify.annotations.Nullable;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** What a config request came to: accepted (possibly as a no-op) or rejected with a code. */
 public sealed interface ConfigResult {
@@ -79,6 +82,49 @@ public sealed interface ConfigResult {
         public String envelopeType() {
             return "config.rejected";
         }
+    }
+
+    /**
+     * A result read back from its {@link #data()} (as a shared store keeps the first answer to a request id).
+     *
+     * @throws IllegalArgumentException {@code data} is not the data of a result
+     */
+    static ConfigResult read(final JsonNode data) {
+        final String service = data.path("service").asText("");
+        if (!ServiceName.isValid(service)) {
+            throw new IllegalArgumentException("a stored answer without a valid service");
+        }
+        final JsonNode error = data.get("error");
+        if (error == null) {
+            final JsonNode version = data.get("version");
+            final JsonNode checksum = data.get("checksum");
+            if (version == null || !version.canConvertToLong() || checksum == null || !checksum.isTextual()) {
+                throw new IllegalArgumentException("a stored accepted answer without version or checksum");
+            }
+            return new Accepted(
+                    service,
+                    version.asLong(),
+                    checksum.asText(),
+                    data.path("noop").asBoolean());
+        }
+        final ErrorCode code;
+        try {
+            code = ErrorCode.valueOf(error.path("code").asText("").toUpperCase(Locale.ROOT));
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("a stored rejection with an unknown code", e);
+        }
+        final List<Violation> details = new ArrayList<>();
+        for (final JsonNode d : error.path("details")) {
+            details.add(
+                    new Violation(d.path("path").asText(""), d.path("message").asText("")));
+        }
+        final JsonNode current = data.get("current_version");
+        return new Rejected(
+                service,
+                code,
+                error.path("message").asText(""),
+                details,
+                current == null || !current.canConvertToLong() ? null : current.asLong());
     }
 
     /** The result as the envelope sent to the requester; {@code id} is the request id. */

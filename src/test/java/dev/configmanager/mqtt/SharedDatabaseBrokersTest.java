@@ -15,8 +15,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,16 +84,110 @@ class SharedDatabaseBrokersTest {
             final Requester.Reply stale = throughA.send(
                     "set", "router", "{\"config\": {\"router_stream_min_chars\": " + "12}, \"expected_version\": 1}");
             assertEquals("version_conflict", stale.errorCode(), "A learned of B's version: " + stale.envelope());
+
+            retriedRequestIdIsAnsweredWithTheFirstAnswer(throughA, throughB);
+            racingWritersOnBothBrokersGetOneWinnerPerVersion(a.port(), portB);
         }
         // B is down: a change through A, then B comes back on its own retained store
         try (Requester throughA = new Requester(a.port(), "ops-a")) {
-            assertTrue(throughA.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 13}}")
-                    .accepted());
+            assertEquals(
+                    5,
+                    throughA.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 13}}")
+                            .version());
         }
         try (ChildBroker b = ChildBroker.start(childHome.resolve("b"), portB, shared)) {
             final JsonNode back = RetainedReader.await(
-                    portB, "config/updated/router", u -> u.path("version").asLong() == 3);
+                    portB, "config/updated/router", u -> u.path("version").asLong() == 5);
             assertEquals(13, back.get("config").get("router_stream_min_chars").asInt());
+        }
+    }
+
+    /**
+     * A requester whose answer was lost retries with the same request id, and the retry reaches the other broker,
+     * which never saw the id: it is answered with the first answer, not applied a second time.
+     */
+    private static void retriedRequestIdIsAnsweredWithTheFirstAnswer(final Requester throughA, final Requester throughB)
+            throws Exception {
+        final String body = "{\"config\": {\"router_stream_min_chars\": 21}, \"expected_version\": 2, "
+                + "\"request_id\": \"retry-7\"}";
+        final Requester.Reply first = throughA.send("set", "router", body);
+        assertEquals(3, first.version(), first.envelope().toString());
+        final Requester.Reply retried = throughB.send("set", "router", body);
+        assertEquals("retry-7", retried.envelope().get("id").asText());
+        assertEquals(
+                first.data(),
+                retried.data(),
+                "the first answer (applied again, it would be a version_conflict): " + retried.envelope());
+        final Requester.Reply next = throughB.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 22}}");
+        assertEquals(4, next.version(), "the retry stored no version: " + next.envelope());
+        final Requester.Reply third = throughA.send("set", "router", body);
+        assertEquals(first.data(), third.data(), "and the broker that answered first answers the same");
+    }
+
+    /**
+     * Eight writers, four on each broker, each setting with the version it last saw as {@code expected_version}: the
+     * database lets one writer win each version, the others hear version_conflict and try again on the new one.
+     */
+    private static void racingWritersOnBothBrokersGetOneWinnerPerVersion(final int portA, final int portB)
+            throws Exception {
+        final int writers = 8;
+        final int winsEach = 5;
+        final ConcurrentMap<Long, String> winners = new ConcurrentHashMap<>();
+        final List<String> duplicates = Collections.synchronizedList(new ArrayList<>());
+        final ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            final List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                final String name = "racer-" + w;
+                final int port = w % 2 == 0 ? portA : portB;
+                done.add(pool.submit(() -> {
+                    try (Requester r = new Requester(port, name)) {
+                        long known = 0;
+                        int won = 0;
+                        for (int attempt = 0; won < winsEach && attempt < 200; attempt++) {
+                            final Requester.Reply reply = r.send(
+                                    "set",
+                                    "race",
+                                    "{\"config\": {\"by\": \"%s\", \"n\": %d}, \"expected_version\": %d}"
+                                            .formatted(name, attempt, known));
+                            if (reply.accepted()) {
+                                assertEquals(
+                                        known + 1,
+                                        reply.version(),
+                                        reply.envelope().toString());
+                                if (winners.putIfAbsent(reply.version(), name) != null) {
+                                    duplicates.add("v" + reply.version() + " also won by " + name);
+                                }
+                                known = reply.version();
+                                won++;
+                            } else {
+                                assertEquals(
+                                        "version_conflict",
+                                        reply.errorCode(),
+                                        reply.envelope().toString());
+                                known = reply.data().get("current_version").asLong();
+                            }
+                        }
+                        assertEquals(winsEach, won, name + " kept losing");
+                    }
+                    return null;
+                }));
+            }
+            for (final Future<?> f : done) {
+                f.get(3, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(List.of(), duplicates, "one winner per version");
+        final long last = (long) writers * winsEach;
+        assertEquals(
+                LongStream.rangeClosed(1, last).boxed().toList(),
+                winners.keySet().stream().sorted().toList(),
+                "versions without gaps");
+        for (final int port : List.of(portA, portB)) {
+            RetainedReader.await(
+                    port, "config/updated/race", u -> u.path("version").asLong() == last);
         }
     }
 

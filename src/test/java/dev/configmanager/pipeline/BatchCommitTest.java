@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -57,7 +58,8 @@ class BatchCommitTest {
                 public void storeUnavailable(final String reason) {
                     storeEvents.add("unavailable");
                 }
-            }));
+            }),
+            Duration.ofMinutes(5));
 
     @Test
     void aBatchIsOneCommitAndEveryRequestIsAnswered() throws Exception {
@@ -186,6 +188,39 @@ class BatchCommitTest {
         assertEquals(1, ((Accepted) stored.answer().getNow(null)).version(), "and is answered as what it is: stored");
     }
 
+    @Test
+    void aRequestIdAnotherBrokerAnsweredFirstGetsThatAnswerAndIsNotAppliedAgain() throws Exception {
+        final var first = set("svc", "{\"x\":1}", 0L, "req-1");
+        batches.process(List.of(first));
+        assertEquals(1, ((Accepted) first.answer().getNow(null)).version());
+        assertInstanceOf(Accepted.class, store.answers.get("svc/req-1"), "the answer is kept with the commit");
+
+        // the same id retried at another broker, which has not heard of it: decided there as new, the commit is
+        // refused on the answer's key, and the retry is answered with the stored answer
+        store.answers.put("svc/req-2", new Accepted("svc", 7, "c".repeat(64), false));
+        final var retried = set("svc", "{\"x\":2}", 1L, "req-2");
+        final var other = set("svc", "{\"x\":3}", 1L, "req-3");
+        batches.process(List.of(retried, other));
+        final Accepted answer = (Accepted) retried.answer().getNow(null);
+        assertEquals(7, answer.version(), "the first answer, not a new decision");
+        assertEquals(2, ((Accepted) other.answer().getNow(null)).version(), "the rest of the batch goes on");
+        assertEquals(
+                List.of(1L, 2L),
+                store.history.stream().map(ConfigVersion::version).toList(),
+                "the retried request was not applied");
+    }
+
+    @Test
+    void transientFailuresAreNotKeptAsAnswers() throws Exception {
+        store.failNextCommit();
+        final var failed = set("svc", "{\"x\":1}", null, "req-1");
+        batches.process(List.of(failed));
+        assertEquals(ErrorCode.STORE_UNAVAILABLE, ((Rejected) failed.answer().getNow(null)).code());
+        final var retry = set("svc", "{\"x\":1}", null, "req-1");
+        batches.process(List.of(retry));
+        assertEquals(1, ((Accepted) retry.answer().getNow(null)).version(), "the retry is applied");
+    }
+
     private static Pending.SchemaChange schemaChange() throws Exception {
         return Pending.SchemaChange.of(
                 "svc",
@@ -204,9 +239,15 @@ class BatchCommitTest {
     }
 
     private static Pending.Decide set(final String service, final String config, final Long expected) throws Exception {
+        return set(service, config, expected, null);
+    }
+
+    /** With a requester's request id, whose answer a shared store keeps. */
+    private static Pending.Decide set(
+            final String service, final String config, final Long expected, final String requestId) throws Exception {
         final var request = new ConfigRequest(
-                Action.SET, service, Json.parse(config), 0, expected, null, "test", RequestOrigin.HTTP, null);
-        return new Pending.Decide(request, null, new CompletableFuture<ConfigResult>());
+                Action.SET, service, Json.parse(config), 0, expected, requestId, "test", RequestOrigin.HTTP, null);
+        return new Pending.Decide(request, null, new CompletableFuture<ConfigResult>(), requestId != null);
     }
 
     private static Pending.Refused refused(final String service, final ErrorCode code) {

@@ -3,10 +3,15 @@ package dev.configmanager.pipeline;
 import dev.configmanager.store.AuditRecord;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.store.RequestAnswer;
+import dev.configmanager.store.RequestAnsweredException;
 import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.store.WriteRefusedException;
+import dev.configmanager.wire.ConfigResult;
 
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -29,6 +34,8 @@ final class MemoryStore implements ConfigStore {
     final List<AuditRecord> audit = new ArrayList<>();
     final Map<String, String> schemas = new TreeMap<>();
     final Set<String> refusedServices = new HashSet<>();
+    /** The first answer per "service/request id", as a shared store keeps them. */
+    final Map<String, ConfigResult> answers = new HashMap<>();
     /** When set, storing a schema throws it (a defect, not an unavailable database). */
     RuntimeException failSchemasWith;
 
@@ -49,7 +56,8 @@ final class MemoryStore implements ConfigStore {
     }
 
     @Override
-    public void commit(final List<ConfigVersion> versions, final List<AuditRecord> lines)
+    public void commit(
+            final List<ConfigVersion> versions, final List<AuditRecord> lines, final List<RequestAnswer> answers)
             throws StoreUnavailableException, WriteRefusedException {
         final CountDownLatch held = release;
         if (held != null) {
@@ -62,8 +70,26 @@ final class MemoryStore implements ConfigStore {
             }
         }
         synchronized (this) {
+            if (answers.stream().anyMatch(a -> this.answers.containsKey(a.service() + '/' + a.requestId()))) {
+                throw new RequestAnsweredException("answered by another broker", null);
+            }
             store(versions, lines);
+            answers.forEach(a -> this.answers.put(a.service() + '/' + a.requestId(), a.result()));
         }
+    }
+
+    /** Like a shared store: the answers to request ids are kept (the tests put some there as another broker). */
+    @Override
+    public synchronized Map<String, ConfigResult> answered(
+            final String service, final Collection<String> requestIds, final Instant now) {
+        final Map<String, ConfigResult> found = new HashMap<>();
+        requestIds.forEach(id -> {
+            final ConfigResult r = answers.get(service + '/' + id);
+            if (r != null) {
+                found.put(id, r);
+            }
+        });
+        return found;
     }
 
     private void store(final List<ConfigVersion> versions, final List<AuditRecord> lines)

@@ -2,7 +2,10 @@ package dev.configmanager.store;
 
 import dev.configmanager.support.PostgresExtension;
 import dev.configmanager.support.PostgresServer;
+import dev.configmanager.wire.ConfigResult;
+import dev.configmanager.wire.ErrorCode;
 import dev.configmanager.wire.RequestOrigin;
+import dev.configmanager.wire.Violation;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +80,45 @@ class StoreContractTest {
             assertEquals(List.of(v2, v1), store.history("svc", 10), "newest first");
             assertEquals(List.of(v2), store.history("svc", 1));
             assertEquals(List.of(other, v2), store.allCurrent(), "by service");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void aSharedStoreKeepsTheFirstAnswerToARequestIdUntilItExpires(final Database kind) throws Exception {
+        try (SqlConfigStore store = open(kind).store()) {
+            final Instant now = now();
+            final ConfigResult first = new ConfigResult.Accepted("svc", 1, "c".repeat(64), false);
+            final ConfigResult rejected = new ConfigResult.Rejected(
+                    "svc",
+                    ErrorCode.SCHEMA_VIOLATION,
+                    "does not match",
+                    List.of(new Violation("/port", "must be an integer")),
+                    1L);
+            store.commit(
+                    List.of(version("svc", 1, "{}", "req-1")),
+                    List.of(),
+                    List.of(
+                            new RequestAnswer("svc", "req-1", first, now.plusSeconds(60)),
+                            new RequestAnswer("svc", "req-2", rejected, now.plusSeconds(60)),
+                            new RequestAnswer("svc", "old", first, now.minusSeconds(1))));
+            final Map<String, ConfigResult> found = store.answered("svc", List.of("req-1", "req-2", "old", "x"), now);
+            if (kind == Database.H2) {
+                assertEquals(Map.of(), found, "one broker's file: its dedup window remembers the answers");
+                return;
+            }
+            assertEquals(Map.of("req-1", first, "req-2", rejected), found, "read back as given; the expired one not");
+            assertEquals(Map.of(), store.answered("other", List.of("req-1"), now), "ids are per service");
+
+            // another broker answering the same id is refused, and nothing of its commit is kept
+            final RequestAnswer again = new RequestAnswer("svc", "req-1", first, now.plusSeconds(60));
+            assertThrows(
+                    RequestAnsweredException.class,
+                    () -> store.commit(List.of(version("svc", 2, "{}", "req-1")), List.of(), List.of(again)));
+            assertEquals(1, store.current("svc").orElseThrow().version());
+            // the expired answer was forgotten when it was asked for: the id can be answered anew
+            store.commit(List.of(), List.of(), List.of(new RequestAnswer("svc", "old", rejected, now.plusSeconds(60))));
+            assertEquals(Map.of("old", rejected), store.answered("svc", List.of("old"), now));
         }
     }
 
