@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.RetainedReader;
 import dev.configmanager.support.TestBroker;
+import dev.configmanager.support.TestDatabase;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -150,6 +151,7 @@ class ConsoleSecretsTest {
 
     @Test
     void secretsAreSealedInTheDatabaseFileAndItsJournal() throws Exception {
+        TestDatabase.assumeH2("about the H2 file and its journal");
         final Path database = Path.of(broker.broker().database + ".mv.db");
         final Path journal = Path.of(broker.broker().database + ".journal");
         for (final Path file : List.of(database, journal)) {

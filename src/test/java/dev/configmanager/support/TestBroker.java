@@ -2,7 +2,6 @@ package dev.configmanager.support;
 
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import dev.configmanager.ConfigManagerMain;
-import dev.configmanager.store.H2ConfigStore;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +9,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -34,9 +32,15 @@ public final class TestBroker implements AutoCloseable {
     private int generation;
 
     private final boolean filePersistence;
+    private final TestDatabase.Chosen chosen;
 
-    private TestBroker(final Path root, final String extraSettings, final boolean filePersistence, final Path database)
-            throws IOException {
+    private TestBroker(
+            final Path root,
+            final String extraSettings,
+            final boolean filePersistence,
+            final Path database,
+            final boolean h2Only)
+            throws Exception {
         this.filePersistence = filePersistence;
         this.root = root;
         this.extensionHome = Files.createDirectories(root.resolve("extension"));
@@ -49,10 +53,12 @@ public final class TestBroker implements AutoCloseable {
         }
         // The console listens on an ephemeral port unless a test configures it.
         final String console = extraSettings.contains("<console>") ? "" : "<console><port>0</port></console>";
-        // A test that names its own database (a shared PostgreSQL one) leaves out the H2 file's.
-        final String h2 = extraSettings.contains("<database>")
-                ? ""
-                : "<database><path>" + database.toAbsolutePath() + "</path></database>";
+        // A test that names its own database (a shared PostgreSQL one) leaves out the H2 file's; the others store
+        // where this test run stores (TestDatabase).
+        this.chosen = h2Only || extraSettings.contains("<database>")
+                ? TestDatabase.Chosen.h2(database)
+                : TestDatabase.choose(database);
+        final String h2 = extraSettings.contains("<database>") ? "" : chosen.settings();
         Files.writeString(extensionHome.resolve("conf/config.xml"), """
                 <config-manager>
                     %s
@@ -68,21 +74,28 @@ public final class TestBroker implements AutoCloseable {
 
     /** @param extraSettings XML elements added inside {@code <config-manager>} */
     public static TestBroker start(final Path root, final String extraSettings) throws Exception {
-        final TestBroker broker = new TestBroker(root, extraSettings, false, root.resolve("db/config-manager"));
+        final TestBroker broker = new TestBroker(root, extraSettings, false, root.resolve("db/config-manager"), false);
+        broker.startFresh();
+        return broker;
+    }
+
+    /** A broker on an H2 file whatever the test run's database: for the tests about the H2 file itself. */
+    public static TestBroker startOnH2(final Path root, final String extraSettings) throws Exception {
+        final TestBroker broker = new TestBroker(root, extraSettings, false, root.resolve("db/config-manager"), true);
         broker.startFresh();
         return broker;
     }
 
     /** A broker whose own data (retained messages) is kept on disk, for {@link #restartOnSameHome()}. */
     public static TestBroker startPersistent(final Path root, final String extraSettings) throws Exception {
-        final TestBroker broker = new TestBroker(root, extraSettings, true, root.resolve("db/config-manager"));
+        final TestBroker broker = new TestBroker(root, extraSettings, true, root.resolve("db/config-manager"), false);
         broker.startFresh();
         return broker;
     }
 
     /** A broker whose extension uses the H2 database at {@code database} (without {@code .mv.db}). */
     public static TestBroker startOnDatabase(final Path root, final Path database) throws Exception {
-        final TestBroker broker = new TestBroker(root, "", false, database);
+        final TestBroker broker = new TestBroker(root, "", false, database, true);
         broker.startFresh();
         return broker;
     }
@@ -127,9 +140,12 @@ public final class TestBroker implements AutoCloseable {
         return home.data;
     }
 
-    /** A second connection to the extension's H2 database (same JVM, so the same open database). */
+    /**
+     * A second connection to the extension's database: the H2 file (same JVM, so the same open database) or the
+     * PostgreSQL database of this broker ({@link TestDatabase}).
+     */
     public Connection openDatabase() throws SQLException {
-        return DriverManager.getConnection(H2ConfigStore.url(database));
+        return chosen.connect();
     }
 
     /** Where a failing embedded extension would leave its DISABLED marker. */
