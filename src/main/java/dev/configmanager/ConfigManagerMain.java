@@ -25,6 +25,8 @@ import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.SchemaRegistry;
 import dev.configmanager.security.AccessPolicy;
 import dev.configmanager.store.ConfigStore;
+import dev.configmanager.store.PresenceLog;
+import dev.configmanager.store.SharedPresence;
 import dev.configmanager.store.StoreOpening;
 import dev.configmanager.store.UnavailableStore;
 import org.slf4j.Logger;
@@ -51,6 +53,7 @@ public final class ConfigManagerMain implements ExtensionMain {
     private HealthService health;
     private ConsoleServer console;
     private AutoCloseable changes;
+    private SharedPresence presence;
 
     /** Used by HiveMQ's extension loader: the home folder comes from the broker. */
     public ConfigManagerMain() {
@@ -80,7 +83,15 @@ public final class ConfigManagerMain implements ExtensionMain {
                 schemas.applyStoredFrom(store);
             }
 
-            health = new HealthService(settings.health(), Services.publishService(), Builders::publish, metrics, clock);
+            presence = store.presence(NodeName.of(settings, input.getServerInformation()))
+                    .orElse(null);
+            health = new HealthService(
+                    settings.health(),
+                    Services.publishService(),
+                    Builders::publish,
+                    metrics,
+                    clock,
+                    presence == null ? PresenceLog.NONE : presence);
             final var owned = new OwnedTopics(settings.topics(), settings.health());
             final var publisher = new ConfigTopicPublisher(
                     Services.publishService(), Builders::publish, settings.topics(), store.epoch(), clock);
@@ -111,9 +122,8 @@ public final class ConfigManagerMain implements ExtensionMain {
                     retained,
                     () -> storeProblem != null
                             ? storeProblem
-                            : running.storeWorking()
-                                    ? null
-                                    : "the config database is unavailable; writes are rejected");
+                            : running.storeWorking() ? null : "the config database is unavailable; writes are rejected",
+                    presence);
             log.info(
                     "config-manager: started; config requests on {}/<set|patch|rollback|delete>/<service>, health on "
                             + "{}/<client-id>",
@@ -172,6 +182,10 @@ public final class ConfigManagerMain implements ExtensionMain {
         if (pipeline != null) {
             pipeline.close();
             pipeline = null;
+        }
+        if (presence != null) {
+            presence.close();
+            presence = null;
         }
         if (store != null) {
             store.close();

@@ -43,6 +43,8 @@ final class KnownElements {
             "database/username",
             "database/password",
             "database/password-file",
+            "database/node-name",
+            "database/publisher",
             "health",
             "health/health-prefix",
             "health/keepalive-prefix",

@@ -5,15 +5,33 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 /**
  * A PostgreSQL database that several brokers share ({@code <database><url>}); without one, the store is the embedded
  * H2 file at {@code <database><path>}.
  *
- * @param url      {@code jdbc:postgresql://host:port/database}
- * @param password never logged: {@link #toString()} leaves it out
+ * @param url             {@code jdbc:postgresql://host:port/database}
+ * @param password        never logged: {@link #toString()} leaves it out
+ * @param nodeName        how this broker is named among the brokers of the database ({@code <node-name>}), or
+ *                        {@code null} for the default (host name and MQTT port)
+ * @param singlePublisher {@code <publisher>one</publisher>}: one broker at a time publishes {@code config/updated}
+ *                        (a HiveMQ Enterprise cluster, whose retained store is cluster-wide); {@code all} (the
+ *                        default) for independent CE brokers, each with its own retained store
  */
-public record SharedDatabase(String url, String username, String password) {
+public record SharedDatabase(
+        String url,
+        String username,
+        String password,
+        @Nullable String nodeName,
+        boolean singlePublisher) {
+
+    /** What a node name may hold: it is shown in the console and stored in a column of that size. */
+    public static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
+
+    public SharedDatabase(final String url, final String username, final String password) {
+        this(url, username, password, null, false);
+    }
 
     /**
      * {@code <database><url>} with {@code <username>} and {@code <password>} or {@code <password-file>}; each may be
@@ -41,7 +59,21 @@ public record SharedDatabase(String url, String username, String password) {
                                 e.getClass().getSimpleName());
             }
         }
-        return new SharedDatabase(url, username == null ? "" : username, password == null ? "" : password);
+        final String nodeName = r.text(
+                "database/node-name",
+                "",
+                value -> NODE_NAME.matcher(value.strip()).matches() ? value : null);
+        final boolean single = r.text("database/publisher", "all", value -> switch (value.strip()) {
+                    case "all", "one" -> value.strip();
+                    default -> null;
+                })
+                .equals("one");
+        return new SharedDatabase(
+                url,
+                username == null ? "" : username,
+                password == null ? "" : password,
+                nodeName.isBlank() ? null : nodeName.strip(),
+                single);
     }
 
     /** A value, or the environment variable it names as {@code ${ENV:NAME}}; blank (or unset) means absent. */
@@ -54,6 +86,7 @@ public record SharedDatabase(String url, String username, String password) {
 
     @Override
     public String toString() {
-        return "SharedDatabase[url=" + url + ", username=" + username + ", password=(hidden)]";
+        return "SharedDatabase[url=" + url + ", username=" + username + ", password=(hidden), nodeName=" + nodeName
+                + ", publisher=" + (singlePublisher ? "one" : "all") + "]";
     }
 }

@@ -8,6 +8,7 @@ import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.SchemaRegistry;
 import dev.configmanager.store.ConfigStore;
+import dev.configmanager.store.SharedPresence;
 import org.eclipse.jetty.http.spi.JettyHttpServer;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -59,9 +60,10 @@ public final class ConsoleServer {
             final ConfigStore store,
             final SchemaRegistry schemas,
             final RetainedMessageStore retained,
-            final Supplier<String> storeProblem) {
+            final Supplier<String> storeProblem,
+            final @Nullable SharedPresence presence) {
         try {
-            return startConsole(settings, pipeline, store, schemas, retained, storeProblem);
+            return startConsole(settings, pipeline, store, schemas, retained, storeProblem, presence);
         } catch (final RuntimeException e) {
             log.error(
                     "config-manager: the console could not be started; the broker and MQTT config requests work "
@@ -77,7 +79,8 @@ public final class ConsoleServer {
             final ConfigStore store,
             final SchemaRegistry schemas,
             final RetainedMessageStore retained,
-            final Supplier<String> storeProblem) {
+            final Supplier<String> storeProblem,
+            final @Nullable SharedPresence presence) {
         final ConsoleSettings console = settings.console();
         if (!console.enabled()) {
             log.info("config-manager: console disabled in conf/config.xml");
@@ -115,7 +118,7 @@ public final class ConsoleServer {
                 new ConfigApi(pipeline, store, schemas, auth, settings.maxPayloadBytes(), settings.requestTimeout());
         final var hostCheck = new HostCheck(hosts);
         final var fleet =
-                new FleetApi(configs, store, auth, retained, settings.health().healthPrefix(), storeProblem);
+                new FleetApi(configs, store, auth, retained, settings.health().healthPrefix(), storeProblem, presence);
         final var schemaApi =
                 new SchemaApi(pipeline, schemas, auth, settings.maxPayloadBytes(), settings.requestTimeout());
         server.createContext("/api", new ApiRouter(configs, fleet, schemaApi))

@@ -8,7 +8,9 @@ import dev.configmanager.config.ConsoleSettings.Role;
 import dev.configmanager.store.AuditRecord;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.store.SharedPresence;
 import dev.configmanager.wire.Json;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Locale;
 import java.util.Map;
@@ -26,20 +28,54 @@ final class FleetApi {
     private final RetainedMessageStore retained;
     private final String healthPrefix;
     private final Supplier<String> storeProblem;
+    private final @Nullable SharedPresence presence;
 
+    /**
+     * @param presence the clients of every broker on a shared database, or {@code null} where this broker is alone
+     *                 (its retained health is then the whole picture)
+     */
     FleetApi(
             final ConfigApi configs,
             final ConfigStore store,
             final ConsoleAuth auth,
             final RetainedMessageStore retained,
             final String healthPrefix,
-            final Supplier<String> storeProblem) {
+            final Supplier<String> storeProblem,
+            final @Nullable SharedPresence presence) {
         this.configs = configs;
         this.store = store;
         this.auth = auth;
         this.retained = retained;
         this.healthPrefix = healthPrefix;
         this.storeProblem = storeProblem;
+        this.presence = presence;
+    }
+
+    /**
+     * One client's health as the console shows it.
+     *
+     * @param data  the health status ({@code ok}, {@code event}, {@code err}, {@code timestamp})
+     * @param node  the broker it is on, where several share the database
+     * @param stale that broker stopped heartbeating: nobody can tell whether the client is still there
+     */
+    private record ClientState(JsonNode data, @Nullable String node, boolean stale) {
+        boolean online() {
+            return !stale && data.path("ok").asBoolean(false);
+        }
+
+        /** Which of two brokers' views of one client wins: online, then not stale, then the newer. */
+        static ClientState better(final ClientState a, final ClientState b) {
+            if (a.online() != b.online()) {
+                return a.online() ? a : b;
+            }
+            if (a.stale != b.stale) {
+                return a.stale ? b : a;
+            }
+            return a.data.path("timestamp").asDouble()
+                            >= b.data.path("timestamp").asDouble()
+                    ? a
+                    : b;
+        }
     }
 
     /**
@@ -49,16 +85,16 @@ final class FleetApi {
      */
     void services(final ApiExchange call) throws Exception {
         auth.authorize(call, Role.READ);
-        final Map<String, JsonNode> health = healthByClient();
+        final Map<String, ClientState> health = healthByClient();
         final ArrayNode list = Json.MAPPER.createArrayNode();
         for (final ConfigVersion v : store.allCurrent()) {
             final ObjectNode row = configs.describe(v, false);
             int online = 0;
             int offline = 0;
-            for (final Map.Entry<String, JsonNode> client : health.entrySet()) {
+            for (final Map.Entry<String, ClientState> client : health.entrySet()) {
                 final String id = client.getKey();
                 if (id.equals(v.service()) || id.startsWith(v.service() + "-") || id.startsWith(v.service() + ".")) {
-                    if (data(client.getValue()).path("ok").asBoolean(false)) {
+                    if (client.getValue().online()) {
                         online++;
                     } else {
                         offline++;
@@ -96,15 +132,23 @@ final class FleetApi {
         call.respond(200, list);
     }
 
-    /** Every client with retained health: online or not, and since when. */
+    /**
+     * Every client with health: online or not, and since when; on a shared database, of every broker, with the broker
+     * it is on ({@code node}) and whether that broker stopped heartbeating ({@code stale}).
+     */
     void clients(final ApiExchange call) throws Exception {
         auth.authorize(call, Role.READ);
         final ArrayNode list = Json.MAPPER.createArrayNode();
-        for (final Map.Entry<String, JsonNode> e : new TreeMap<>(healthByClient()).entrySet()) {
-            final JsonNode data = data(e.getValue());
+        for (final Map.Entry<String, ClientState> e : new TreeMap<>(healthByClient()).entrySet()) {
+            final ClientState state = e.getValue();
+            final JsonNode data = state.data();
             final ObjectNode row = list.addObject();
             row.put("client_id", e.getKey());
-            row.put("online", data.path("ok").asBoolean(false));
+            row.put("online", state.online());
+            if (state.node() != null) {
+                row.put("node", state.node());
+                row.put("stale", state.stale());
+            }
             row.set("event", data.get("event"));
             if (data.hasNonNull("err")) {
                 row.set("err", data.get("err"));
@@ -118,17 +162,21 @@ final class FleetApi {
         return health.has("data") ? health.get("data") : health;
     }
 
-    /** Client id → its retained health message. */
-    private Map<String, JsonNode> healthByClient() throws Exception {
-        final Map<String, JsonNode> health = new ConcurrentHashMap<>();
+    /**
+     * Client id → its health: this broker's clients from its retained health (current to the moment), the other
+     * brokers' from the shared presence; a client seen by several brokers as {@link ClientState#better}.
+     */
+    private Map<String, ClientState> healthByClient() throws Exception {
+        final Map<String, ClientState> health = new ConcurrentHashMap<>();
         final String prefix = healthPrefix + "/";
+        final String self = presence == null ? null : presence.node();
         retained.iterateAllRetainedMessages((context, message) -> {
                     if (message.getTopic().startsWith(prefix)) {
                         message.getPayload().ifPresent(payload -> {
                             try {
                                 health.put(
                                         message.getTopic().substring(prefix.length()),
-                                        Json.parse(Json.decodeUtf8(payload)));
+                                        new ClientState(data(Json.parse(Json.decodeUtf8(payload))), self, false));
                             } catch (final Exception ignored) {
                                 // not health: not listed
                             }
@@ -136,6 +184,21 @@ final class FleetApi {
                     }
                 })
                 .get(10, TimeUnit.SECONDS);
+        if (presence != null) {
+            for (final SharedPresence.ClientPresence p : presence.clients()) {
+                if (p.node().equals(self)) {
+                    continue; // the retained health is this broker's newest word on its own clients
+                }
+                final ObjectNode data = Json.object();
+                data.put("ok", p.online());
+                data.put("event", p.event());
+                if (p.err() != null) {
+                    data.put("err", p.err());
+                }
+                data.put("timestamp", p.timestamp());
+                health.merge(p.clientId(), new ClientState(data, p.node(), p.brokerStale()), ClientState::better);
+            }
+        }
         return health;
     }
 

@@ -7,6 +7,7 @@ import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
 import dev.configmanager.config.HealthSettings;
 import dev.configmanager.mqtt.RetainedSequencer;
+import dev.configmanager.store.PresenceLog;
 import dev.configmanager.wire.EpochSeconds;
 import dev.configmanager.wire.HealthStatus;
 import dev.configmanager.wire.Heartbeat;
@@ -35,19 +36,22 @@ public final class HealthPublisher {
     private final MetricRegistry metrics;
     private final ConcurrentHashMap<String, Counter> eventCounters = new ConcurrentHashMap<>();
     private final Counter keepalivesSent;
+    private final PresenceLog presence;
 
     public HealthPublisher(
             final PublishService publishService,
             final Supplier<PublishBuilder> builders,
             final HealthSettings settings,
             final Clock clock,
-            final MetricRegistry metrics) {
+            final MetricRegistry metrics,
+            final PresenceLog presence) {
         this.publishService = publishService;
         this.builders = builders;
         this.settings = settings;
         this.clock = clock;
         this.metrics = metrics;
         this.keepalivesSent = metrics.counter("dev.configmanager.keepalives.sent");
+        this.presence = presence;
     }
 
     /** Publishes {@code ok}/{@code event}/{@code err} for the client's connection {@code epoch}. */
@@ -105,6 +109,7 @@ public final class HealthPublisher {
         eventCounters
                 .computeIfAbsent(event, e -> metrics.counter("dev.configmanager.health.events." + e))
                 .inc();
+        presence.record(clientId, status);
         return publishService.publish(builders.get()
                 .topic(settings.healthTopic(clientId))
                 .qos(Qos.AT_LEAST_ONCE)

@@ -6,6 +6,7 @@ import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
 import dev.configmanager.config.HealthSettings;
 import dev.configmanager.mqtt.RetainedStartScan;
+import dev.configmanager.store.PresenceLog;
 import dev.configmanager.store.StoreStatusListener;
 
 import java.time.Clock;
@@ -31,9 +32,10 @@ public final class HealthService {
             final PublishService publishService,
             final Supplier<PublishBuilder> builders,
             final MetricRegistry metrics,
-            final Clock clock) {
+            final Clock clock,
+            final PresenceLog presence) {
         final AtomicLong epochs = new AtomicLong();
-        this.publisher = new HealthPublisher(publishService, builders, settings, clock, metrics);
+        this.publisher = new HealthPublisher(publishService, builders, settings, clock, metrics, presence);
         this.keepalives = new KeepaliveWheel(settings.keepaliveInterval(), publisher::keepalive);
         this.tracked = new TrackedClients(settings);
         this.tracker = new ClientHealthTracker(

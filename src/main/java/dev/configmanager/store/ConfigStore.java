@@ -82,6 +82,14 @@ public interface ConfigStore extends AutoCloseable {
         return () -> {};
     }
 
+    /**
+     * Where this broker records its clients' presence for the other brokers of a shared database, named {@code node}
+     * among them; empty for a store only this broker uses. The caller closes it.
+     */
+    default Optional<SharedPresence> presence(final String node) {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

@@ -91,7 +91,21 @@ final class Migrations {
                         request_id VARCHAR(128) NOT NULL,
                         expires_at TIMESTAMP(3) WITH TIME ZONE NOT NULL,
                         result VARCHAR(65536) NOT NULL,
-                        PRIMARY KEY (service, request_id))"""));
+                        PRIMARY KEY (service, request_id))"""),
+            // 7: presence on a shared database: each broker's heartbeat, and each client as each broker last saw it
+            List.of("""
+                            CREATE TABLE IF NOT EXISTS cm_broker (
+                                node VARCHAR(128) PRIMARY KEY,
+                                started_at TIMESTAMP(3) WITH TIME ZONE NOT NULL,
+                                heartbeat_at TIMESTAMP(3) WITH TIME ZONE NOT NULL)""", """
+                            CREATE TABLE IF NOT EXISTS cm_presence (
+                                presence_key CHAR(64) PRIMARY KEY,
+                                node VARCHAR(128) NOT NULL,
+                                client_id VARCHAR(65535) NOT NULL,
+                                online BOOLEAN NOT NULL,
+                                event VARCHAR(32) NOT NULL,
+                                err VARCHAR(256),
+                                changed_at TIMESTAMP(3) WITH TIME ZONE NOT NULL)"""));
 
     private Migrations() {}
 

@@ -100,6 +100,11 @@ public final class SealedConfigStore implements ConfigStore {
         store.commit(sealed, audit, answers);
     }
 
+    @Override
+    public Optional<SharedPresence> presence(final String node) {
+        return store.presence(node);
+    }
+
     /** Answers hold no config (a checksum at most), so there is nothing to seal in them. */
     @Override
     public Map<String, ConfigResult> answered(

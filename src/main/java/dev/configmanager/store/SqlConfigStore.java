@@ -220,6 +220,11 @@ public final class SqlConfigStore implements ConfigStore {
         return new ChangeFeed(connector, tables, now, changed, FEED_POLL_MS);
     }
 
+    @Override
+    public Optional<SharedPresence> presence(final String node) {
+        return dialect.followedByOthers() ? Optional.of(new SharedPresence(connector, node)) : Optional.empty();
+    }
+
     /** Durable when it returns: see {@link Durability#commit}. */
     @Override
     public synchronized void commit(

@@ -5,6 +5,7 @@ import com.hivemq.extension.sdk.api.events.client.parameters.AuthenticationSucce
 import com.hivemq.extension.sdk.api.events.client.parameters.ClientInitiatedDisconnectInput;
 import com.hivemq.extension.sdk.api.events.client.parameters.ServerInitiatedDisconnectInput;
 import dev.configmanager.config.HealthSettings;
+import dev.configmanager.store.PresenceLog;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.SdkFakes;
 import dev.configmanager.support.SdkFakes.ConnectionFake;
@@ -29,7 +30,12 @@ class ClientHealthTrackerTest {
     private final SdkFakes.RecordingPublishService publishes = new SdkFakes.RecordingPublishService();
     private final MetricRegistry metrics = new MetricRegistry();
     private final HealthPublisher publisher = new HealthPublisher(
-            publishes.service(), SdkFakes::publishBuilder, HealthSettings.defaults(), Clock.systemUTC(), metrics);
+            publishes.service(),
+            SdkFakes::publishBuilder,
+            HealthSettings.defaults(),
+            Clock.systemUTC(),
+            metrics,
+            PresenceLog.NONE);
     private final KeepaliveWheel wheel = new KeepaliveWheel(HealthSettings.DEFAULT_KEEPALIVE_INTERVAL, id -> {});
     private final ClientHealthTracker tracker = new ClientHealthTracker(
             new TrackedClients(HealthSettings.defaults()),

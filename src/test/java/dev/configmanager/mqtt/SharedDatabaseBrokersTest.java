@@ -8,12 +8,17 @@ import dev.configmanager.support.PostgresServer;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.RetainedReader;
 import dev.configmanager.support.TestBroker;
+import dev.configmanager.wire.Json;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,9 +30,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -57,9 +64,11 @@ class SharedDatabaseBrokersTest {
 
     @Test
     void whatIsSetThroughOneBrokerIsRetainedOnTheOther() throws Exception {
-        final TestBroker a = fixture.start(
-                dir -> TestBroker.start(dir, """
-                <database><url>%s</url><username>%s</username><password>%s</password></database>""".formatted(postgres.url(), PostgresServer.USER, postgres.password())));
+        final int consoleA = TestBroker.freePort();
+        final TestBroker a = fixture.start(dir -> TestBroker.start(
+                dir, """
+                <database><url>%s</url><username>%s</username><password>%s</password></database>
+                <console><port>%d</port></console>""".formatted(postgres.url(), PostgresServer.USER, postgres.password(), consoleA)));
         final Map<String, String> shared = Map.of(
                 "CM_DATABASE_URL", postgres.url(),
                 "CM_DATABASE_USER", PostgresServer.USER,
@@ -87,7 +96,21 @@ class SharedDatabaseBrokersTest {
 
             retriedRequestIdIsAnsweredWithTheFirstAnswer(throughA, throughB);
             racingWritersOnBothBrokersGetOneWinnerPerVersion(a.port(), portB);
+
+            // presence: a client of B is listed by A's console, with the broker it is on
+            try (Requester clientOfB = new Requester(portB, "router-on-b")) {
+                final JsonNode seen = awaitClient(
+                        consoleA, "router-on-b", c -> c.path("online").asBoolean());
+                assertTrue(seen.path("node").asText().endsWith(":" + portB), seen.toString());
+                assertFalse(seen.path("stale").asBoolean(), seen.toString());
+                final JsonNode own =
+                        awaitClient(consoleA, "ops-a", c -> c.path("online").asBoolean());
+                assertTrue(own.path("node").asText().endsWith(":" + a.port()), "A's own clients name A: " + own);
+            }
+            awaitClient(consoleA, "router-on-b", c -> !c.path("online").asBoolean());
         }
+        // B stopped: its clients are no longer online in A's view
+        awaitClient(consoleA, "ops-b", c -> !c.path("online").asBoolean());
         // B is down: a change through A, then B comes back on its own retained store
         try (Requester throughA = new Requester(a.port(), "ops-a")) {
             assertEquals(
@@ -100,6 +123,31 @@ class SharedDatabaseBrokersTest {
                     portB, "config/updated/router", u -> u.path("version").asLong() == 5);
             assertEquals(13, back.get("config").get("router_stream_min_chars").asInt());
         }
+    }
+
+    /** Polls A's console until the client is listed and {@code until} holds for its row; returns the row. */
+    private static JsonNode awaitClient(final int consolePort, final String clientId, final Predicate<JsonNode> until)
+            throws Exception {
+        final HttpClient http = HttpClient.newHttpClient();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            final HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + "/api/clients"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            for (final JsonNode row : Json.parse(r.body())) {
+                if (row.path("client_id").asText().equals(clientId)) {
+                    last = row;
+                    if (until.test(row)) {
+                        return row;
+                    }
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("client " + clientId + " never reached the expected state; last row: " + last);
     }
 
     /**
