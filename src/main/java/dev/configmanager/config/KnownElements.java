@@ -44,7 +44,6 @@ final class KnownElements {
             "database/password",
             "database/password-file",
             "database/node-name",
-            "database/publisher",
             "health",
             "health/health-prefix",
             "health/keepalive-prefix",

@@ -15,22 +15,18 @@ import java.util.regex.Pattern;
  * @param password        never logged: {@link #toString()} leaves it out
  * @param nodeName        how this broker is named among the brokers of the database ({@code <node-name>}), or
  *                        {@code null} for the default (host name and MQTT port)
- * @param singlePublisher {@code <publisher>one</publisher>}: one broker at a time publishes {@code config/updated}
- *                        (a HiveMQ Enterprise cluster, whose retained store is cluster-wide); {@code all} (the
- *                        default) for independent CE brokers, each with its own retained store
  */
 public record SharedDatabase(
         String url,
         String username,
         String password,
-        @Nullable String nodeName,
-        boolean singlePublisher) {
+        @Nullable String nodeName) {
 
     /** What a node name may hold: it is shown in the console and stored in a column of that size. */
     public static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
 
     public SharedDatabase(final String url, final String username, final String password) {
-        this(url, username, password, null, false);
+        this(url, username, password, null);
     }
 
     /**
@@ -63,17 +59,11 @@ public record SharedDatabase(
                 "database/node-name",
                 "",
                 value -> NODE_NAME.matcher(value.strip()).matches() ? value : null);
-        final boolean single = r.text("database/publisher", "all", value -> switch (value.strip()) {
-                    case "all", "one" -> value.strip();
-                    default -> null;
-                })
-                .equals("one");
         return new SharedDatabase(
                 url,
                 username == null ? "" : username,
                 password == null ? "" : password,
-                nodeName.isBlank() ? null : nodeName.strip(),
-                single);
+                nodeName.isBlank() ? null : nodeName.strip());
     }
 
     /** A value, or the environment variable it names as {@code ${ENV:NAME}}; blank (or unset) means absent. */
@@ -87,6 +77,6 @@ public record SharedDatabase(
     @Override
     public String toString() {
         return "SharedDatabase[url=" + url + ", username=" + username + ", password=(hidden), nodeName=" + nodeName
-                + ", publisher=" + (singlePublisher ? "one" : "all") + "]";
+                + "]";
     }
 }

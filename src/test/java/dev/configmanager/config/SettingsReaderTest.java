@@ -110,6 +110,16 @@ class SettingsReaderTest {
                         <password>s3cret-pw</password></database></config-manager>""")).sharedDatabase();
         assertEquals(new SharedDatabase("jdbc:postgresql://db:5432/cm", "cm", "s3cret-pw"), db);
         assertTrue(!db.toString().contains("s3cret-pw"), db.toString());
+        assertEquals(
+                "mqtt-eu-1", SettingsReader.read(write("""
+                                <config-manager><database><url>jdbc:postgresql://db/cm</url>
+                                <node-name>mqtt-eu-1</node-name></database></config-manager>""")).sharedDatabase().nodeName());
+        assertEquals(
+                null,
+                SettingsReader.read(write("""
+                                <config-manager><database><url>jdbc:postgresql://db/cm</url>
+                                <node-name>bad name/with slash</node-name></database></config-manager>""")).sharedDatabase().nodeName(),
+                "a name that cannot be shown or stored as it is falls back to the default");
 
         Files.writeString(dir.resolve("pw"), "from-file\n");
         assertEquals(
