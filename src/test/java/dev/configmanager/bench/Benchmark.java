@@ -69,6 +69,7 @@ public final class Benchmark {
         bench.figure("3 config throughput", bench::configThroughput);
         bench.figure("4 health at scale", bench::healthAtScale);
         bench.figure("5 start-up", bench::startUp);
+        bench.figure("6 shared database", () -> SharedStoreFigure.run(bench.table, work));
         bench.table.write(OUT);
         System.out.printf("done in %.1f min; results in %s%n", (System.nanoTime() - started) / 6e10, OUT);
         System.exit(0);
@@ -465,6 +466,11 @@ public final class Benchmark {
      * the clients take as little of the machine's two cores as they can.
      */
     private static double closedLoop(final int port, final int requesters, final long millis) throws Exception {
+        return closedLoop(new int[] {port}, requesters, millis);
+    }
+
+    /** Requester {@code r} on broker {@code ports[r % ports.length]}: spread over brokers sharing a database. */
+    static double closedLoop(final int[] ports, final int requesters, final long millis) throws Exception {
         final AtomicLong accepted = new AtomicLong();
         final List<Mqtt5AsyncClient> clients = new ArrayList<>();
         final List<Runnable> first = new ArrayList<>();
@@ -472,7 +478,7 @@ public final class Benchmark {
         final CountDownLatch finished = new CountDownLatch(requesters);
         for (int r = 0; r < requesters; r++) {
             final String service = "bench-tp-" + requesters + "-" + r;
-            final Mqtt5AsyncClient c = client(port, service).toAsync();
+            final Mqtt5AsyncClient c = client(ports[r % ports.length], service).toAsync();
             clients.add(c);
             final AtomicInteger i = new AtomicInteger();
             final Runnable next = () -> c.publishWith()
@@ -712,7 +718,7 @@ public final class Benchmark {
 
     // ---- helpers -------------------------------------------------------------------------------------------------
 
-    private static Mqtt5BlockingClient client(final int port, final String id) {
+    static Mqtt5BlockingClient client(final int port, final String id) {
         final Mqtt5BlockingClient c = Mqtt5Client.builder()
                 .identifier(id)
                 .serverHost("127.0.0.1")
@@ -722,7 +728,7 @@ public final class Benchmark {
         return c;
     }
 
-    private static void drain(final Mqtt5BlockingClient.Mqtt5Publishes incoming) throws InterruptedException {
+    static void drain(final Mqtt5BlockingClient.Mqtt5Publishes incoming) throws InterruptedException {
         while (incoming.receive(200, TimeUnit.MILLISECONDS).isPresent()) {
             // retained leftovers
         }
@@ -740,7 +746,7 @@ public final class Benchmark {
         return parts.stream().flatMapToDouble(java.util.Arrays::stream).toArray();
     }
 
-    private static String verdict(final boolean met, final String target) {
+    static String verdict(final boolean met, final String target) {
         return (met ? "met " : "MISSED ") + target;
     }
 }

@@ -1,0 +1,268 @@
+package dev.configmanager.bench;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import dev.configmanager.support.ChildBroker;
+import dev.configmanager.support.PostgresServer;
+import dev.configmanager.support.TestBroker;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Figure 6: the shared PostgreSQL store, on a server the harness starts (Debian's binaries, as the tests do): the
+ * config round trip on PostgreSQL beside H2 in the same run; how long a change made through broker A takes to reach a
+ * subscriber of broker B; and sustained updates per second over two brokers beside PostgreSQL's own
+ * one-commit-per-update rate on the same server.
+ */
+final class SharedStoreFigure {
+
+    private static final Path SHIPPED = Path.of("src/hivemq-extension").toAbsolutePath();
+    private static final int ROUNDS = 1_000;
+    private static final int WARM_UP = 200;
+    private static final long THROUGHPUT_MILLIS = 5_000;
+
+    private SharedStoreFigure() {}
+
+    static void run(final Table table, final Path work) throws Exception {
+        if (!PostgresServer.available()) {
+            table.add(
+                    "6 shared database",
+                    "",
+                    "",
+                    Double.NaN,
+                    "SKIPPED: no PostgreSQL server binaries (" + PostgresServer.INSTALL + ")");
+            return;
+        }
+        try (PostgresServer pg = PostgresServer.start()) {
+            roundTrips(table, work, pg);
+            brokerToBroker(table, work, pg);
+            throughput(table, work, pg);
+        }
+    }
+
+    /** An extension home like the shipped one, storing in {@code url} ({@code null}: the H2 file). */
+    private static Path extensionHome(final Path work, final PostgresServer pg, final String url) throws Exception {
+        final Path home = Files.createTempDirectory(work, "extension");
+        final Path schemas = Files.createDirectories(home.resolve("conf/schemas"));
+        try (Stream<Path> files = Files.list(SHIPPED.resolve("conf/schemas"))) {
+            for (final Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, schemas.resolve(f.getFileName()));
+            }
+        }
+        final String database = url == null
+                ? ""
+                : "<database><url>%s</url><username>%s</username><password>%s</password></database>"
+                        .formatted(url, PostgresServer.USER, pg.password());
+        Files.writeString(home.resolve("conf/config.xml"), """
+                <config-manager>%s<console><port>0</port></console></config-manager>""".formatted(database));
+        return home;
+    }
+
+    /** The config round trip (set → result and config/updated) on H2, then on PostgreSQL, then on H2 again. */
+    private static void roundTrips(final Table table, final Path work, final PostgresServer pg) throws Exception {
+        final String url = pg.createDatabase("bench_rt");
+        for (final String store : List.of("H2", "PostgreSQL")) {
+            try (BenchBroker broker =
+                    BenchBroker.start(work, extensionHome(work, pg, store.equals("H2") ? null : url), true)) {
+                final Stats s = Stats.of(roundTrip(broker.port, broker.port, "bench-rt"));
+                table.add(
+                        "6 config request → result + config/updated, " + store,
+                        "18 B request",
+                        "ms",
+                        s,
+                        ROUNDS + " in sequence, same run");
+            }
+        }
+    }
+
+    /**
+     * Requests through broker A (embedded here) while a client of broker B (the run command's broker in a child JVM,
+     * on the same database) waits for each new version on B's config/updated: from the request to B's delivery,
+     * which spans A's commit, the notification and B's catch-up read.
+     */
+    private static void brokerToBroker(final Table table, final Path work, final PostgresServer pg) throws Exception {
+        final String url = pg.createDatabase("bench_ab");
+        final int portB = TestBroker.freePort();
+        try (BenchBroker a = BenchBroker.start(work, extensionHome(work, pg, url), true);
+                ChildBroker b = brokerB(work, pg, url, portB)) {
+            final Stats s = Stats.of(roundTrip(a.port, portB, "bench-ab"));
+            table.add(
+                    "6 set through broker A → config/updated on broker B",
+                    "18 B request",
+                    "ms",
+                    s,
+                    ROUNDS + " in sequence; "
+                            + Benchmark.verdict(s.median() <= 5 && s.p99() <= 25, "p50 ≤ 5, p99 ≤ 25"));
+        }
+    }
+
+    /** Broker B: the run command's broker in a child JVM, on the same database as broker A. */
+    private static ChildBroker brokerB(final Path work, final PostgresServer pg, final String url, final int port)
+            throws Exception {
+        return ChildBroker.start(
+                Files.createTempDirectory(work, "broker-b"),
+                port,
+                Map.of(
+                        "CM_DATABASE_URL",
+                        url,
+                        "CM_DATABASE_USER",
+                        PostgresServer.USER,
+                        "CM_DATABASE_PASSWORD",
+                        pg.password()));
+    }
+
+    /**
+     * {@value #ROUNDS} set requests through {@code requestPort}, each timed until its version arrives on {@code
+     * updatedPort}'s config/updated (and its result on the requester's broker, so requests do not overlap).
+     */
+    private static double[] roundTrip(final int requestPort, final int updatedPort, final String service)
+            throws Exception {
+        final Mqtt5BlockingClient requester = Benchmark.client(requestPort, "rt-requester");
+        final Mqtt5BlockingClient subscriber =
+                updatedPort == requestPort ? requester : Benchmark.client(updatedPort, "rt-subscriber");
+        final double[] ms = new double[ROUNDS];
+        try (var results = requester.publishes(MqttGlobalPublishFilter.ALL);
+                var updates = subscriber == requester ? results : subscriber.publishes(MqttGlobalPublishFilter.ALL)) {
+            requester
+                    .subscribeWith()
+                    .topicFilter("bench/rt/" + service)
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
+            subscriber
+                    .subscribeWith()
+                    .topicFilter("config/updated/" + service)
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
+            Benchmark.drain(updates);
+            for (int i = -WARM_UP; i < ROUNDS; i++) {
+                final long t = System.nanoTime();
+                requester
+                        .publishWith()
+                        .topic("config/set/" + service)
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .responseTopic("bench/rt/" + service)
+                        .payload(("{\"config\":{\"i\":" + i + "}}").getBytes(StandardCharsets.UTF_8))
+                        .send();
+                final String version = "\"i\":" + i + "}";
+                double arrived = -1;
+                boolean result = false;
+                if (subscriber == requester) {
+                    while (!result || arrived < 0) {
+                        final var p = next(results);
+                        if (p.getTopic().toString().startsWith("bench/rt/")) {
+                            result = true;
+                        } else if (contains(p.getPayloadAsBytes(), version)) {
+                            arrived = (System.nanoTime() - t) / 1e6;
+                        }
+                    }
+                } else {
+                    // B's delivery is timed as it is received, then A's result is taken
+                    while (arrived < 0) {
+                        if (contains(next(updates).getPayloadAsBytes(), version)) {
+                            arrived = (System.nanoTime() - t) / 1e6;
+                        }
+                    }
+                    next(results);
+                }
+                if (i >= 0) {
+                    ms[i] = arrived;
+                }
+            }
+        } finally {
+            requester.disconnect();
+            if (subscriber != requester) {
+                subscriber.disconnect();
+            }
+        }
+        return ms;
+    }
+
+    private static com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish next(
+            final Mqtt5BlockingClient.Mqtt5Publishes from) throws InterruptedException {
+        return from.receive(10, TimeUnit.SECONDS).orElseThrow(() -> new IllegalStateException("nothing within 10 s"));
+    }
+
+    private static boolean contains(final byte[] payload, final String text) {
+        return new String(payload, StandardCharsets.UTF_8).contains(text);
+    }
+
+    /**
+     * Closed-loop requesters (each its own service) spread over two brokers on one database, beside one connection
+     * committing each update on its own on the same server: what the group commit adds over one commit per update.
+     */
+    private static void throughput(final Table table, final Path work, final PostgresServer pg) throws Exception {
+        final String url = pg.createDatabase("bench_tp");
+        final int portB = TestBroker.freePort();
+        try (BenchBroker a = BenchBroker.start(work, extensionHome(work, pg, url), true);
+                ChildBroker b = brokerB(work, pg, url, portB)) {
+            final int[] ports = {a.port, portB};
+            Benchmark.closedLoop(ports, 16, THROUGHPUT_MILLIS); // warm-up
+            final double ceiling = oneCommitPerUpdate(url, pg.password());
+            table.add(
+                    "6 PostgreSQL one commit per update (JDBC, one connection)",
+                    "3 rows each",
+                    "updates/s",
+                    ceiling,
+                    "the ceiling without group commit, same server, same run");
+            for (final int requesters : new int[] {16, 64}) {
+                final double rate = Benchmark.closedLoop(ports, requesters, THROUGHPUT_MILLIS);
+                table.add(
+                        "6 accepted updates/s over two brokers",
+                        requesters + " requesters",
+                        "updates/s",
+                        rate,
+                        String.format("%.2f× the one-commit ceiling; ", rate / ceiling)
+                                + Benchmark.verdict(rate >= 2 * ceiling, "≥ 2×"));
+            }
+        }
+    }
+
+    /** The rows one accepted update writes (version, current config, audit line), committed one update at a time. */
+    private static double oneCommitPerUpdate(final String url, final String password) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, PostgresServer.USER, password);
+                PreparedStatement history = c.prepareStatement("INSERT INTO cm_history (service, version, change_kind, "
+                        + "config, checksum, updated_at, updated_by, origin) VALUES (?, ?, 'SET', ?, ?, ?, 'bench', "
+                        + "'MQTT')");
+                PreparedStatement current = c.prepareStatement("INSERT INTO cm_current (service, version, "
+                        + "change_kind, config, checksum, updated_at, updated_by, origin) VALUES (?, ?, 'SET', ?, ?, ?, "
+                        + "'bench', 'MQTT') ON CONFLICT (service) DO UPDATE SET version = EXCLUDED.version, "
+                        + "config = EXCLUDED.config, checksum = EXCLUDED.checksum, updated_at = EXCLUDED.updated_at");
+                PreparedStatement audit = c.prepareStatement("INSERT INTO cm_audit (at, service, action, origin, "
+                        + "requester, outcome, version) VALUES (?, ?, 'set', 'MQTT', 'bench', 'accepted', ?)")) {
+            c.setAutoCommit(false);
+            final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            long n = 0;
+            while (System.nanoTime() < end) {
+                n++;
+                final String service = "ceiling-" + (n % 16);
+                final Timestamp now = Timestamp.from(Instant.now());
+                for (final PreparedStatement row : List.of(history, current)) {
+                    row.setString(1, service);
+                    row.setLong(2, n);
+                    row.setString(3, "{\"i\":" + n + "}");
+                    row.setString(4, "0".repeat(64));
+                    row.setTimestamp(5, now);
+                    row.executeUpdate();
+                }
+                audit.setTimestamp(1, now);
+                audit.setString(2, service);
+                audit.setLong(3, n);
+                audit.executeUpdate();
+                c.commit();
+            }
+            return n / 3.0;
+        }
+    }
+}
