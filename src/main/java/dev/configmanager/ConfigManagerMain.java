@@ -25,10 +25,10 @@ import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.SchemaRegistry;
 import dev.configmanager.security.AccessPolicy;
 import dev.configmanager.store.ConfigStore;
+import dev.configmanager.store.DeferredStore;
 import dev.configmanager.store.PresenceLog;
 import dev.configmanager.store.SharedPresence;
 import dev.configmanager.store.StoreOpening;
-import dev.configmanager.store.UnavailableStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +78,8 @@ public final class ConfigManagerMain implements ExtensionMain {
             final var schemas = SchemaRegistry.load(settings.resolveSchemaFolder(home));
             store = StoreOpening.open(
                     settings, input.getServerInformation().getDataFolder().toPath(), schemas::secretLocations);
-            final String storeProblem = store instanceof UnavailableStore u ? u.reason() : null;
+            final ConfigStore opened = store;
+            final String storeProblem = StoreOpening.problem(store);
             if (storeProblem == null) {
                 schemas.applyStoredFrom(store);
             }
@@ -94,7 +95,7 @@ public final class ConfigManagerMain implements ExtensionMain {
                     presence == null ? PresenceLog.NONE : presence);
             final var owned = new OwnedTopics(settings.topics(), settings.health());
             final var publisher = new ConfigTopicPublisher(
-                    Services.publishService(), Builders::publish, settings.topics(), store.epoch(), clock);
+                    Services.publishService(), Builders::publish, settings.topics(), opened::epoch, clock);
             pipeline = new ConfigPipeline(settings, store, schemas, publisher, metrics, clock, health.storeStatus());
             changes = OtherBrokersChanges.follow(store, pipeline, publisher);
             RetainedStartScan.runAndWait(retained, startRepairs(owned, publisher, storeProblem), START_REPAIR_WAIT);
@@ -120,10 +121,13 @@ public final class ConfigManagerMain implements ExtensionMain {
                     store,
                     schemas,
                     retained,
-                    () -> storeProblem != null
-                            ? storeProblem
+                    () -> StoreOpening.problem(opened) != null
+                            ? StoreOpening.problem(opened)
                             : running.storeWorking() ? null : "the config database is unavailable; writes are rejected",
                     presence);
+            if (store instanceof DeferredStore deferred) {
+                deferred.whenOpened(db -> catchUp(db, schemas, publisher, owned));
+            }
             log.info(
                     "config-manager: started; config requests on {}/<set|patch|rollback|delete>/<service>, health on "
                             + "{}/<client-id>",
@@ -160,6 +164,25 @@ public final class ConfigManagerMain implements ExtensionMain {
             RetainedConfigSync.of(publisher, owned.topics(), store).ifPresent(repairs::add);
         }
         return repairs;
+    }
+
+    /**
+     * A shared database that could not be opened at start is open now: its schemas are put in force, the retained
+     * config topics made equal to it (the change feed already follows it), and writes accepted again.
+     */
+    private void catchUp(
+            final ConfigStore db,
+            final SchemaRegistry schemas,
+            final ConfigTopicPublisher publisher,
+            final OwnedTopics owned) {
+        schemas.applyStoredFrom(db);
+        RetainedConfigSync.of(publisher, owned.topics(), db)
+                .ifPresent(sync -> RetainedStartScan.runAndWait(
+                        Services.retainedMessageStore(), List.of(sync), START_REPAIR_WAIT));
+        final ConfigPipeline running = pipeline;
+        if (running != null) {
+            running.storeOpened();
+        }
     }
 
     private void close() {

@@ -34,7 +34,9 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     private final PublishService publishService;
     private final Supplier<PublishBuilder> builders;
     private final TopicLayout topics;
-    private final String epoch;
+    /** Asked at each publish: a database opened after start has its epoch only then (nothing is published before). */
+    private final Supplier<String> epoch;
+
     private final Clock clock;
     private final RetainedSequencer sequencer = new RetainedSequencer();
 
@@ -42,7 +44,7 @@ public final class ConfigTopicPublisher implements ConfigPublication {
             final PublishService publishService,
             final Supplier<PublishBuilder> builders,
             final TopicLayout topics,
-            final String epoch,
+            final Supplier<String> epoch,
             final Clock clock) {
         this.publishService = publishService;
         this.builders = builders;
@@ -128,8 +130,8 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     }
 
     private Publish updated(final ConfigVersion v) {
-        final var body =
-                new ConfigUpdated(v.service(), v.config(), v.version(), epoch, v.checksum(), clock.instant(), null);
+        final var body = new ConfigUpdated(
+                v.service(), v.config(), v.version(), epoch.get(), v.checksum(), clock.instant(), null);
         final PublishBuilder b = builders.get()
                 .topic(topics.updatedTopic(v.service()))
                 .qos(Qos.AT_LEAST_ONCE)

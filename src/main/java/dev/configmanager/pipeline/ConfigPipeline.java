@@ -47,6 +47,7 @@ public final class ConfigPipeline implements AutoCloseable {
     private final ReadingThreads readers;
     private final GroupCommitWriter writer;
     private final SchemaChanges schemaChanges;
+    private final StoreStatusReport status;
 
     public ConfigPipeline(
             final ExtensionSettings settings,
@@ -64,7 +65,7 @@ public final class ConfigPipeline implements AutoCloseable {
         this.clock = clock;
         this.current = new CurrentVersions(store);
         this.readers = new ReadingThreads(schemas);
-        final StoreStatusReport status = new StoreStatusReport(storeStatus);
+        this.status = new StoreStatusReport(storeStatus);
         this.writer = new GroupCommitWriter(
                 new BatchCommit(
                         store, decider, schemas, current, publication, metrics, clock, status, settings.dedupWindow()),
@@ -81,6 +82,11 @@ public final class ConfigPipeline implements AutoCloseable {
     }
 
     /** Whether the last commit worked. */
+    /** A database that could not be opened at start is open now: writes are accepted, and health says so. */
+    public void storeOpened() {
+        status.reachable();
+    }
+
     public boolean storeWorking() {
         return writer.storeWorking();
     }

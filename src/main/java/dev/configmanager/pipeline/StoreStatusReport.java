@@ -10,7 +10,7 @@ final class StoreStatusReport {
     private static final Logger log = LoggerFactory.getLogger(StoreStatusReport.class);
 
     private final StoreStatusListener listener;
-    private volatile boolean working = true; // written by the writer thread only
+    private volatile boolean working = true;
 
     StoreStatusReport(final StoreStatusListener listener) {
         this.listener = listener;
@@ -20,8 +20,18 @@ final class StoreStatusReport {
         return working;
     }
 
+    /** The database could be opened after start failed to: writing works, and the listener hears so. */
+    synchronized void reachable() {
+        working = true;
+        try {
+            listener.storeAvailable();
+        } catch (final RuntimeException e) {
+            log.warn("config-manager: store status listener failed: {}", e.toString());
+        }
+    }
+
     /** {@code problem} null: writing works. */
-    void report(final String problem) {
+    synchronized void report(final String problem) {
         final boolean failed = problem != null;
         if (failed == !working) {
             return;

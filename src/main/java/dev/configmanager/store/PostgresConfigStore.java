@@ -27,6 +27,27 @@ public final class PostgresConfigStore {
         if (!url.startsWith(PREFIX)) {
             throw new StoreUnavailableException("a PostgreSQL URL starts with " + PREFIX, null);
         }
+        final Properties properties = properties(user, password);
+        return SqlConfigStore.open(
+                withoutQuery(url),
+                () -> connect(url, properties),
+                SqlDialect.POSTGRESQL,
+                auditMaxRows,
+                tables -> new DatabaseCommits(tables, Clock.systemUTC()),
+                1_000);
+    }
+
+    /**
+     * This broker's presence on the database at {@code url}, on a connection of its own that it opens (and opens
+     * again) itself: it needs the server, not an open store.
+     */
+    public static SharedPresence presence(
+            final String url, final String user, final String password, final String node) {
+        final Properties properties = properties(user, password);
+        return new SharedPresence(() -> connect(url, properties), node);
+    }
+
+    private static Properties properties(final String user, final String password) {
         final Properties properties = new Properties();
         properties.setProperty("user", user);
         properties.setProperty("password", password);
@@ -35,13 +56,7 @@ public final class PostgresConfigStore {
         properties.setProperty("tcpKeepAlive", "true");
         // the server's error details quote row values (configs); the log and the answers never carry them
         properties.setProperty("logServerErrorDetail", "false");
-        return SqlConfigStore.open(
-                withoutQuery(url),
-                () -> connect(url, properties),
-                SqlDialect.POSTGRESQL,
-                auditMaxRows,
-                tables -> new DatabaseCommits(tables, Clock.systemUTC()),
-                1_000);
+        return properties;
     }
 
     /** How the log names the database: the URL without its query, where a password could have been put. */

@@ -3,6 +3,7 @@ package dev.configmanager.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.SharedDatabase;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +20,14 @@ public final class StoreOpening {
     private static final Logger log = LoggerFactory.getLogger(StoreOpening.class);
 
     private StoreOpening() {}
+
+    /** Why the store cannot be used now (it could not be opened, or is not open yet), or {@code null}. */
+    public static @Nullable String problem(final ConfigStore store) {
+        if (store instanceof UnavailableStore u) {
+            return u.reason();
+        }
+        return store instanceof DeferredStore d ? d.reason() : null;
+    }
 
     /**
      * @param secretLocations where a service's config holds secrets, from its schema
@@ -48,20 +57,25 @@ public final class StoreOpening {
         }
         final SharedDatabase shared = settings.sharedDatabase();
         if (shared != null) {
+            final DeferredStore.Opener opener = () -> new SealedConfigStore(
+                    PostgresConfigStore.open(
+                            shared.url(), shared.username(), shared.password(), settings.auditMaxRows()),
+                    cipher,
+                    secretLocations);
             try {
-                return new SealedConfigStore(
-                        PostgresConfigStore.open(
-                                shared.url(), shared.username(), shared.password(), settings.auditMaxRows()),
-                        cipher,
-                        secretLocations);
+                return opener.open();
             } catch (final StoreUnavailableException e) {
                 log.error(
                         "config-manager: {}. Config writes are rejected with store_unavailable and the retained "
-                                + "config topics are served as they are. Check <database><url>, <username> and the "
-                                + "password, and that the server accepts connections from this broker; then restart "
-                                + "the broker.",
+                                + "config topics are served as they are; the database is tried again every {} s and "
+                                + "used as soon as it can be. Check <database><url>, <username> and the password, and "
+                                + "that the server accepts connections from this broker.",
+                        e.getMessage(),
+                        DeferredStore.RETRY_MILLIS / 1000);
+                return new DeferredStore(
+                        opener,
+                        node -> PostgresConfigStore.presence(shared.url(), shared.username(), shared.password(), node),
                         e.getMessage());
-                return new UnavailableStore(e.getMessage());
             }
         }
         try {

@@ -1,6 +1,9 @@
 package dev.configmanager.mqtt;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.store.PostgresConfigStore;
+import dev.configmanager.store.SqlConfigStore;
 import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.ChildBroker;
 import dev.configmanager.support.PostgresExtension;
@@ -8,7 +11,9 @@ import dev.configmanager.support.PostgresServer;
 import dev.configmanager.support.Requester;
 import dev.configmanager.support.RetainedReader;
 import dev.configmanager.support.TestBroker;
+import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.Json;
+import dev.configmanager.wire.RequestOrigin;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,6 +25,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -236,6 +242,60 @@ class SharedDatabaseBrokersTest {
         for (final int port : List.of(portA, portB)) {
             RetainedReader.await(
                     port, "config/updated/race", u -> u.path("version").asLong() == last);
+        }
+    }
+
+    @Test
+    void aBrokerStartedWhilePostgresIsDownCatchesUpWhenItComesBack() throws Exception {
+        final String url = postgres.createDatabase("late");
+        // another broker stored a config while this one was away
+        try (SqlConfigStore other = PostgresConfigStore.open(url, PostgresServer.USER, postgres.password(), 1_000)) {
+            other.commit(
+                    List.of(new ConfigVersion(
+                            "svc-late",
+                            1,
+                            ConfigVersion.Change.SET,
+                            "{\"a\":1}",
+                            CanonicalJson.sha256Hex("{\"a\":1}"),
+                            Instant.now(),
+                            "broker-elsewhere",
+                            null,
+                            RequestOrigin.MQTT)),
+                    List.of());
+        }
+        postgres.stop();
+        final TestBroker broker;
+        try {
+            broker = fixture.start(dir -> TestBroker.start(
+                    dir.resolve("late"), """
+                    <database><url>%s</url><username>%s</username><password>%s</password></database>""".formatted(url, PostgresServer.USER, postgres.password())));
+            try (Requester r = new Requester(broker.port(), "ops")) {
+                final Requester.Reply refused = r.send("set", "svc-late", "{\"config\": {\"a\": 2}}");
+                assertEquals(
+                        "store_unavailable",
+                        refused.errorCode(),
+                        refused.envelope().toString());
+            }
+            final JsonNode down = RetainedReader.await(
+                    broker.port(),
+                    "system/health/config-manager",
+                    h -> !h.path("data").path("ok").asBoolean());
+            assertEquals("store_unavailable", down.get("data").get("event").asText());
+        } finally {
+            postgres.startServer();
+        }
+        // no restart: the broker opens the database, catches up, and takes writes
+        RetainedReader.await(
+                broker.port(),
+                "system/health/config-manager",
+                h -> h.path("data").path("ok").asBoolean());
+        final JsonNode caughtUp = RetainedReader.await(
+                broker.port(), "config/updated/svc-late", u -> u.path("version").asLong() == 1);
+        assertEquals(1, caughtUp.get("config").get("a").asInt(), "what was stored while it was away");
+        try (Requester r = new Requester(broker.port(), "ops")) {
+            final Requester.Reply accepted =
+                    r.send("set", "svc-late", "{\"config\": {\"a\": 2}, \"expected_version\": 1}");
+            assertEquals(2, accepted.version(), accepted.envelope().toString());
         }
     }
 
