@@ -97,7 +97,12 @@ public final class ConfigManagerMain implements ExtensionMain {
             final var publisher = new ConfigTopicPublisher(
                     Services.publishService(), Builders::publish, settings.topics(), opened::epoch, clock);
             pipeline = new ConfigPipeline(settings, store, schemas, publisher, metrics, clock, health.storeStatus());
-            changes = OtherBrokersChanges.follow(store, pipeline, publisher);
+            changes = OtherBrokersChanges.follow(
+                    store,
+                    pipeline,
+                    publisher,
+                    settings.sharedDatabase() != null
+                            && settings.sharedDatabase().singlePublisher());
             RetainedStartScan.runAndWait(retained, startRepairs(owned, publisher, storeProblem), START_REPAIR_WAIT);
 
             final var access = new AccessPolicy(settings.access());

@@ -44,6 +44,7 @@ final class KnownElements {
             "database/password",
             "database/password-file",
             "database/node-name",
+            "database/publisher",
             "health",
             "health/health-prefix",
             "health/keepalive-prefix",

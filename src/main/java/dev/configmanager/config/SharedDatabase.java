@@ -15,18 +15,22 @@ import java.util.regex.Pattern;
  * @param password        never logged: {@link #toString()} leaves it out
  * @param nodeName        how this broker is named among the brokers of the database ({@code <node-name>}), or
  *                        {@code null} for the default (host name and MQTT port)
+ * @param singlePublisher {@code <publisher>one</publisher>}: one broker at a time publishes what the others commit
+ *                        (a HiveMQ Enterprise cluster, whose retained store is cluster-wide); {@code all} (the
+ *                        default) for independent CE brokers, each with its own retained store
  */
 public record SharedDatabase(
         String url,
         String username,
         String password,
-        @Nullable String nodeName) {
+        @Nullable String nodeName,
+        boolean singlePublisher) {
 
     /** What a node name may hold: it is shown in the console and stored in a column of that size. */
     public static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
 
     public SharedDatabase(final String url, final String username, final String password) {
-        this(url, username, password, null);
+        this(url, username, password, null, false);
     }
 
     /**
@@ -55,15 +59,20 @@ public record SharedDatabase(
                                 e.getClass().getSimpleName());
             }
         }
-        final String nodeName = r.text(
-                "database/node-name",
-                "",
-                value -> NODE_NAME.matcher(value.strip()).matches() ? value : null);
+        final String nodeName = r.text("database/node-name", "", value -> {
+            final String resolved = fromEnvironment(value);
+            return resolved == null ? "" : NODE_NAME.matcher(resolved).matches() ? resolved : null;
+        });
+        final String publisher = r.text("database/publisher", "all", value -> {
+            final String resolved = fromEnvironment(value);
+            return resolved == null ? "all" : resolved.equals("all") || resolved.equals("one") ? resolved : null;
+        });
         return new SharedDatabase(
                 url,
                 username == null ? "" : username,
                 password == null ? "" : password,
-                nodeName.isBlank() ? null : nodeName.strip());
+                nodeName.isBlank() ? null : nodeName,
+                publisher.equals("one"));
     }
 
     /** A value, or the environment variable it names as {@code ${ENV:NAME}}; blank (or unset) means absent. */
@@ -77,6 +86,6 @@ public record SharedDatabase(
     @Override
     public String toString() {
         return "SharedDatabase[url=" + url + ", username=" + username + ", password=(hidden), nodeName=" + nodeName
-                + "]";
+                + ", publisher=" + (singlePublisher ? "one" : "all") + "]";
     }
 }

@@ -90,6 +90,14 @@ public interface ConfigStore extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * The role of the one broker that publishes what the others commit (a shared database in a cluster with one
+     * retained store); empty for a store only this broker uses. The caller closes it.
+     */
+    default Optional<PublisherRole> publisherRole() {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

@@ -34,7 +34,7 @@ public final class DeferredStore implements ConfigStore {
     }
 
     private final Opener opener;
-    private final PresenceOpener presence;
+    private final SessionOpener sessions;
     private final ScheduledExecutorService retry =
             Executors.newSingleThreadScheduledExecutor(Threads.factory("config-manager-store-open"));
     private final List<Consumer<ConfigVersion>> followers = new ArrayList<>();
@@ -46,14 +46,19 @@ public final class DeferredStore implements ConfigStore {
     private volatile String reason;
     private boolean closed;
 
-    /** Presence needs no open store, only the server: it writes (and retries) on its own connection. */
-    interface PresenceOpener {
-        SharedPresence open(String node);
+    /**
+     * Presence and the publisher role need no open store, only the server: each works (and retries) on a connection
+     * of its own.
+     */
+    interface SessionOpener {
+        SharedPresence presence(String node);
+
+        PublisherRole publisherRole();
     }
 
-    DeferredStore(final Opener opener, final PresenceOpener presence, final String reason) {
+    DeferredStore(final Opener opener, final SessionOpener sessions, final String reason) {
         this.opener = opener;
-        this.presence = presence;
+        this.sessions = sessions;
         this.reason = reason;
         retry.schedule(this::tryOpen, RETRY_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -195,7 +200,12 @@ public final class DeferredStore implements ConfigStore {
 
     @Override
     public Optional<SharedPresence> presence(final String node) {
-        return Optional.of(presence.open(node));
+        return Optional.of(sessions.presence(node));
+    }
+
+    @Override
+    public Optional<PublisherRole> publisherRole() {
+        return Optional.of(sessions.publisherRole());
     }
 
     @Override

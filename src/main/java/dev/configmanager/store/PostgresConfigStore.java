@@ -47,6 +47,12 @@ public final class PostgresConfigStore {
         return new SharedPresence(() -> connect(url, properties), node);
     }
 
+    /** The publisher role on the database at {@code url}, on a connection of its own. */
+    public static PublisherRole publisherRole(final String url, final String user, final String password) {
+        final Properties properties = properties(user, password);
+        return new PublisherRole(() -> connect(url, properties));
+    }
+
     private static Properties properties(final String user, final String password) {
         final Properties properties = new Properties();
         properties.setProperty("user", user);

@@ -105,6 +105,11 @@ public final class SealedConfigStore implements ConfigStore {
         return store.presence(node);
     }
 
+    @Override
+    public Optional<PublisherRole> publisherRole() {
+        return store.publisherRole();
+    }
+
     /** Answers hold no config (a checksum at most), so there is nothing to seal in them. */
     @Override
     public Map<String, ConfigResult> answered(

@@ -225,6 +225,11 @@ public final class SqlConfigStore implements ConfigStore {
         return dialect.followedByOthers() ? Optional.of(new SharedPresence(connector, node)) : Optional.empty();
     }
 
+    @Override
+    public Optional<PublisherRole> publisherRole() {
+        return dialect.followedByOthers() ? Optional.of(new PublisherRole(connector)) : Optional.empty();
+    }
+
     /** Durable when it returns: see {@link Durability#commit}. */
     @Override
     public synchronized void commit(

@@ -74,7 +74,19 @@ public final class StoreOpening {
                         DeferredStore.RETRY_MILLIS / 1000);
                 return new DeferredStore(
                         opener,
-                        node -> PostgresConfigStore.presence(shared.url(), shared.username(), shared.password(), node),
+                        new DeferredStore.SessionOpener() {
+                            @Override
+                            public SharedPresence presence(final String node) {
+                                return PostgresConfigStore.presence(
+                                        shared.url(), shared.username(), shared.password(), node);
+                            }
+
+                            @Override
+                            public PublisherRole publisherRole() {
+                                return PostgresConfigStore.publisherRole(
+                                        shared.url(), shared.username(), shared.password());
+                            }
+                        },
                         e.getMessage());
             }
         }

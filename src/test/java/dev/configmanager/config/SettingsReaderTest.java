@@ -120,6 +120,10 @@ class SettingsReaderTest {
                                 <config-manager><database><url>jdbc:postgresql://db/cm</url>
                                 <node-name>bad name/with slash</node-name></database></config-manager>""")).sharedDatabase().nodeName(),
                 "a name that cannot be shown or stored as it is falls back to the default");
+        assertTrue(SettingsReader.read(write("""
+                                <config-manager><database><url>jdbc:postgresql://db/cm</url>
+                                <publisher>one</publisher></database></config-manager>""")).sharedDatabase().singlePublisher());
+        assertFalse(db.singlePublisher(), "all brokers publish unless told otherwise");
 
         Files.writeString(dir.resolve("pw"), "from-file\n");
         assertEquals(

@@ -41,6 +41,7 @@ import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -245,24 +246,85 @@ class SharedDatabaseBrokersTest {
         }
     }
 
+    /**
+     * {@code <publisher>one}: of brokers sharing one retained store (an Enterprise cluster), one publishes what the
+     * others commit. Shown here on two CE brokers, whose retained stores are apart, so who published is visible: A
+     * holds the role and publishes a change committed elsewhere, B does not; A stops, B takes the role over and
+     * publishes what it had left to others.
+     */
     @Test
-    void aBrokerStartedWhilePostgresIsDownCatchesUpWhenItComesBack() throws Exception {
-        final String url = postgres.createDatabase("late");
-        // another broker stored a config while this one was away
+    void withOnePublisherOnlyTheRoleHolderPublishesOthersChangesAndASurvivorTakesOver() throws Exception {
+        final String url = postgres.createDatabase("one_publisher");
+        final TestBroker a = fixture.start(dir ->
+                TestBroker.start(dir.resolve("one-a"), """
+                <database><url>%s</url><username>%s</username><password>%s</password>
+                <publisher>one</publisher></database>""".formatted(url, PostgresServer.USER, postgres.password())));
+        Thread.sleep(1_500); // A takes the role (tried every second) before B starts
+        final int portB = TestBroker.freePort();
+        try (ChildBroker b = ChildBroker.start(
+                childHome.resolve("one-b"),
+                portB,
+                Map.of(
+                        "CM_DATABASE_URL",
+                        url,
+                        "CM_DATABASE_USER",
+                        PostgresServer.USER,
+                        "CM_DATABASE_PASSWORD",
+                        postgres.password(),
+                        "CM_DATABASE_PUBLISHER",
+                        "one"))) {
+            commitElsewhere(url, "svc-one", 1);
+            RetainedReader.await(
+                    a.port(), "config/updated/svc-one", u -> u.path("version").asLong() == 1);
+            Thread.sleep(3_000); // B follows the same change log: it must have left the change alone
+            assertThrows(
+                    AssertionError.class,
+                    () -> RetainedReader.receiveJson(portB, "config/updated/svc-one"),
+                    "B does not hold the role and publishes nothing of what others commit");
+
+            // B's own commits B publishes itself, role or not (its requester hears accepted once it is visible)
+            try (Requester throughB = new Requester(portB, "ops-b")) {
+                assertEquals(
+                        1,
+                        throughB.send("set", "svc-own", "{\"config\": {\"b\": 1}}")
+                                .version());
+            }
+            RetainedReader.await(
+                    portB, "config/updated/svc-own", u -> u.path("version").asLong() == 1);
+
+            a.stop(); // the holder goes away: B takes the role over and publishes what it had left to others
+            final JsonNode taken = RetainedReader.await(
+                    portB, "config/updated/svc-one", u -> u.path("version").asLong() == 1);
+            assertEquals(1, taken.get("config").get("n").asInt());
+            commitElsewhere(url, "svc-one", 2);
+            RetainedReader.await(
+                    portB, "config/updated/svc-one", u -> u.path("version").asLong() == 2);
+        }
+    }
+
+    /** A version committed to the database by a broker that is neither A nor B. */
+    private void commitElsewhere(final String url, final String service, final long version) throws Exception {
+        final String config = "{\"n\":" + version + "}";
         try (SqlConfigStore other = PostgresConfigStore.open(url, PostgresServer.USER, postgres.password(), 1_000)) {
             other.commit(
                     List.of(new ConfigVersion(
-                            "svc-late",
-                            1,
+                            service,
+                            version,
                             ConfigVersion.Change.SET,
-                            "{\"a\":1}",
-                            CanonicalJson.sha256Hex("{\"a\":1}"),
+                            config,
+                            CanonicalJson.sha256Hex(config),
                             Instant.now(),
                             "broker-elsewhere",
                             null,
                             RequestOrigin.MQTT)),
                     List.of());
         }
+    }
+
+    @Test
+    void aBrokerStartedWhilePostgresIsDownCatchesUpWhenItComesBack() throws Exception {
+        final String url = postgres.createDatabase("late");
+        commitElsewhere(url, "svc-late", 1); // while this broker was away
         postgres.stop();
         final TestBroker broker;
         try {
@@ -291,7 +353,7 @@ class SharedDatabaseBrokersTest {
                 h -> h.path("data").path("ok").asBoolean());
         final JsonNode caughtUp = RetainedReader.await(
                 broker.port(), "config/updated/svc-late", u -> u.path("version").asLong() == 1);
-        assertEquals(1, caughtUp.get("config").get("a").asInt(), "what was stored while it was away");
+        assertEquals(1, caughtUp.get("config").get("n").asInt(), "what was stored while it was away");
         try (Requester r = new Requester(broker.port(), "ops")) {
             final Requester.Reply accepted =
                     r.send("set", "svc-late", "{\"config\": {\"a\": 2}, \"expected_version\": 1}");
