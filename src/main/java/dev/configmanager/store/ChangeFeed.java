@@ -8,7 +8,6 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -98,11 +97,10 @@ final class ChangeFeed implements AutoCloseable {
     private void catchUp(final Connection c) throws SQLException {
         List<ChangeLog.Change> page;
         do {
-            page = ChangeLog.after(c, applied, PAGE);
+            page = ChangeLog.after(c, applied, PAGE, tables.writer());
             for (final ChangeLog.Change change : page) {
-                final Optional<ConfigVersion> version = tables.version(c, change.service(), change.version());
-                if (version.isPresent()) {
-                    deliver(version.get());
+                if (change.version() != null) {
+                    deliver(change.version());
                 }
                 applied = change.revision();
             }

@@ -1,5 +1,7 @@
 package dev.configmanager.store;
 
+import org.jspecify.annotations.Nullable;
+
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,26 +18,35 @@ final class ChangeLog {
 
     /**
      * Takes the next revisions from the head row (locked until the transaction ends, so revisions follow commit order
-     * and have no gaps) and logs one per version; the dialect wakes the other brokers when it commits.
+     * and have no gaps), logs one per version marked with {@code writer}, and wakes the other brokers when the
+     * transaction commits: one statement, one round trip while the head row is held. PostgreSQL's SQL: only a shared
+     * database has a change log that others follow.
      */
-    static void append(final Connection c, final SqlDialect dialect, final List<ConfigVersion> versions)
+    static void append(final Connection c, final List<ConfigVersion> versions, final String writer)
             throws SQLException {
-        try (var head = c.prepareStatement("UPDATE cm_head SET revision = revision + ? WHERE id = 1")) {
-            head.setLong(1, versions.size());
-            head.executeUpdate();
+        final String[] services = new String[versions.size()];
+        final Long[] numbers = new Long[versions.size()];
+        for (int i = 0; i < services.length; i++) {
+            services[i] = versions.get(i).service();
+            numbers[i] = versions.get(i).version();
         }
-        final long last = revision(c);
-        try (var change = c.prepareStatement("INSERT INTO cm_change (revision, service, version) VALUES (?, ?, ?)")) {
-            long revision = last - versions.size();
-            for (final ConfigVersion v : versions) {
-                change.setLong(1, ++revision);
-                change.setString(2, v.service());
-                change.setLong(3, v.version());
-                change.addBatch();
+        try (var s = c.prepareStatement("WITH head AS (UPDATE cm_head SET revision = revision + ? WHERE id = 1 "
+                + "RETURNING revision), "
+                + "logged AS (INSERT INTO cm_change (revision, service, version, writer) "
+                + "SELECT head.revision - ? + u.ord, u.service, u.version, ? FROM head, "
+                + "unnest(?::varchar[], ?::bigint[]) WITH ORDINALITY AS u(service, version, ord)) "
+                + "SELECT pg_notify('" + SqlDialect.CHANGES_CHANNEL + "', revision::text) FROM head")) {
+            s.setInt(1, versions.size());
+            s.setInt(2, versions.size());
+            s.setString(3, writer);
+            s.setArray(4, c.createArrayOf("varchar", services));
+            s.setArray(5, c.createArrayOf("bigint", numbers));
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("the database has no change log head");
+                }
             }
-            change.executeBatch();
         }
-        dialect.announceChange(c, last);
     }
 
     /** The newest revision in the change log. */
@@ -49,19 +60,33 @@ final class ChangeLog {
         }
     }
 
-    /** One entry of the change log. */
-    record Change(long revision, String service, long version) {}
+    /**
+     * One entry of the change log.
+     *
+     * @param version the version it logs, or {@code null} when {@code writer} of the feed wrote it (its store has it
+     *                already) or it is gone
+     */
+    record Change(long revision, @Nullable ConfigVersion version) {}
 
-    /** The change log after {@code revision}, oldest first, at most {@code limit} entries. */
-    static List<Change> after(final Connection c, final long revision, final int limit) throws SQLException {
-        try (var s = c.prepareStatement(
-                "SELECT revision, service, version FROM cm_change WHERE revision > ? ORDER BY revision LIMIT ?")) {
-            s.setLong(1, revision);
-            s.setInt(2, limit);
+    /**
+     * The change log after {@code revision}, oldest first, at most {@code limit} entries, each with its version read
+     * in the same query unless {@code writer} (the reader's own store) wrote it.
+     */
+    static List<Change> after(final Connection c, final long revision, final int limit, final String writer)
+            throws SQLException {
+        final String columns = "h." + ConfigTables.VERSION_COLUMNS.replace(", ", ", h.");
+        try (var s = c.prepareStatement("SELECT c.revision, " + columns + " FROM cm_change c "
+                + "LEFT JOIN cm_history h ON h.service = c.service AND h.version = c.version "
+                + "AND (c.writer IS NULL OR c.writer <> ?) "
+                + "WHERE c.revision > ? ORDER BY c.revision LIMIT ?")) {
+            s.setString(1, writer);
+            s.setLong(2, revision);
+            s.setInt(3, limit);
             final List<Change> changes = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    changes.add(new Change(rs.getLong(1), rs.getString(2), rs.getLong(3)));
+                    changes.add(
+                            new Change(rs.getLong(1), rs.getString(2) == null ? null : ConfigTables.version(rs, 2)));
                 }
             }
             return changes;

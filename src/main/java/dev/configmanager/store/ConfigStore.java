@@ -72,9 +72,9 @@ public interface ConfigStore extends AutoCloseable {
     }
 
     /**
-     * Follows the versions committed to this store by any writer (another broker on a shared database, this process
-     * too) from now on: {@code changed} gets each once, in commit order, once it is committed. A store that only this
-     * process writes has nothing to follow.
+     * Follows the versions other writers (other brokers on a shared database) commit to this store from now on:
+     * {@code changed} gets each once, in commit order, once it is committed. What this store commits itself is not
+     * delivered (its caller has it). A store that only this process writes has nothing to follow.
      *
      * @return stops following
      */

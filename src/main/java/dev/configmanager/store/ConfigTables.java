@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * The store's SQL: every statement on its tables, on a connection the caller owns (and commits). Not thread-safe: the
@@ -26,13 +27,23 @@ final class ConfigTables {
     /** Audit lines between two prunings of the oldest ones beyond the configured maximum. */
     private static final int PRUNE_EVERY = 1_000;
 
+    /** The columns of a version, in the order {@link #version(ResultSet, int)} reads them. */
+    static final String VERSION_COLUMNS = COLUMNS;
+
     private final SqlDialect dialect;
     private final int auditMaxRows;
+    /** This store's mark on the change log, so that its own feed skips what it wrote itself. */
+    private final String writer = UUID.randomUUID().toString();
+
     private int auditInsertsSincePrune;
 
     ConfigTables(final SqlDialect dialect, final int auditMaxRows) {
         this.dialect = dialect;
         this.auditMaxRows = auditMaxRows;
+    }
+
+    String writer() {
+        return writer;
     }
 
     Optional<ConfigVersion> current(final Connection c, final String service) throws SQLException {
@@ -130,14 +141,12 @@ final class ConfigTables {
 
     /**
      * New versions (history, current, and on a shared database their revisions in the change log) and audit lines, in
-     * the caller's transaction.
+     * the caller's transaction. The change log is written last: its head row stays locked until the transaction
+     * ends, and every other broker's commit waits for it.
      */
     void write(final Connection c, final List<ConfigVersion> versions, final List<AuditRecord> audit)
             throws SQLException {
         if (!versions.isEmpty()) {
-            if (dialect.followedByOthers()) {
-                ChangeLog.append(c, dialect, versions);
-            }
             try (var history = c.prepareStatement(
                             "INSERT INTO cm_history (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
                     var current = c.prepareStatement(dialect.upsert("cm_current", COLUMNS, "service"))) {
@@ -153,6 +162,9 @@ final class ConfigTables {
         }
         if (!audit.isEmpty()) {
             insertAudit(c, audit);
+        }
+        if (!versions.isEmpty() && dialect.followedByOthers()) {
+            ChangeLog.append(c, versions, writer);
         }
     }
 
@@ -216,20 +228,25 @@ final class ConfigTables {
             final List<ConfigVersion> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(new ConfigVersion(
-                            rs.getString(1),
-                            rs.getLong(2),
-                            ConfigVersion.Change.valueOf(rs.getString(3)),
-                            rs.getString(4),
-                            rs.getString(5),
-                            rs.getTimestamp(6).toInstant(),
-                            rs.getString(7),
-                            rs.getString(8),
-                            RequestOrigin.valueOf(rs.getString(9))));
+                    rows.add(version(rs, 1));
                 }
             }
             return rows;
         }
+    }
+
+    /** The version whose {@link #VERSION_COLUMNS} start at column {@code first}. */
+    static ConfigVersion version(final ResultSet rs, final int first) throws SQLException {
+        return new ConfigVersion(
+                rs.getString(first),
+                rs.getLong(first + 1),
+                ConfigVersion.Change.valueOf(rs.getString(first + 2)),
+                rs.getString(first + 3),
+                rs.getString(first + 4),
+                rs.getTimestamp(first + 5).toInstant(),
+                rs.getString(first + 6),
+                rs.getString(first + 7),
+                RequestOrigin.valueOf(rs.getString(first + 8)));
     }
 
     private static void bind(final PreparedStatement s, final ConfigVersion v) throws SQLException {

@@ -105,7 +105,9 @@ final class Migrations {
                                 online BOOLEAN NOT NULL,
                                 event VARCHAR(32) NOT NULL,
                                 err VARCHAR(256),
-                                changed_at TIMESTAMP(3) WITH TIME ZONE NOT NULL)"""));
+                                changed_at TIMESTAMP(3) WITH TIME ZONE NOT NULL)"""),
+            // 8: which store wrote each change, so that a broker's feed skips its own (it published them already)
+            List.of("ALTER TABLE cm_change ADD COLUMN IF NOT EXISTS writer VARCHAR(64)"));
 
     private Migrations() {}
 
