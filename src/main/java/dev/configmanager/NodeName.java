@@ -22,11 +22,16 @@ final class NodeName {
         if (shared != null && shared.nodeName() != null) {
             return shared.nodeName();
         }
-        final String port = server.getListener().stream()
-                .map(Listener::getPort)
-                .min(Comparator.naturalOrder())
-                .map(p -> ":" + p)
-                .orElse("");
+        String port;
+        try {
+            port = server.getListener().stream()
+                    .map(Listener::getPort)
+                    .min(Comparator.naturalOrder())
+                    .map(p -> ":" + p)
+                    .orElse("");
+        } catch (final RuntimeException e) {
+            port = ""; // a broker that cannot list its listeners: the host name alone
+        }
         final String name = (host() + port).replaceAll("[^A-Za-z0-9._:@-]", "_");
         return name.length() > 128 ? name.substring(0, 128) : name;
     }
