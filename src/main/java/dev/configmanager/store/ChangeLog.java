@@ -74,10 +74,12 @@ final class ChangeLog {
      */
     static List<Change> after(final Connection c, final long revision, final int limit, final String writer)
             throws SQLException {
-        final String columns = "h." + ConfigTables.VERSION_COLUMNS.replace(", ", ", h.");
-        try (var s = c.prepareStatement("SELECT c.revision, " + columns + " FROM cm_change c "
-                + "LEFT JOIN cm_history h ON h.service = c.service AND h.version = c.version "
-                + "AND (c.writer IS NULL OR c.writer <> ?) "
+        // one key lookup per entry (a LATERAL with LIMIT is never flattened into a join): a join the planner may turn
+        // into a scan of the whole history, with statistics not yet gathered on a young database, costs more
+        final String columns = ConfigTables.VERSION_COLUMNS;
+        try (var s = c.prepareStatement("SELECT c.revision, h.* FROM cm_change c LEFT JOIN LATERAL (SELECT " + columns
+                + " FROM cm_history WHERE service = c.service AND version = c.version "
+                + "AND (c.writer IS NULL OR c.writer <> ?) LIMIT 1) h ON TRUE "
                 + "WHERE c.revision > ? ORDER BY c.revision LIMIT ?")) {
             s.setString(1, writer);
             s.setLong(2, revision);
