@@ -7,7 +7,9 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -93,16 +95,26 @@ final class ChangeFeed implements AutoCloseable {
         }
     }
 
-    /** Delivers every change after the last one applied, in revision order. */
+    /**
+     * Delivers the changes after the last one applied, in revision order; of several versions of one service read
+     * together, only the newest (a follower behind by a burst publishes each service's current config once, not every
+     * step on the way: the retained topic holds only the newest anyway).
+     */
     private void catchUp(final Connection c) throws SQLException {
         List<ChangeLog.Change> page;
         do {
             page = ChangeLog.after(c, applied, PAGE, tables.writer());
+            final Map<String, ConfigVersion> newest = new LinkedHashMap<>();
             for (final ChangeLog.Change change : page) {
-                if (change.version() != null) {
-                    deliver(change.version());
+                final ConfigVersion v = change.version();
+                if (v != null) {
+                    newest.remove(v.service()); // kept in the order of each service's newest change
+                    newest.put(v.service(), v);
                 }
-                applied = change.revision();
+            }
+            newest.values().forEach(this::deliver);
+            if (!page.isEmpty()) {
+                applied = page.get(page.size() - 1).revision();
             }
         } while (page.size() == PAGE && running);
     }

@@ -73,8 +73,10 @@ public interface ConfigStore extends AutoCloseable {
 
     /**
      * Follows the versions other writers (other brokers on a shared database) commit to this store from now on:
-     * {@code changed} gets each once, in commit order, once it is committed. What this store commits itself is not
-     * delivered (its caller has it). A store that only this process writes has nothing to follow.
+     * {@code changed} gets them in commit order, once committed, each at most once, and for every service its newest
+     * (of several versions of one service read together, only the newest is delivered: a follower behind by a burst
+     * catches up with one publish per service). What this store commits itself is not delivered (its caller has it).
+     * A store that only this process writes has nothing to follow.
      *
      * @return stops following
      */

@@ -62,8 +62,9 @@ class ChangeFeedTest {
                 SqlConfigStore b = open(url)) {
             final List<ConfigVersion> seen = new CopyOnWriteArrayList<>();
             try (AutoCloseable following = b.follow(seen::add)) {
+                // one service per change: versions of one service read together are delivered as the newest only
                 for (long n = 1; n <= 30; n++) {
-                    a.commit(List.of(version("svc", n)), List.of());
+                    a.commit(List.of(version("svc-" + n, 1)), List.of());
                     if (n == 10) {
                         try (Connection c = postgres.connect()) {
                             c.createStatement()
@@ -75,14 +76,15 @@ class ChangeFeedTest {
                         awaitVersions(seen, 20); // the feed is connected again when the server goes
                         postgres.stop();
                         postgres.startServer();
-                        commitOnceBack(a, version("svc", ++n));
+                        n++;
+                        commitOnceBack(a, version("svc-" + n, 1));
                     }
                 }
                 awaitVersions(seen, 30);
                 assertEquals(
-                        LongStream.rangeClosed(1, 30).boxed().toList(),
-                        seen.stream().map(ConfigVersion::version).toList(),
-                        "every version, in order, once");
+                        LongStream.rangeClosed(1, 30).mapToObj(n -> "svc-" + n).toList(),
+                        seen.stream().map(ConfigVersion::service).toList(),
+                        "every change, in order, once");
             }
         }
     }
@@ -97,6 +99,30 @@ class ChangeFeedTest {
             } catch (final StoreUnavailableException e) {
                 assertTrue(System.nanoTime() < deadline, "the store did not come back: " + e.getMessage());
                 Thread.sleep(200);
+            }
+        }
+    }
+
+    @Test
+    void aFollowerBehindByABurstGetsEachServicesNewestVersionOnceAndNeverOlder() throws Exception {
+        final String url = postgres.createDatabase("feed_" + databases.incrementAndGet());
+        try (SqlConfigStore a = open(url);
+                SqlConfigStore b = open(url)) {
+            final List<ConfigVersion> seen = new CopyOnWriteArrayList<>();
+            try (AutoCloseable following = b.follow(seen::add)) {
+                // one commit holding a burst: the follower reads it as one page
+                a.commit(
+                        List.of(version("svc", 1), version("other", 1), version("svc", 2), version("svc", 3)),
+                        List.of());
+                awaitVersions(seen, 2);
+                Thread.sleep(300);
+                assertEquals(
+                        List.of("other v1", "svc v3"),
+                        seen.stream().map(v -> v.service() + " v" + v.version()).toList(),
+                        "the newest of each, in the order of their newest change");
+                a.commit(List.of(version("svc", 4)), List.of());
+                awaitVersions(seen, 3);
+                assertEquals(4, seen.get(2).version());
             }
         }
     }
