@@ -76,8 +76,8 @@ final class ChangeLog {
             throws SQLException {
         // one key lookup per entry (a LATERAL with LIMIT is never flattened into a join): a join the planner may turn
         // into a scan of the whole history, with statistics not yet gathered on a young database, costs more
-        final String columns = ConfigTables.VERSION_COLUMNS;
-        try (var s = c.prepareStatement("SELECT c.revision, h.* FROM cm_change c LEFT JOIN LATERAL (SELECT " + columns
+        try (var s = c.prepareStatement("SELECT c.revision, h.* FROM cm_change c LEFT JOIN LATERAL (SELECT "
+                + ConfigTables.COLUMNS
                 + " FROM cm_history WHERE service = c.service AND version = c.version "
                 + "AND (c.writer IS NULL OR c.writer <> ?) LIMIT 1) h ON TRUE "
                 + "WHERE c.revision > ? ORDER BY c.revision LIMIT ?")) {

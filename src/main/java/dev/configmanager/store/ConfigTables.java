@@ -22,13 +22,11 @@ import java.util.UUID;
  */
 final class ConfigTables {
 
-    private static final String COLUMNS =
+    /** The columns of a version, in the order {@link #version(ResultSet, int)} reads them. */
+    static final String COLUMNS =
             "service, version, change_kind, config, checksum, updated_at, updated_by, request_id, origin";
     /** Audit lines between two prunings of the oldest ones beyond the configured maximum. */
     private static final int PRUNE_EVERY = 1_000;
-
-    /** The columns of a version, in the order {@link #version(ResultSet, int)} reads them. */
-    static final String VERSION_COLUMNS = COLUMNS;
 
     private final SqlDialect dialect;
     private final int auditMaxRows;
@@ -235,7 +233,7 @@ final class ConfigTables {
         }
     }
 
-    /** The version whose {@link #VERSION_COLUMNS} start at column {@code first}. */
+    /** The version whose {@link #COLUMNS} start at column {@code first}. */
     static ConfigVersion version(final ResultSet rs, final int first) throws SQLException {
         return new ConfigVersion(
                 rs.getString(first),
