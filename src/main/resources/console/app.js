@@ -89,7 +89,8 @@ function renderClients() {
     const row = body.insertRow();
     row.dataset.client = c.client_id;
     cell(row, c.client_id);
-    cell(row, c.online ? 'online' : 'offline', c.online ? 'added' : 'removed');
+    cell(row, c.stale ? 'unknown (broker silent)' : c.online ? 'online' : 'offline', c.online ? 'added' : 'removed');
+    cell(row, c.node || '');
     cell(row, c.event + (c.err ? ' (' + c.err + ')' : ''));
     cell(row, c.timestamp ? new Date(c.timestamp * 1000).toLocaleString() : '');
   }
