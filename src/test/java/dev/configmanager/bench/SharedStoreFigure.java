@@ -16,7 +16,6 @@ import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -122,16 +121,7 @@ final class SharedStoreFigure {
     /** Broker B: the run command's broker in a child JVM, on the same database as broker A. */
     private static ChildBroker brokerB(final Path work, final PostgresServer pg, final String url, final int port)
             throws Exception {
-        return ChildBroker.start(
-                Files.createTempDirectory(work, "broker-b"),
-                port,
-                Map.of(
-                        "CM_DATABASE_URL",
-                        url,
-                        "CM_DATABASE_USER",
-                        PostgresServer.USER,
-                        "CM_DATABASE_PASSWORD",
-                        pg.password()));
+        return ChildBroker.start(Files.createTempDirectory(work, "broker-b"), port, pg.runCommandEnvironment(url));
     }
 
     /**

@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,10 +77,7 @@ class SharedDatabaseBrokersTest {
                 dir, """
                 <database><url>%s</url><username>%s</username><password>%s</password></database>
                 <console><port>%d</port></console>""".formatted(postgres.url(), PostgresServer.USER, postgres.password(), consoleA)));
-        final Map<String, String> shared = Map.of(
-                "CM_DATABASE_URL", postgres.url(),
-                "CM_DATABASE_USER", PostgresServer.USER,
-                "CM_DATABASE_PASSWORD", postgres.password());
+        final Map<String, String> shared = postgres.runCommandEnvironment(postgres.url());
         final int portB = TestBroker.freePort();
         try (ChildBroker b = ChildBroker.start(childHome.resolve("b"), portB, shared);
                 Requester throughA = new Requester(a.port(), "ops-a");
@@ -262,17 +260,7 @@ class SharedDatabaseBrokersTest {
         Thread.sleep(1_500); // A takes the role (tried every second) before B starts
         final int portB = TestBroker.freePort();
         try (ChildBroker b = ChildBroker.start(
-                childHome.resolve("one-b"),
-                portB,
-                Map.of(
-                        "CM_DATABASE_URL",
-                        url,
-                        "CM_DATABASE_USER",
-                        PostgresServer.USER,
-                        "CM_DATABASE_PASSWORD",
-                        postgres.password(),
-                        "CM_DATABASE_PUBLISHER",
-                        "one"))) {
+                childHome.resolve("one-b"), portB, publisherOne(postgres.runCommandEnvironment(url)))) {
             commitElsewhere(url, "svc-one", 1);
             RetainedReader.await(
                     a.port(), "config/updated/svc-one", u -> u.path("version").asLong() == 1);
@@ -300,6 +288,12 @@ class SharedDatabaseBrokersTest {
             RetainedReader.await(
                     portB, "config/updated/svc-one", u -> u.path("version").asLong() == 2);
         }
+    }
+
+    private static Map<String, String> publisherOne(final Map<String, String> environment) {
+        final Map<String, String> one = new HashMap<>(environment);
+        one.put("CM_DATABASE_PUBLISHER", "one");
+        return one;
     }
 
     /** A version committed to the database by a broker that is neither A nor B. */

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -138,6 +139,11 @@ public final class PostgresServer implements AutoCloseable {
 
     public String url() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
+    }
+
+    /** The run command's environment for a broker storing in the database at {@code url} on this server. */
+    public Map<String, String> runCommandEnvironment(final String url) {
+        return Map.of("CM_DATABASE_URL", url, "CM_DATABASE_USER", USER, "CM_DATABASE_PASSWORD", password);
     }
 
     public String password() {
