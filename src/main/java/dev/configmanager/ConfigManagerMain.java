@@ -84,8 +84,11 @@ public final class ConfigManagerMain implements ExtensionMain {
                 schemas.applyStoredFrom(store);
             }
 
-            presence = store.presence(NodeName.of(settings, input.getServerInformation()))
-                    .orElse(null);
+            // named only where there are other brokers: the host-name lookup is not worth a start of its own
+            presence = settings.sharedDatabase() == null
+                    ? null
+                    : store.presence(NodeName.of(settings, input.getServerInformation()))
+                            .orElse(null);
             health = new HealthService(
                     settings.health(),
                     Services.publishService(),
@@ -126,9 +129,12 @@ public final class ConfigManagerMain implements ExtensionMain {
                     store,
                     schemas,
                     retained,
-                    () -> StoreOpening.problem(opened) != null
-                            ? StoreOpening.problem(opened)
-                            : running.storeWorking() ? null : "the config database is unavailable; writes are rejected",
+                    () -> {
+                        final String problem = StoreOpening.problem(opened);
+                        return problem != null || running.storeWorking()
+                                ? problem
+                                : "the config database is unavailable; writes are rejected";
+                    },
                     presence);
             if (store instanceof DeferredStore deferred) {
                 deferred.whenOpened(db -> catchUp(db, schemas, publisher, owned));

@@ -9,9 +9,13 @@ import dev.configmanager.store.AuditRecord;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.SharedPresence;
+import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.wire.Json;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,6 +25,8 @@ import java.util.function.Supplier;
 
 /** The fleet-wide views: every service, the audit log, every client's health, and the extension's status. */
 final class FleetApi {
+
+    private static final Logger log = LoggerFactory.getLogger(FleetApi.class);
 
     private final ConfigApi configs;
     private final ConfigStore store;
@@ -184,22 +190,36 @@ final class FleetApi {
                     }
                 })
                 .get(10, TimeUnit.SECONDS);
-        if (presence != null) {
-            for (final SharedPresence.ClientPresence p : presence.clients()) {
-                if (p.node().equals(self)) {
-                    continue; // the retained health is this broker's newest word on its own clients
-                }
-                final ObjectNode data = Json.object();
-                data.put("ok", p.online());
-                data.put("event", p.event());
-                if (p.err() != null) {
-                    data.put("err", p.err());
-                }
-                data.put("timestamp", p.timestamp());
-                health.merge(p.clientId(), new ClientState(data, p.node(), p.brokerStale()), ClientState::better);
+        for (final SharedPresence.ClientPresence p : otherBrokersClients()) {
+            if (p.node().equals(self)) {
+                continue; // the retained health is this broker's newest word on its own clients
             }
+            final ObjectNode data = Json.object();
+            data.put("ok", p.online());
+            data.put("event", p.event());
+            if (p.err() != null) {
+                data.put("err", p.err());
+            }
+            data.put("timestamp", p.timestamp());
+            health.merge(p.clientId(), new ClientState(data, p.node(), p.brokerStale()), ClientState::better);
         }
         return health;
+    }
+
+    /**
+     * The clients the shared presence holds, or none while the database cannot be read: this broker's own clients
+     * (from its retained health) are listed all the same.
+     */
+    private List<SharedPresence.ClientPresence> otherBrokersClients() {
+        if (presence == null) {
+            return List.of();
+        }
+        try {
+            return presence.clients();
+        } catch (final StoreUnavailableException e) {
+            log.debug("config-manager: the other brokers' clients cannot be read now: {}", e.getMessage());
+            return List.of();
+        }
     }
 
     void status(final ApiExchange call) throws Exception {

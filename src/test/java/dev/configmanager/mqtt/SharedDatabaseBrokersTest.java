@@ -358,9 +358,11 @@ class SharedDatabaseBrokersTest {
     @Test
     void aPostgresOutageRefusesWritesAndTheBrokerRecoversWithoutARestart() throws Exception {
         final String url = postgres.createDatabase("outage");
-        final TestBroker broker = fixture.start(dir ->
-                TestBroker.start(dir.resolve("outage"), """
-                <database><url>%s</url><username>%s</username><password>%s</password></database>""".formatted(url, PostgresServer.USER, postgres.password())));
+        final int console = TestBroker.freePort();
+        final TestBroker broker = fixture.start(dir -> TestBroker.start(
+                dir.resolve("outage"), """
+                <database><url>%s</url><username>%s</username><password>%s</password></database>
+                <console><port>%d</port></console>""".formatted(url, PostgresServer.USER, postgres.password(), console)));
         try (Requester r = new Requester(broker.port(), "ops")) {
             assertTrue(r.send("set", "svc-pg", "{\"config\": {\"a\": 1}}").accepted());
             postgres.stop();
@@ -380,6 +382,9 @@ class SharedDatabaseBrokersTest {
                                 .get("version")
                                 .asLong(),
                         "the retained config is still served");
+                final JsonNode own =
+                        awaitClient(console, "ops", c -> c.path("online").asBoolean());
+                assertFalse(own.path("stale").asBoolean(), "the console still lists this broker's clients: " + own);
             } finally {
                 postgres.startServer();
             }
