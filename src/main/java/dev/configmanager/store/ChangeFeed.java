@@ -1,7 +1,9 @@
 package dev.configmanager.store;
 
 import dev.configmanager.concurrent.Threads;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,14 +12,15 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * Follows the change log of a shared PostgreSQL database, the way etcd and Kubernetes watchers do: a notification on
  * {@link SqlDialect#CHANGES_CHANNEL} only wakes it; what it delivers always comes from reading the log after the last
- * revision it applied, on every wake-up, every {@code pollMillis} without one, and on every reconnect. So a lost
- * notification, a dropped connection or a server restart delays a change but never loses it, and every change is
- * delivered once, in revision order.
+ * revision it applied, on every wake-up by another store's commit, every {@code pollMillis} in any case, and on every
+ * reconnect. So a lost notification, a dropped connection or a server restart delays a change but never loses it, and
+ * every change is delivered once, in revision order.
  */
 final class ChangeFeed implements AutoCloseable {
 
@@ -50,6 +53,8 @@ final class ChangeFeed implements AutoCloseable {
 
     private void follow() {
         boolean lost = false;
+        boolean due = true;
+        long lastRead = System.nanoTime();
         while (running) {
             try {
                 if (connection == null) {
@@ -61,8 +66,11 @@ final class ChangeFeed implements AutoCloseable {
                         lost = false;
                     }
                 }
-                catchUp(connection);
-                connection.unwrap(PGConnection.class).getNotifications((int) pollMillis);
+                if (due || System.nanoTime() - lastRead >= TimeUnit.MILLISECONDS.toNanos(pollMillis)) {
+                    catchUp(connection);
+                    lastRead = System.nanoTime();
+                }
+                due = othersWrote(connection.unwrap(PGConnection.class).getNotifications((int) pollMillis));
             } catch (final SQLException | RuntimeException e) {
                 if (!running) {
                     return;
@@ -75,9 +83,29 @@ final class ChangeFeed implements AutoCloseable {
                     lost = true;
                 }
                 drop();
+                due = true;
                 pause();
             }
         }
+    }
+
+    /**
+     * Whether to read the log now: after a wait without wake-ups (the periodic catch-up), or a wake-up from another
+     * writer. Wake-ups from this store's own commits alone are skipped: their entries hold nothing for this broker
+     * (it published them itself), and reading them at each own commit would take the database's and this broker's
+     * CPU exactly while the others read the same commit. They are passed over at the next read.
+     */
+    private boolean othersWrote(final PGNotification @Nullable [] wakeUps) {
+        if (wakeUps == null || wakeUps.length == 0) {
+            return true;
+        }
+        final String own = " " + tables.writer();
+        for (final PGNotification n : wakeUps) {
+            if (!n.getParameter().endsWith(own)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Connection listen() throws SQLException {

@@ -10,44 +10,12 @@ import java.util.List;
 
 /**
  * The change log of a shared database ({@code cm_head}, {@code cm_change}): one global, gap-free revision per stored
- * version, which every broker follows ({@link ChangeFeed}).
+ * version, taken in the commit's own statement ({@link SharedCommit}), which every broker follows ({@link
+ * ChangeFeed}).
  */
 final class ChangeLog {
 
     private ChangeLog() {}
-
-    /**
-     * Takes the next revisions from the head row (locked until the transaction ends, so revisions follow commit order
-     * and have no gaps), logs one per version marked with {@code writer}, and wakes the other brokers when the
-     * transaction commits: one statement, one round trip while the head row is held. PostgreSQL's SQL: only a shared
-     * database has a change log that others follow.
-     */
-    static void append(final Connection c, final List<ConfigVersion> versions, final String writer)
-            throws SQLException {
-        final String[] services = new String[versions.size()];
-        final Long[] numbers = new Long[versions.size()];
-        for (int i = 0; i < services.length; i++) {
-            services[i] = versions.get(i).service();
-            numbers[i] = versions.get(i).version();
-        }
-        try (var s = c.prepareStatement("WITH head AS (UPDATE cm_head SET revision = revision + ? WHERE id = 1 "
-                + "RETURNING revision), "
-                + "logged AS (INSERT INTO cm_change (revision, service, version, writer) "
-                + "SELECT head.revision - ? + u.ord, u.service, u.version, ? FROM head, "
-                + "unnest(?::varchar[], ?::bigint[]) WITH ORDINALITY AS u(service, version, ord)) "
-                + "SELECT pg_notify('" + SqlDialect.CHANGES_CHANNEL + "', revision::text) FROM head")) {
-            s.setInt(1, versions.size());
-            s.setInt(2, versions.size());
-            s.setString(3, writer);
-            s.setArray(4, c.createArrayOf("varchar", services));
-            s.setArray(5, c.createArrayOf("bigint", numbers));
-            try (ResultSet rs = s.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("the database has no change log head");
-                }
-            }
-        }
-    }
 
     /** The newest revision in the change log. */
     static long revision(final Connection c) throws SQLException {

@@ -138,9 +138,8 @@ final class ConfigTables {
     }
 
     /**
-     * New versions (history, current, and on a shared database their revisions in the change log) and audit lines, in
-     * the caller's transaction. The change log is written last: its head row stays locked until the transaction
-     * ends, and every other broker's commit waits for it.
+     * New versions (history, current) and audit lines, in the caller's transaction. A shared database writes them with
+     * its change log in one statement instead ({@link SharedCommit}).
      */
     void write(final Connection c, final List<ConfigVersion> versions, final List<AuditRecord> audit)
             throws SQLException {
@@ -160,9 +159,6 @@ final class ConfigTables {
         }
         if (!audit.isEmpty()) {
             insertAudit(c, audit);
-        }
-        if (!versions.isEmpty() && dialect.followedByOthers()) {
-            ChangeLog.append(c, versions, writer);
         }
     }
 
@@ -205,14 +201,26 @@ final class ConfigTables {
             }
             s.executeBatch();
         }
-        auditInsertsSincePrune += audit.size();
-        if (auditInsertsSincePrune >= PRUNE_EVERY) {
-            auditInsertsSincePrune = 0;
-            try (var s = c.prepareStatement("DELETE FROM cm_audit WHERE id <= (SELECT MAX(id) FROM cm_audit) - ?")) {
-                s.setLong(1, auditMaxRows);
-                s.executeUpdate();
-            }
+        audited(c, audit.size());
+    }
+
+    /**
+     * Counts audit lines written, and every {@value #PRUNE_EVERY} deletes the oldest beyond the configured maximum, in
+     * the caller's transaction.
+     *
+     * @return whether it deleted (the caller commits)
+     */
+    boolean audited(final Connection c, final int lines) throws SQLException {
+        auditInsertsSincePrune += lines;
+        if (auditInsertsSincePrune < PRUNE_EVERY) {
+            return false;
         }
+        auditInsertsSincePrune = 0;
+        try (var s = c.prepareStatement("DELETE FROM cm_audit WHERE id <= (SELECT MAX(id) FROM cm_audit) - ?")) {
+            s.setLong(1, auditMaxRows);
+            s.executeUpdate();
+        }
+        return true;
     }
 
     private interface Binder {
@@ -259,7 +267,7 @@ final class ConfigTables {
         s.setString(9, v.origin().name());
     }
 
-    private static String clip(final String s, final int max) {
+    static String clip(final String s, final int max) {
         if (s == null || s.length() <= max) {
             return s;
         }

@@ -27,6 +27,7 @@ final class DatabaseCommits implements Durability {
     @Override
     public void restore(final Connection c) {}
 
+    /** One statement in its own transaction ({@link SharedCommit}): one round trip per commit. */
     @Override
     public void commit(
             final Connection c,
@@ -34,21 +35,29 @@ final class DatabaseCommits implements Durability {
             final List<AuditRecord> audit,
             final List<RequestAnswer> answers)
             throws SQLException, WriteRefusedException {
+        c.setAutoCommit(true);
         try {
-            tables.write(c, versions, audit);
+            SharedCommit.write(c, versions, audit, answers, tables.writer());
         } catch (final SQLException e) {
-            Durability.refuseIfAboutTheRows(c, e);
-            throw e;
-        }
-        if (!answers.isEmpty()) {
-            try {
-                RequestAnswers.insert(c, answers);
-            } catch (final SQLException e) {
-                Durability.refuseAnswers(c, e);
-                throw e;
+            // the statement's transaction is rolled back already: nothing to undo
+            final WriteRefusedException refused = Durability.refusal(e, DatabaseCommits::keyViolation);
+            if (refused != null) {
+                throw refused;
             }
+            throw e;
+        } finally {
+            c.setAutoCommit(false);
         }
-        c.commit();
+        if (tables.audited(c, audit.size())) {
+            c.commit();
+        }
+    }
+
+    /** The key that was violated says which: a request id answered first by another broker, or a version taken. */
+    private static WriteRefusedException keyViolation(final String message, final SQLException e) {
+        return SharedCommit.violatesKeyOf(e, "cm_answer")
+                ? new RequestAnsweredException("another broker answered one of these request ids first: " + message, e)
+                : new VersionTakenException("another writer stored one of these versions first: " + message, e);
     }
 
     @Override

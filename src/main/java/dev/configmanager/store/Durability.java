@@ -1,11 +1,13 @@
 package dev.configmanager.store;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * How a commit of the {@link SqlConfigStore} becomes durable: H2's through our journal ({@link JournalledCommits}),
@@ -39,25 +41,6 @@ interface Durability extends AutoCloseable {
      */
     void housekeeping(Connection c) throws SQLException, IOException;
 
-    /**
-     * Rolls back and throws {@link RequestAnsweredException} when writing the request answers broke their key (another
-     * broker answered an id first); otherwise as {@link #refuseIfAboutTheRows}.
-     */
-    static void refuseAnswers(final Connection c, final SQLException e) throws WriteRefusedException {
-        if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-            refuseIfAboutTheRows(c, e);
-            return;
-        }
-        try {
-            c.rollback();
-        } catch (final SQLException rollback) {
-            e.addSuppressed(rollback);
-            return;
-        }
-        throw new RequestAnsweredException(
-                "another broker answered one of these request ids first: " + SqlErrors.describe(e), e);
-    }
-
     /** Whether the commit just made should do the housekeeping at once rather than in a second. */
     boolean housekeepingDue();
 
@@ -71,8 +54,12 @@ interface Durability extends AutoCloseable {
      * VersionTakenException} for a version number stored first by another writer); returns for others.
      */
     static void refuseIfAboutTheRows(final Connection c, final SQLException e) throws WriteRefusedException {
-        final String state = e.getSQLState();
-        if (state == null || !(state.startsWith("22") || state.startsWith("23"))) {
+        // the only key a commit can collide on is (service, version) of cm_history: a version taken first
+        final WriteRefusedException refused = refusal(
+                e,
+                (m, cause) ->
+                        new VersionTakenException("another writer stored one of these versions first: " + m, cause));
+        if (refused == null) {
             return;
         }
         try {
@@ -81,13 +68,25 @@ interface Durability extends AutoCloseable {
             e.addSuppressed(rollback);
             return; // not even a rollback: handled as a failed database
         }
+        throw refused;
+    }
+
+    /**
+     * What {@link #refuseIfAboutTheRows} throws for {@code e}, or {@code null} when {@code e} is about the database.
+     *
+     * @param keyViolation the refusal for a unique key violation, given the message and the cause
+     */
+    static @Nullable WriteRefusedException refusal(
+            final SQLException e, final BiFunction<String, SQLException, WriteRefusedException> keyViolation) {
+        final String state = e.getSQLState();
+        if (state == null || !(state.startsWith("22") || state.startsWith("23"))) {
+            return null;
+        }
         if (UNIQUE_VIOLATION.equals(state)) {
-            // the only key a commit can collide on is (service, version) of cm_history: a version taken first
-            throw new VersionTakenException(
-                    "another writer stored one of these versions first: " + SqlErrors.describe(e), e);
+            return keyViolation.apply(SqlErrors.describe(e), e);
         }
         LoggerFactory.getLogger(Durability.class)
                 .warn("config-manager: the config database refused a commit's rows: {}", SqlErrors.describe(e));
-        throw new WriteRefusedException("the config database refused these rows: " + SqlErrors.describe(e), e);
+        return new WriteRefusedException("the config database refused these rows: " + SqlErrors.describe(e), e);
     }
 }

@@ -28,22 +28,8 @@ final class RequestAnswers {
 
     private RequestAnswers() {}
 
-    /** Remembers each answer in the caller's transaction; a duplicate key means another broker answered first. */
-    static void insert(final Connection c, final List<RequestAnswer> answers) throws SQLException {
-        try (var s = c.prepareStatement(
-                "INSERT INTO cm_answer (service, request_id, expires_at, result) VALUES (?, ?, ?, ?)")) {
-            for (final RequestAnswer a : answers) {
-                s.setString(1, a.service());
-                s.setString(2, a.requestId());
-                s.setTimestamp(3, Timestamp.from(a.expiresAt()));
-                s.setString(4, text(a.result()));
-                s.addBatch();
-            }
-            s.executeBatch();
-        }
-    }
-
-    private static String text(final ConfigResult result) {
+    /** An answer as stored: its JSON, without the details of a rejection too long for the column. */
+    static String text(final ConfigResult result) {
         final String full = result.data().toString();
         if (full.length() <= MAX_CHARS || !(result instanceof ConfigResult.Rejected r)) {
             return full;

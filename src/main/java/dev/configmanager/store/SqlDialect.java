@@ -22,9 +22,6 @@ enum SqlDialect {
         @Override
         void unlockMigrations(final Connection c) {}
 
-        @Override
-        void announceChange(final Connection c, final long revision) {}
-
         /** One broker's file: nobody else reads its change log, so no commit pays for writing one. */
         @Override
         boolean followedByOthers() {
@@ -74,18 +71,9 @@ enum SqlDialect {
         boolean followedByOthers() {
             return true;
         }
-
-        /** Delivered at commit, to every connection listening on {@value #CHANGES_CHANNEL}: only a wake-up hint. */
-        @Override
-        void announceChange(final Connection c, final long revision) throws SQLException {
-            try (var s = c.prepareStatement("SELECT pg_notify('" + CHANGES_CHANNEL + "', ?)")) {
-                s.setString(1, Long.toString(revision));
-                s.execute();
-            }
-        }
     };
 
-    /** The PostgreSQL channel that wakes the brokers following the change log. */
+    /** The PostgreSQL channel that wakes the brokers following the change log, at each commit of new versions. */
     static final String CHANGES_CHANNEL = "cm_changes";
 
     /** The advisory lock key of the migrations: "cm-migr" in ASCII. */
@@ -101,7 +89,4 @@ enum SqlDialect {
 
     /** Whether other brokers follow this database's change log, so that each commit must write to it. */
     abstract boolean followedByOthers();
-
-    /** Tells the other brokers, when this transaction commits, that the change log reached {@code revision}. */
-    abstract void announceChange(Connection c, long revision) throws SQLException;
 }

@@ -18,6 +18,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -197,6 +200,62 @@ class StoreContractTest {
             assertEquals(Optional.of(v1), again.current("svc"));
         }
         assertTrue(epoch.matches("[0-9a-f-]{36}"), epoch);
+    }
+
+    /**
+     * Two brokers commit batches that claim the same versions of several services, listed in opposite orders, at the
+     * same moment: one wins, the other is told its versions were taken. Written in batch order, each would hold one
+     * key the other waits for, a deadlock the server breaks only after a second, failing the loser as if the database
+     * were down.
+     */
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void brokersCommittingTheSameVersionsAtOnceNeverDeadlock(final Database kind) throws Exception {
+        Assumptions.assumeTrue(kind == Database.POSTGRESQL, "one H2 file is one broker's: H2 locks it");
+        final Opened opened = open(kind);
+        try (SqlConfigStore a = opened.store();
+                SqlConfigStore b = opened.reopen().open()) {
+            final List<String> services = List.of("s1", "s2", "s3", "s4", "s5", "s6");
+            for (int round = 1; round <= 20; round++) {
+                final int n = round;
+                final List<ConfigVersion> forward = services.stream()
+                        .map(s -> version(s, n, "{\"by\":\"a\"}", null))
+                        .toList();
+                final List<ConfigVersion> backward = List.of("s6", "s5", "s4", "s3", "s2", "s1").stream()
+                        .map(s -> version(s, n, "{\"by\":\"b\"}", null))
+                        .toList();
+                final CyclicBarrier together = new CyclicBarrier(2);
+                final CompletableFuture<String> byA =
+                        CompletableFuture.supplyAsync(() -> commitAt(a, forward, together));
+                final CompletableFuture<String> byB =
+                        CompletableFuture.supplyAsync(() -> commitAt(b, backward, together));
+                final List<String> outcomes = List.of(byA.get(30, TimeUnit.SECONDS), byB.get(30, TimeUnit.SECONDS));
+                assertEquals(
+                        List.of("committed", "taken"),
+                        outcomes.stream().sorted().toList(),
+                        "round " + n + ": one winner, one told its versions were taken, not " + outcomes);
+                final String winner = outcomes.get(0).equals("committed") ? "a" : "b";
+                for (final String s : services) {
+                    assertEquals(
+                            "{\"by\":\"" + winner + "\"}",
+                            a.current(s).orElseThrow().config(),
+                            "round " + n + ": every service from the winner's batch");
+                }
+            }
+        }
+    }
+
+    private static String commitAt(
+            final SqlConfigStore store, final List<ConfigVersion> versions, final CyclicBarrier together) {
+        try {
+            together.await(10, TimeUnit.SECONDS);
+            store.commit(versions, List.of());
+            return "committed";
+        } catch (final VersionTakenException e) {
+            return "taken";
+        } catch (final Exception e) {
+            return e.toString();
+        }
     }
 
     @ParameterizedTest
