@@ -162,6 +162,30 @@ final class ConfigTables {
         }
     }
 
+    /**
+     * The versions in {@code table} ({@code cm_history} or {@code cm_current}) whose stored text may read differently
+     * in another canonical form: those with a number in exponent notation, and those with sealed values (whose
+     * plain text cannot be seen here).
+     */
+    List<ConfigVersion> formCandidates(final Connection c, final String table) throws SQLException {
+        return versions(c, "SELECT " + COLUMNS + " FROM " + table + " WHERE config LIKE ? OR config LIKE ?", s -> {
+            s.setString(1, "%e-%");
+            s.setString(2, "%\"" + SealedConfigStore.MARKER + "\"%");
+        });
+    }
+
+    /** Replaces the stored text and checksum of one version in {@code table}. */
+    void rewrite(final Connection c, final String table, final ConfigVersion v) throws SQLException {
+        try (var s = c.prepareStatement(
+                "UPDATE " + table + " SET config = ?, checksum = ? WHERE service = ? AND version = ?")) {
+            s.setString(1, v.config());
+            s.setString(2, v.checksum());
+            s.setString(3, v.service());
+            s.setLong(4, v.version());
+            s.executeUpdate();
+        }
+    }
+
     Optional<String> meta(final Connection c, final String key) throws SQLException {
         try (var s = c.prepareStatement("SELECT meta_value FROM cm_meta WHERE meta_key = ?")) {
             s.setString(1, key);

@@ -7,6 +7,7 @@ import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.Json;
 import dev.configmanager.wire.JsonLocation;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,62 @@ public final class SealedConfigStore implements ConfigStore {
         this.store = store;
         this.cipher = cipher;
         this.secretLocations = secretLocations;
+    }
+
+    /**
+     * {@code store} sealed with {@code cipher}, its stored versions brought to the current canonical form first
+     * ({@link CanonicalJson#FORM}): a database written by an earlier release keeps working, and the versions whose
+     * checksum changed are republished by the start-up sync, which compares checksums.
+     */
+    public static SealedConfigStore opened(
+            final SqlConfigStore store,
+            final SecretCipher cipher,
+            final BiFunction<String, JsonNode, List<List<String>>> secretLocations)
+            throws StoreUnavailableException {
+        final SealedConfigStore sealed = new SealedConfigStore(store, cipher, secretLocations);
+        try {
+            store.bringToForm(CanonicalJson.FORM, sealed::inCurrentForm);
+        } catch (final StoreUnavailableException e) {
+            store.close();
+            throw e;
+        }
+        return sealed;
+    }
+
+    /**
+     * A stored version as the current canonical form writes it: its stored text re-written, and its checksum computed
+     * over its plain text. A version with a sealed value this key cannot open is left as it is (its checksum cannot
+     * be computed); it is logged.
+     */
+    ConfigVersion inCurrentForm(final ConfigVersion stored) {
+        if (stored.config() == null) {
+            return stored;
+        }
+        final String plain = open(stored).config();
+        if (plain.contains("\"" + MARKER + "\"")) {
+            LoggerFactory.getLogger(SealedConfigStore.class)
+                    .warn(
+                            "config-manager: {} v{} holds a secret that this secrets key cannot open; its checksum is "
+                                    + "left in the old canonical form",
+                            stored.service(),
+                            stored.version());
+            return stored;
+        }
+        final String text = CanonicalJson.write(parse(stored.config()));
+        final String checksum = CanonicalJson.sha256Hex(CanonicalJson.write(parse(plain)));
+        if (text.equals(stored.config()) && checksum.equals(stored.checksum())) {
+            return stored;
+        }
+        return new ConfigVersion(
+                stored.service(),
+                stored.version(),
+                stored.change(),
+                text,
+                checksum,
+                stored.updatedAt(),
+                stored.updatedBy(),
+                stored.requestId(),
+                stored.origin());
     }
 
     @Override

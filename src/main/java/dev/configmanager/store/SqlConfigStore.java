@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The config store on a SQL database, H2 embedded or PostgreSQL: the same {@link ConfigTables} (and migrations) on
@@ -33,6 +35,8 @@ public final class SqlConfigStore implements ConfigStore {
     private static final Logger log = LoggerFactory.getLogger(SqlConfigStore.class);
     /** How long the change feed waits for a notification before it reads the change log anyway. */
     private static final long FEED_POLL_MS = 2_000;
+    /** The {@code cm_meta} key of the canonical form the stored texts and checksums are in (absent: form 1). */
+    static final String FORM_KEY = "canonical_form";
 
     /** Opens a connection to the database, with auto-commit off. */
     interface Connector {
@@ -184,6 +188,62 @@ public final class SqlConfigStore implements ConfigStore {
             return Map.of();
         }
         return onWriterConnection("read request answers", c -> RequestAnswers.find(c, service, requestIds, now));
+    }
+
+    /**
+     * Brings every stored version to canonical form {@code form} once per database: {@code inForm} gives a version as
+     * that form writes it (text and checksum), or the same version when nothing changes. Recorded in {@code cm_meta}
+     * as {@value #FORM_KEY}, in the same transaction as the rewritten rows, under the migration lock (brokers starting
+     * together on a shared database rewrite it once).
+     *
+     * @return the current versions that changed (their retained topics differ from the database now)
+     */
+    public synchronized List<ConfigVersion> bringToForm(final int form, final UnaryOperator<ConfigVersion> inForm)
+            throws StoreUnavailableException {
+        final Connection c = connection.get();
+        try {
+            dialect.lockMigrations(c);
+            try {
+                final int stored =
+                        tables.meta(c, FORM_KEY).map(Integer::parseInt).orElse(1);
+                if (stored >= form) {
+                    return List.of();
+                }
+                int rewritten = 0;
+                for (final ConfigVersion v : tables.formCandidates(c, "cm_history")) {
+                    final ConfigVersion now = inForm.apply(v);
+                    if (!now.equals(v)) {
+                        tables.rewrite(c, "cm_history", now);
+                        rewritten++;
+                    }
+                }
+                final List<ConfigVersion> current = new ArrayList<>();
+                for (final ConfigVersion v : tables.formCandidates(c, "cm_current")) {
+                    final ConfigVersion now = inForm.apply(v);
+                    if (!now.equals(v)) {
+                        tables.rewrite(c, "cm_current", now);
+                        current.add(now);
+                    }
+                }
+                tables.setMeta(c, FORM_KEY, Integer.toString(form));
+                c.commit();
+                durability.syncCommitted(c);
+                log.info(
+                        "config-manager: stored configs brought to canonical form {}: {} version(s) rewritten, {} "
+                                + "current",
+                        form,
+                        rewritten,
+                        current.size());
+                return current;
+            } finally {
+                dialect.unlockMigrations(c);
+                c.commit();
+            }
+        } catch (final IOException e) {
+            throw new StoreUnavailableException("cannot sync the config database: " + e.getMessage(), e);
+        } catch (final SQLException | RuntimeException e) {
+            throw connection.dropAfter("bring the stored configs to canonical form " + form, e);
+        }
     }
 
     /** Stored and made durable at once (a schema is rare and has no journal record of its own). */

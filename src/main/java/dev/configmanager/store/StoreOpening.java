@@ -57,7 +57,7 @@ public final class StoreOpening {
         }
         final SharedDatabase shared = settings.sharedDatabase();
         if (shared != null) {
-            final DeferredStore.Opener opener = () -> new SealedConfigStore(
+            final DeferredStore.Opener opener = () -> SealedConfigStore.opened(
                     PostgresConfigStore.open(
                             shared.url(), shared.username(), shared.password(), settings.auditMaxRows()),
                     cipher,
@@ -91,7 +91,7 @@ public final class StoreOpening {
             }
         }
         try {
-            return new SealedConfigStore(
+            return SealedConfigStore.opened(
                     H2ConfigStore.open(database, settings.auditMaxRows()), cipher, secretLocations);
         } catch (final StoreUnavailableException e) {
             log.error(

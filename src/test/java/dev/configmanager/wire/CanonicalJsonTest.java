@@ -6,9 +6,9 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The canonical form must equal, byte for byte, what the Python services compute with
- * {@code json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)}. The expected strings below were
- * printed by Python 3.11 for the same documents.
+ * The canonical form must equal, byte for byte, what the py-tars services compute with
+ * {@code orjson.dumps(obj, option=OPT_SORT_KEYS)}; the vectors made by running orjson are checked in
+ * {@code TarsSigningVectorsTest}, the boundaries of its float layout here.
  */
 @Tag("unit")
 class CanonicalJsonTest {
@@ -24,12 +24,12 @@ class CanonicalJsonTest {
     }
 
     @Test
-    void writesFloatsAsPythonRepr() throws Exception {
+    void writesFloatsAsOrjsonDoes() throws Exception {
         final String input = "{\"n\":[0.1,1e-7,1e16,123456789.123,-0.0,2.0,1e22,5e-324,1.7976931348623157e308,"
-                + "100.0,0.0001,0.00001]}";
+                + "100.0,0.0001,0.00001,0.0000099,1e-6,9999999999999998.0,1.5e-300]}";
         assertEquals(
-                "{\"n\":[0.1,1e-07,1e+16,123456789.123,-0.0,2.0,1e+22,5e-324,1.7976931348623157e+308,100.0,"
-                        + "0.0001,1e-05]}",
+                "{\"n\":[0.1,1e-7,1e+16,123456789.123,-0.0,2.0,1e+22,5e-324,1.7976931348623157e+308,100.0,"
+                        + "0.0001,0.00001,9.9e-6,1e-6,9999999999999998.0,1.5e-300]}",
                 CanonicalJson.write(Json.parse(input)));
     }
 
