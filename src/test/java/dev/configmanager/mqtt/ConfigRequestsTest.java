@@ -67,7 +67,7 @@ class ConfigRequestsTest {
         assertEquals("svc-set", body.get("service").asText());
         assertEquals(1, body.get("version").asLong());
         assertTrue(body.get("signature").isNull());
-        assertTrue(body.get("issued_at").asText().endsWith("Z"));
+        assertTrue(body.get("issued_at").asText().endsWith("+00:00"), "RFC 3339 as Python isoformat() prints it");
         // Python: json.dumps(cfg, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         final String canonical = "{\"a\":{\"c\":\"é\",\"d\":true},\"b\":1,\"f\":0.5}";
         assertEquals(sha256(canonical), body.get("checksum").asText());
