@@ -24,6 +24,8 @@ import dev.configmanager.mqtt.RetainedStartScan;
 import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.SchemaRegistry;
 import dev.configmanager.security.AccessPolicy;
+import dev.configmanager.security.SigningKey;
+import dev.configmanager.security.UpdateSigning;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.DeferredStore;
 import dev.configmanager.store.PresenceLog;
@@ -76,8 +78,8 @@ public final class ConfigManagerMain implements ExtensionMain {
             final var metrics = Services.metricRegistry();
             final var retained = Services.retainedMessageStore();
             final var schemas = SchemaRegistry.load(settings.resolveSchemaFolder(home));
-            store = StoreOpening.open(
-                    settings, input.getServerInformation().getDataFolder().toPath(), schemas::secretLocations);
+            final Path dataFolder = input.getServerInformation().getDataFolder().toPath();
+            store = StoreOpening.open(settings, dataFolder, schemas::secretLocations);
             final ConfigStore opened = store;
             final String storeProblem = StoreOpening.problem(store);
             if (storeProblem == null) {
@@ -97,8 +99,9 @@ public final class ConfigManagerMain implements ExtensionMain {
                     clock,
                     presence == null ? PresenceLog.NONE : presence);
             final var owned = new OwnedTopics(settings.topics(), settings.health());
+            final SigningKey signer = UpdateSigning.open(settings.signing(), dataFolder);
             final var publisher = new ConfigTopicPublisher(
-                    Services.publishService(), Builders::publish, settings.topics(), opened::epoch, clock);
+                    Services.publishService(), Builders::publish, settings.topics(), opened::epoch, clock, signer);
             pipeline = new ConfigPipeline(settings, store, schemas, publisher, metrics, clock, health.storeStatus());
             changes = OtherBrokersChanges.follow(
                     store,
@@ -135,7 +138,8 @@ public final class ConfigManagerMain implements ExtensionMain {
                                 ? problem
                                 : "the config database is unavailable; writes are rejected";
                     },
-                    presence);
+                    presence,
+                    signer);
             if (store instanceof DeferredStore deferred) {
                 deferred.whenOpened(db -> catchUp(db, schemas, publisher, owned));
             }

@@ -15,6 +15,7 @@ import java.time.Duration;
  * @param secretsKey     base64 AES-256 key for secrets at rest, or {@code null} to use {@code secretsKeyFile}
  * @param secretsKeyFile the key file (created at first start); relative paths resolve against the data folder
  * @param sharedDatabase the PostgreSQL database several brokers share, or {@code null} for the H2 file
+ * @param signing        how {@code config/updated} is signed
  */
 public record ExtensionSettings(
         TopicLayout topics,
@@ -32,7 +33,8 @@ public record ExtensionSettings(
         @Nullable String secretsKey,
         String secretsKeyFile,
         ConsoleSettings console,
-        @Nullable SharedDatabase sharedDatabase) {
+        @Nullable SharedDatabase sharedDatabase,
+        SigningSettings signing) {
 
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
     /** Stored configs live in a VARCHAR column of this many characters. */
@@ -69,7 +71,8 @@ public record ExtensionSettings(
                 null,
                 DEFAULT_SECRETS_KEY_FILE,
                 ConsoleSettings.defaults(),
-                null);
+                null,
+                SigningSettings.off());
     }
 
     /** These settings with other access rules. */
@@ -90,7 +93,8 @@ public record ExtensionSettings(
                 secretsKey,
                 secretsKeyFile,
                 console,
-                sharedDatabase);
+                sharedDatabase,
+                signing);
     }
 
     public Path resolveDatabase(final Path brokerDataFolder) {

@@ -82,7 +82,8 @@ public final class SettingsReader {
                 r.text("secrets/key", null, s -> s.isBlank() ? null : s),
                 r.text("secrets/key-file", defaults.secretsKeyFile(), s -> s.isBlank() ? null : s),
                 readConsole(r, defaults.console()),
-                SharedDatabase.read(r));
+                SharedDatabase.read(r),
+                SigningSettings.read(r));
     }
 
     /**

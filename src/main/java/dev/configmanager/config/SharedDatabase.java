@@ -76,7 +76,7 @@ public record SharedDatabase(
     }
 
     /** A value, or the environment variable it names as {@code ${ENV:NAME}}; blank (or unset) means absent. */
-    private static @Nullable String fromEnvironment(final String value) {
+    static @Nullable String fromEnvironment(final String value) {
         final java.util.regex.Matcher env =
                 java.util.regex.Pattern.compile("\\$\\{ENV:([A-Za-z0-9_]+)}").matcher(value.strip());
         final String resolved = env.matches() ? System.getenv(env.group(1)) : value.strip();

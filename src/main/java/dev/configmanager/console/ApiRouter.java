@@ -27,11 +27,13 @@ final class ApiRouter implements HttpHandler {
     private final ConfigApi configs;
     private final FleetApi fleet;
     private final SchemaApi schemas;
+    private final SigningKeyApi signingKey;
 
-    ApiRouter(final ConfigApi configs, final FleetApi fleet, final SchemaApi schemas) {
+    ApiRouter(final ConfigApi configs, final FleetApi fleet, final SchemaApi schemas, final SigningKeyApi signingKey) {
         this.configs = configs;
         this.fleet = fleet;
         this.schemas = schemas;
+        this.signingKey = signingKey;
     }
 
     @Override
@@ -71,6 +73,11 @@ final class ApiRouter implements HttpHandler {
                 case "PUT" -> schemas.put(call, serviceName(route[1]));
                 default -> throw notAllowed();
             }
+        } else if (route.length == 1 && head.equals("signing-key")) {
+            if (!method.equals("GET")) {
+                throw notAllowed();
+            }
+            signingKey.get(call);
         } else if (route.length == 1 && FLEET_VIEWS.contains(head)) {
             if (!method.equals("GET")) {
                 throw notAllowed();

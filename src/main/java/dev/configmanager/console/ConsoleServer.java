@@ -7,6 +7,7 @@ import dev.configmanager.config.ConsoleSettings;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.SchemaRegistry;
+import dev.configmanager.security.SigningKey;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.SharedPresence;
 import org.eclipse.jetty.http.spi.JettyHttpServer;
@@ -61,9 +62,10 @@ public final class ConsoleServer {
             final SchemaRegistry schemas,
             final RetainedMessageStore retained,
             final Supplier<String> storeProblem,
-            final @Nullable SharedPresence presence) {
+            final @Nullable SharedPresence presence,
+            final @Nullable SigningKey signer) {
         try {
-            return startConsole(settings, pipeline, store, schemas, retained, storeProblem, presence);
+            return startConsole(settings, pipeline, store, schemas, retained, storeProblem, presence, signer);
         } catch (final RuntimeException e) {
             log.error(
                     "config-manager: the console could not be started; the broker and MQTT config requests work "
@@ -80,7 +82,8 @@ public final class ConsoleServer {
             final SchemaRegistry schemas,
             final RetainedMessageStore retained,
             final Supplier<String> storeProblem,
-            final @Nullable SharedPresence presence) {
+            final @Nullable SharedPresence presence,
+            final @Nullable SigningKey signer) {
         final ConsoleSettings console = settings.console();
         if (!console.enabled()) {
             log.info("config-manager: console disabled in conf/config.xml");
@@ -121,7 +124,7 @@ public final class ConsoleServer {
                 new FleetApi(configs, store, auth, retained, settings.health().healthPrefix(), storeProblem, presence);
         final var schemaApi =
                 new SchemaApi(pipeline, schemas, auth, settings.maxPayloadBytes(), settings.requestTimeout());
-        server.createContext("/api", new ApiRouter(configs, fleet, schemaApi))
+        server.createContext("/api", new ApiRouter(configs, fleet, schemaApi, new SigningKeyApi(auth, signer)))
                 .getFilters()
                 .add(hostCheck);
         server.createContext("/", new StaticFiles()).getFilters().add(hostCheck);

@@ -1,5 +1,6 @@
 package dev.configmanager.mqtt;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.extension.sdk.api.packets.general.Qos;
 import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.Publish;
@@ -7,16 +8,22 @@ import com.hivemq.extension.sdk.api.services.publish.PublishService;
 import dev.configmanager.config.TopicLayout;
 import dev.configmanager.pipeline.ConfigPipeline.Answer;
 import dev.configmanager.pipeline.ConfigPublication;
+import dev.configmanager.security.SigningKey;
 import dev.configmanager.store.ConfigVersion;
+import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.ClientText;
 import dev.configmanager.wire.ConfigUpdated;
 import dev.configmanager.wire.EpochSeconds;
 import dev.configmanager.wire.ServiceName;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -38,6 +45,9 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     private final Supplier<String> epoch;
 
     private final Clock clock;
+    /** Signs every {@code config/updated}, or {@code null}: signing is off. */
+    private final @Nullable SigningKey signer;
+
     private final RetainedSequencer sequencer = new RetainedSequencer();
 
     public ConfigTopicPublisher(
@@ -45,12 +55,43 @@ public final class ConfigTopicPublisher implements ConfigPublication {
             final Supplier<PublishBuilder> builders,
             final TopicLayout topics,
             final Supplier<String> epoch,
-            final Clock clock) {
+            final Clock clock,
+            final @Nullable SigningKey signer) {
         this.publishService = publishService;
         this.builders = builders;
         this.topics = topics;
         this.epoch = epoch;
         this.clock = clock;
+        this.signer = signer;
+    }
+
+    /**
+     * Whether a retained {@code config/updated} body carries the signature this broker would give it now: with
+     * signing off, any; with signing on, a valid signature by the current key (one published before signing was
+     * turned on, or under another key, is published again at start).
+     */
+    public boolean signedAsNow(final JsonNode body) {
+        if (signer == null) {
+            return true;
+        }
+        final JsonNode signature = body.get("signature");
+        final JsonNode config = body.get("config");
+        if (signature == null || !signature.isTextual() || config == null) {
+            return false;
+        }
+        try {
+            final var update = new ConfigUpdated(
+                    body.path("service").asText(),
+                    CanonicalJson.write(config),
+                    body.path("version").asLong(),
+                    body.path("config_epoch").asText(),
+                    body.path("checksum").asText(),
+                    OffsetDateTime.parse(body.path("issued_at").asText()).toInstant(),
+                    null);
+            return signer.signed(update.signedText(), signature.textValue());
+        } catch (final DateTimeParseException | IllegalArgumentException e) {
+            return false;
+        }
     }
 
     @Override
@@ -130,8 +171,15 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     }
 
     private Publish updated(final ConfigVersion v) {
-        final var body = new ConfigUpdated(
-                v.service(), v.config(), v.version(), epoch.get(), v.checksum(), clock.instant(), null);
+        final var unsigned = new ConfigUpdated(
+                v.service(),
+                v.config(),
+                v.version(),
+                epoch.get(),
+                v.checksum(),
+                clock.instant().truncatedTo(ChronoUnit.MILLIS),
+                null);
+        final var body = signer == null ? unsigned : unsigned.signedWith(signer.sign(unsigned.signedText()));
         final PublishBuilder b = builders.get()
                 .topic(topics.updatedTopic(v.service()))
                 .qos(Qos.AT_LEAST_ONCE)

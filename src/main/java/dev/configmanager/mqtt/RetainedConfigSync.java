@@ -65,8 +65,12 @@ public final class RetainedConfigSync implements RetainedStartScan.Visitor {
         }
     }
 
-    /** What a retained config message claims to be, for comparison with the database. */
-    private record Claim(long version, String checksum, String epoch) {}
+    /**
+     * What a retained config message claims to be, for comparison with the database.
+     *
+     * @param signedAsNow whether it is signed as the publisher signs now
+     */
+    private record Claim(long version, String checksum, String epoch, boolean signedAsNow) {}
 
     @Override
     public void visit(final RetainedPublish message) {
@@ -92,7 +96,7 @@ public final class RetainedConfigSync implements RetainedStartScan.Visitor {
                 if (claim != null) {
                     work.add(publisher.publish(v));
                 }
-            } else if (!new Claim(v.version(), v.checksum(), epoch).equals(claim)) {
+            } else if (!new Claim(v.version(), v.checksum(), epoch, true).equals(claim)) {
                 work.add(publisher.publish(v));
             }
         }
@@ -111,9 +115,9 @@ public final class RetainedConfigSync implements RetainedStartScan.Visitor {
         });
     }
 
-    private static Claim claim(final ByteBuffer payload) {
+    private Claim claim(final ByteBuffer payload) {
         if (payload == null) {
-            return new Claim(-1, null, null);
+            return new Claim(-1, null, null, false);
         }
         try {
             final ByteBuffer copy = payload.duplicate();
@@ -123,9 +127,10 @@ public final class RetainedConfigSync implements RetainedStartScan.Visitor {
             return new Claim(
                     node.path("version").asLong(-1),
                     node.path("checksum").asText(null),
-                    node.path("config_epoch").asText(null));
+                    node.path("config_epoch").asText(null),
+                    publisher.signedAsNow(node));
         } catch (final Exception e) {
-            return new Claim(-1, null, null); // unreadable: republished
+            return new Claim(-1, null, null, false); // unreadable: republished
         }
     }
 }
