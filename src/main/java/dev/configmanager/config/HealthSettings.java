@@ -2,6 +2,8 @@ package dev.configmanager.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Health and keepalive for every tracked client.
@@ -12,6 +14,10 @@ import java.util.List;
  * @param include           client-id patterns ({@code *} any run of characters, {@code ?} one character) that are
  *                          tracked
  * @param exclude           client-id patterns that are not tracked even when included
+ * @param aliases           client id → one extra health topic ({@code <health><alias>}): the client may publish its
+ *                          health there too, and every health state of the client is published on both topics (for
+ *                          services whose health topic is not named after their client id, such as py-tars's
+ *                          {@code system/health/tts} from client {@code tars-tts})
  */
 public record HealthSettings(
         String healthPrefix,
@@ -19,7 +25,8 @@ public record HealthSettings(
         Duration keepaliveInterval,
         int maxClientIdLength,
         List<String> include,
-        List<String> exclude) {
+        List<String> exclude,
+        Map<String, String> aliases) {
 
     public static final String DEFAULT_HEALTH_PREFIX = "system/health";
     public static final String DEFAULT_KEEPALIVE_PREFIX = "system/keepalive";
@@ -30,6 +37,7 @@ public record HealthSettings(
     public HealthSettings {
         include = List.copyOf(include);
         exclude = List.copyOf(exclude);
+        aliases = Map.copyOf(aliases);
     }
 
     public static HealthSettings defaults() {
@@ -39,11 +47,17 @@ public record HealthSettings(
                 DEFAULT_KEEPALIVE_INTERVAL,
                 DEFAULT_MAX_CLIENT_ID_LENGTH,
                 List.of("*"),
-                List.of());
+                List.of(),
+                Map.of());
     }
 
     public String healthTopic(final String clientId) {
         return healthPrefix + "/" + clientId;
+    }
+
+    /** The client's extra health topic, if it has one. */
+    public Optional<String> aliasTopic(final String clientId) {
+        return Optional.ofNullable(aliases.get(clientId));
     }
 
     public String keepaliveTopic(final String clientId) {

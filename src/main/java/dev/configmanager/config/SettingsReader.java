@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
 
@@ -165,7 +166,8 @@ public final class SettingsReader {
                 r.text("health/keepalive-interval", defaults.keepaliveInterval(), SettingsReader::interval),
                 r.integer("health/max-client-id-length", defaults.maxClientIdLength(), 1, 65_535),
                 include.isEmpty() ? defaults.include() : include,
-                exclude);
+                exclude,
+                Map.of());
         for (final String prefix : new String[] {health, keepalive}) {
             final String other = prefix.equals(health) ? keepalive : health;
             if (overlap(prefix, topics.requestPrefix())
@@ -182,10 +184,51 @@ public final class SettingsReader {
                         candidate.keepaliveInterval(),
                         candidate.maxClientIdLength(),
                         candidate.include(),
-                        candidate.exclude());
+                        candidate.exclude(),
+                        Map.of());
             }
         }
-        return candidate;
+        return new HealthSettings(
+                candidate.healthPrefix(),
+                candidate.keepalivePrefix(),
+                candidate.keepaliveInterval(),
+                candidate.maxClientIdLength(),
+                candidate.include(),
+                candidate.exclude(),
+                readAliases(r, candidate.healthPrefix()));
+    }
+
+    /**
+     * {@code <alias><client-id>…</client-id><topic>…</topic></alias>}: each topic one level under the health prefix
+     * (where the extension guards it), not a wildcard, one per client and client per topic. Anything else is ignored
+     * with a warning: an alias is permission to publish, and what cannot be read exactly grants nothing.
+     */
+    private static Map<String, String> readAliases(final XmlValues r, final String healthPrefix) {
+        final Map<String, String> aliases = new java.util.LinkedHashMap<>();
+        for (final XmlValues alias : r.elements("health/alias")) {
+            final List<String> clients = alias.texts("client-id");
+            final List<String> topics = alias.texts("topic");
+            final String client = clients.size() == 1 ? clients.get(0).strip() : "";
+            final String topic = topics.size() == 1 ? topics.get(0).strip() : "";
+            final String level = topic.startsWith(healthPrefix + "/") ? topic.substring(healthPrefix.length() + 1) : "";
+            if (client.isEmpty()
+                    || client.length() > 256
+                    || level.isEmpty()
+                    || level.contains("/")
+                    || level.contains("+")
+                    || level.contains("#")
+                    || level.codePoints().anyMatch(Character::isISOControl)
+                    || aliases.containsKey(client)
+                    || aliases.containsValue(topic)) {
+                log.warn(
+                        "config-manager: ignoring a <health><alias> that lacks one <client-id> and one <topic> one "
+                                + "level under {}/ (no wildcards), or repeats a client or topic",
+                        healthPrefix);
+                continue;
+            }
+            aliases.put(client, topic);
+        }
+        return aliases;
     }
 
     /** One prefix is the other or lies inside it: their topics would be read as both families. */

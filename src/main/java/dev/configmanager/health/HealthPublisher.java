@@ -66,15 +66,7 @@ public final class HealthPublisher {
      */
     public CompletableFuture<Void> relay(
             final String clientId, final long ordinal, final byte[] envelope, final boolean retain) {
-        return sequencer.submit(
-                clientId,
-                ordinal,
-                () -> publishService.publish(builders.get()
-                        .topic(settings.healthTopic(clientId))
-                        .qos(Qos.AT_LEAST_ONCE)
-                        .retain(retain)
-                        .payload(ByteBuffer.wrap(envelope))
-                        .build()));
+        return sequencer.submit(clientId, ordinal, () -> toHealthTopics(clientId, envelope, retain));
     }
 
     /** Publishes only if no connection of the client has published since start (the restart sweep). */
@@ -110,11 +102,26 @@ public final class HealthPublisher {
                 .computeIfAbsent(event, e -> metrics.counter("dev.configmanager.health.events." + e))
                 .inc();
         presence.record(clientId, status);
-        return publishService.publish(builders.get()
+        return toHealthTopics(clientId, status.toEnvelopeBytes(), true);
+    }
+
+    /** On the client's health topic, and on its alias topic too if it has one, so that both tell the same. */
+    private CompletableFuture<Void> toHealthTopics(final String clientId, final byte[] envelope, final boolean retain) {
+        final CompletableFuture<Void> own = publishService.publish(builders.get()
                 .topic(settings.healthTopic(clientId))
                 .qos(Qos.AT_LEAST_ONCE)
-                .retain(true)
-                .payload(ByteBuffer.wrap(status.toEnvelopeBytes()))
+                .retain(retain)
+                .payload(ByteBuffer.wrap(envelope))
                 .build());
+        return settings.aliasTopic(clientId)
+                .map(alias -> CompletableFuture.allOf(
+                        own,
+                        publishService.publish(builders.get()
+                                .topic(alias)
+                                .qos(Qos.AT_LEAST_ONCE)
+                                .retain(retain)
+                                .payload(ByteBuffer.wrap(envelope))
+                                .build())))
+                .orElse(own);
     }
 }

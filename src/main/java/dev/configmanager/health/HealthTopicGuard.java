@@ -24,7 +24,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Nobody forges health. Clients may not publish keepalives at all. A tracked, connected client may publish health about
- * itself on its own {@code system/health/<client-id>}, in the health contract's shape and not in the extension's name;
+ * itself on its own {@code system/health/<client-id>} (or the one alias topic configured for it), in the health
+ * contract's shape and not in the extension's name;
  * the extension takes that publish out of the flow and publishes it itself, in sequence with the connect and
  * disconnect states it publishes for the client, so nothing a client sends can land after its disconnect and leave it
  * shown alive. Everything else under the health topics is refused.
@@ -56,14 +57,17 @@ public final class HealthTopicGuard implements PublishInboundInterceptor {
             if (TopicLayout.isUnder(topic, settings.keepalivePrefix())) {
                 denied.deny(output, mqtt5, clientId, topic, "only config-manager publishes keepalives");
             } else if (TopicLayout.isUnder(topic, settings.healthPrefix())) {
-                final byte[] envelope = topic.equals(settings.healthTopic(clientId)) ? ownHealth(packet) : null;
-                if (!topic.equals(settings.healthTopic(clientId))) {
+                final boolean own = topic.equals(settings.healthTopic(clientId))
+                        || settings.aliasTopic(clientId).filter(topic::equals).isPresent();
+                final byte[] envelope = own ? ownHealth(packet) : null;
+                if (!own) {
                     denied.deny(
                             output,
                             mqtt5,
                             clientId,
                             topic,
-                            "a client may publish health only on " + settings.healthPrefix() + "/<its own client id>");
+                            "a client may publish health only on " + settings.healthPrefix()
+                                    + "/<its own client id> (or the alias configured for it)");
                 } else if (envelope == null) {
                     denied.deny(
                             output,

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,6 +26,40 @@ class SettingsReaderTest {
 
     @TempDir
     Path dir;
+
+    @Test
+    void signingIsOffUnlessAKeyFileOrGenerationIsNamed() throws Exception {
+        assertFalse(SettingsReader.read(write("<config-manager/>")).signing().enabled());
+        final SigningSettings generated = SettingsReader.read(
+                        write("<config-manager><signing><generate>true</generate></signing></config-manager>"))
+                .signing();
+        assertTrue(generated.enabled());
+        assertEquals(
+                dir.resolve("data/config-manager/signing-key.pem").toAbsolutePath(),
+                generated.resolveKeyFile(dir.resolve("data")));
+        final SigningSettings file = SettingsReader.read(write(
+                        "<config-manager><signing><private-key-file>/run/secrets/k.pem</private-key-file></signing>"
+                                + "</config-manager>"))
+                .signing();
+        assertEquals(Path.of("/run/secrets/k.pem"), file.resolveKeyFile(dir.resolve("data")));
+    }
+
+    @Test
+    void aHealthAliasIsOneLevelUnderTheHealthPrefixAndAnythingElseGrantsNothing() throws Exception {
+        final HealthSettings health = SettingsReader.read(write("""
+                        <config-manager><health>
+                          <alias><client-id>tars-tts</client-id><topic>system/health/tts</topic></alias>
+                          <alias><client-id>tars-router</client-id><topic>system/health/router</topic></alias>
+                          <alias><client-id>wide</client-id><topic>system/health/#</topic></alias>
+                          <alias><client-id>deep</client-id><topic>system/health/a/b</topic></alias>
+                          <alias><client-id>outside</client-id><topic>config/updated/x</topic></alias>
+                          <alias><client-id>again</client-id><topic>system/health/tts</topic></alias>
+                          <alias><topic>system/health/nobody</topic></alias>
+                        </health></config-manager>""")).health();
+        assertEquals(Map.of("tars-tts", "system/health/tts", "tars-router", "system/health/router"), health.aliases());
+        assertEquals(java.util.Optional.of("system/health/tts"), health.aliasTopic("tars-tts"));
+        assertEquals(java.util.Optional.empty(), health.aliasTopic("tts"));
+    }
 
     @Test
     void missingFileMeansDefaults() {
