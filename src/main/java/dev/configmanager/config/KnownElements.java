@@ -22,6 +22,7 @@ final class KnownElements {
     private static final Logger log = LoggerFactory.getLogger(KnownElements.class);
 
     static final Set<String> PATHS = Set.of(
+            "profile",
             "topics",
             "topics/request-prefix",
             "topics/updated-prefix",

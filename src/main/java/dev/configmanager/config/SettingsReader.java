@@ -1,6 +1,7 @@
 package dev.configmanager.config;
 
 import dev.configmanager.config.ExtensionSettings.UnknownServicePolicy;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
@@ -35,19 +36,17 @@ public final class SettingsReader {
         }
         final Element root;
         try {
-            final var factory = DocumentBuilderFactory.newInstance();
-            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            factory.setExpandEntityReferences(false);
-            root = factory.newDocumentBuilder().parse(file.toFile()).getDocumentElement();
+            root = parse(file);
         } catch (final Exception e) {
             return unreadable(defaults, file + " could not be read (" + e.getMessage() + ")");
         }
         if (!ROOT.equals(root.getTagName())) {
             return unreadable(defaults, file + " has root <" + root.getTagName() + "> instead of <" + ROOT + ">");
         }
-        final var r = new XmlValues(root);
-        final boolean accessReadable = KnownElements.report(root, file);
+        final Element profile = profile(root, file);
+        final var r = new XmlValues(root, profile);
+        final boolean accessReadable =
+                KnownElements.report(root, file) && (profile == null || KnownElements.report(profile, file));
         final var topics = readTopics(r, defaults.topics());
         return new ExtensionSettings(
                 topics,
@@ -85,6 +84,52 @@ public final class SettingsReader {
                 readConsole(r, defaults.console()),
                 SharedDatabase.read(r),
                 SigningSettings.read(r));
+    }
+
+    /** What a profile name may be: it names a file next to config.xml. */
+    private static final java.util.regex.Pattern PROFILE_NAME = java.util.regex.Pattern.compile("[a-z0-9-]{1,64}");
+
+    /**
+     * {@code <profile>NAME</profile>}: the settings of {@code conf/profiles/NAME.xml} (a file in config.xml's own
+     * shape), which win over the same elements in config.xml; the rest comes from config.xml. One line turns on a
+     * whole set of settings (the TARS profile: py-tars's topics, signing, keepalive and health topics). A profile that
+     * cannot be read is named in the log and not applied.
+     */
+    private static @Nullable Element profile(final Element root, final Path file) {
+        final String name = SharedDatabase.fromEnvironment(new XmlValues(root).text("profile", "", value -> value));
+        if (name == null) {
+            return null;
+        }
+        if (!PROFILE_NAME.matcher(name).matches()) {
+            log.error("config-manager: <profile> must be a name of lower-case letters, digits and dashes; not applied");
+            return null;
+        }
+        final Path profileFile =
+                file.toAbsolutePath().getParent().resolve("profiles").resolve(name + ".xml");
+        try {
+            final Element profile = parse(profileFile);
+            if (!ROOT.equals(profile.getTagName())) {
+                log.error(
+                        "config-manager: profile {} has root <{}> instead of <{}>; not applied",
+                        profileFile,
+                        profile.getTagName(),
+                        ROOT);
+                return null;
+            }
+            log.info("config-manager: settings of profile '{}' ({}) apply over config.xml", name, profileFile);
+            return profile;
+        } catch (final Exception e) {
+            log.error("config-manager: profile {} cannot be read ({}); not applied", profileFile, e.getMessage());
+            return null;
+        }
+    }
+
+    private static Element parse(final Path file) throws Exception {
+        final var factory = DocumentBuilderFactory.newInstance();
+        factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+        factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+        factory.setExpandEntityReferences(false);
+        return factory.newDocumentBuilder().parse(file.toFile()).getDocumentElement();
     }
 
     /**

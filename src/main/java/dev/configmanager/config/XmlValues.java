@@ -1,6 +1,7 @@
 package dev.configmanager.config;
 
 import dev.configmanager.wire.ClientText;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
@@ -12,7 +13,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
-/** Looks up {@code a/b} paths of child elements; converters return {@code null} for a value they refuse. */
+/**
+ * Looks up {@code a/b} paths of child elements; converters return {@code null} for a value they refuse. With a
+ * profile ({@code <profile>}), an element the profile sets is taken from it, and the rest from the file itself.
+ */
 final class XmlValues {
 
     /** Settings whose values never appear in the log, not even when they are invalid. */
@@ -21,9 +25,15 @@ final class XmlValues {
     private static final Logger log = LoggerFactory.getLogger(SettingsReader.class);
 
     private final Element root;
+    private final @Nullable XmlValues profile;
 
     XmlValues(final Element root) {
+        this(root, null);
+    }
+
+    XmlValues(final Element root, final @Nullable Element profile) {
         this.root = root;
+        this.profile = profile == null ? null : new XmlValues(profile);
     }
 
     <T> T text(final String path, final T fallback, final Function<String, T> convert) {
@@ -87,8 +97,14 @@ final class XmlValues {
         return values;
     }
 
-    /** Every element at {@code path}; the last level may repeat. */
+    /** Every element at {@code path}; the last level may repeat. A profile that has any replaces the file's. */
     List<XmlValues> elements(final String path) {
+        if (profile != null) {
+            final List<XmlValues> set = profile.elements(path);
+            if (!set.isEmpty()) {
+                return set;
+            }
+        }
         final int cut = path.lastIndexOf('/');
         Element parent = root;
         if (cut >= 0) {
@@ -110,6 +126,12 @@ final class XmlValues {
     }
 
     private Optional<String> find(final String path) {
+        if (profile != null) {
+            final Optional<String> set = profile.find(path);
+            if (set.isPresent()) {
+                return set;
+            }
+        }
         Element current = root;
         for (final String name : path.split("/")) {
             current = child(current, name);

@@ -62,6 +62,30 @@ class SettingsReaderTest {
     }
 
     @Test
+    void theTarsProfileSetsPyTarsTopicsSigningKeepaliveAndHealthAliasesOverTheShippedFile() throws Exception {
+        final Path conf = Files.createDirectories(dir.resolve("conf/profiles"));
+        Files.copy(Path.of("src/hivemq-extension/conf/profiles/tars.xml"), conf.resolve("tars.xml"));
+        final Path shipped = dir.resolve("conf/config.xml");
+        Files.writeString(
+                shipped,
+                Files.readString(Path.of("src/hivemq-extension/conf/config.xml"))
+                        .replace("<profile>${ENV:CM_PROFILE}</profile>", "<profile>tars</profile>"));
+        final ExtensionSettings s = SettingsReader.read(shipped);
+        assertEquals("system/config", s.topics().updatedPrefix());
+        assertEquals("config", s.topics().requestPrefix(), "the rest comes from config.xml");
+        assertTrue(s.signing().enabled());
+        assertEquals(java.time.Duration.ofSeconds(5), s.health().keepaliveInterval());
+        assertEquals(
+                Map.of("tars-tts", "system/health/tts", "tars-router", "system/health/router"),
+                s.health().aliases());
+        assertEquals(ExtensionSettings.defaults().access(), s.access());
+
+        Files.writeString(
+                shipped, Files.readString(shipped).replace("<profile>tars</profile>", "<profile>../x</profile>"));
+        assertEquals("config/updated", SettingsReader.read(shipped).topics().updatedPrefix(), "not a profile name");
+    }
+
+    @Test
     void missingFileMeansDefaults() {
         assertEquals(ExtensionSettings.defaults(), SettingsReader.read(dir.resolve("nope.xml")));
     }

@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 public final class TestBroker implements AutoCloseable {
 
     private static final Path SHIPPED_SCHEMAS = Path.of("src/hivemq-extension/conf/schemas");
+    private static final Path SHIPPED_PROFILES = Path.of("src/hivemq-extension/conf/profiles");
 
     public final Path root;
     public final Path extensionHome;
@@ -49,6 +50,12 @@ public final class TestBroker implements AutoCloseable {
         try (Stream<Path> files = Files.list(SHIPPED_SCHEMAS)) {
             for (final Path f : (Iterable<Path>) files::iterator) {
                 Files.copy(f, schemas.resolve(f.getFileName()));
+            }
+        }
+        final Path profiles = Files.createDirectories(extensionHome.resolve("conf/profiles"));
+        try (Stream<Path> files = Files.list(SHIPPED_PROFILES)) {
+            for (final Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, profiles.resolve(f.getFileName()));
             }
         }
         // The console listens on an ephemeral port unless a test configures it.
