@@ -93,6 +93,31 @@ class TarsSigningVectorsTest {
     }
 
     @Test
+    void aConfiguredKeyFileSignsAndItsPublicKeyIsWrittenForServices(
+            @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception {
+        final JsonNode vectors = vectors();
+        final var keyFile = dir.resolve("secrets/signature_private_key.pem");
+        java.nio.file.Files.createDirectories(keyFile.getParent());
+        java.nio.file.Files.writeString(keyFile, vectors.get("private_key_pem").asText());
+        final SigningKey key = UpdateSigning.open(
+                new dev.configmanager.config.SigningSettings(keyFile.toString(), false), dir.resolve("data"));
+        final JsonNode c = vectors.get("cases").get(0);
+        assertEquals(
+                c.get("signature").asText(),
+                key.sign(c.get("signed_message").asText().getBytes(StandardCharsets.UTF_8)));
+        assertEquals(
+                vectors.get("public_key_pem").asText().strip(),
+                java.nio.file.Files.readString(dir.resolve("data/config-manager/signing-public.pem"))
+                        .strip());
+
+        java.nio.file.Files.writeString(keyFile, "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n");
+        assertEquals(
+                null,
+                UpdateSigning.open(new dev.configmanager.config.SigningSettings(keyFile.toString(), false), dir),
+                "an unusable key: updates go out unsigned, the broker runs on");
+    }
+
+    @Test
     void aGeneratedKeyIsOwnerOnlyAndKeptAcrossStarts(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir)
             throws Exception {
         final var file = dir.resolve("config-manager/signing-key.pem");
