@@ -156,14 +156,33 @@ class ConsoleBrowserTest {
                 "one-click rollback published version 1's content");
 
         click(By.cssSelector("#tabs button[data-view='clients']"));
+        assertOnlyViewShown("clients");
         until(() -> rowText("router").contains("online"));
         routerService.disconnect();
         until(() -> rowText("router").contains("offline")); // no reload: the page follows the broker
         screenshot("05-clients");
 
         click(By.cssSelector("#tabs button[data-view='audit']"));
+        assertOnlyViewShown("audit");
         until(() -> browser.findElement(By.id("audit")).getText().contains("http:ops"));
         screenshot("06-audit");
+    }
+
+    /**
+     * What a person sees after choosing a tab: that view, at the top of the window, and no other view (a view kept on
+     * screen by a display rule pushed the chosen one below the fold).
+     */
+    private static void assertOnlyViewShown(final String view) {
+        for (final String v : new String[] {"services", "clients", "audit"}) {
+            assertEquals(
+                    v.equals(view),
+                    browser.findElement(By.id("view-" + v)).isDisplayed(),
+                    "view " + v + " shown after choosing " + view);
+        }
+        final Number top = (Number) ((JavascriptExecutor) browser)
+                .executeScript(
+                        "return document.getElementById('view-' + arguments[0]).getBoundingClientRect().top;", view);
+        assertTrue(top.doubleValue() < 200, "the chosen view starts at the top of the window, not at " + top);
     }
 
     /** Clicks what {@code by} finds, finding it again if a re-render replaced it in between. */
