@@ -8,6 +8,7 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
 import dev.configmanager.config.ExtensionSettings;
+import dev.configmanager.config.ExtensionVersion;
 import dev.configmanager.config.OwnedTopics;
 import dev.configmanager.config.SettingsReader;
 import dev.configmanager.console.ConsoleServer;
@@ -144,8 +145,9 @@ public final class ConfigManagerMain implements ExtensionMain {
                 deferred.whenOpened(db -> catchUp(db, schemas, publisher, owned));
             }
             log.info(
-                    "config-manager: started; config requests on {}/<set|patch|rollback|delete>/<service>, health on "
-                            + "{}/<client-id>",
+                    "config-manager {}: started; config requests on {}/<set|patch|rollback|delete>/<service>, health "
+                            + "on {}/<client-id>",
+                    ExtensionVersion.get(),
                     settings.topics().requestPrefix(),
                     settings.health().healthPrefix());
         } catch (final Exception e) {

@@ -1,8 +1,13 @@
 package dev.configmanager;
 
+import ch.qos.logback.classic.LoggerContext;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import dev.configmanager.support.BrokerHome;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -25,6 +30,16 @@ public final class LocalBroker {
                 Files.createDirectories(Path.of(env("CM_HOME", ".broker")).toAbsolutePath());
         final Path extensionHome = Path.of("src/hivemq-extension").toAbsolutePath();
 
+        if (!free(bind, port)) {
+            // HiveMQ would print a stack trace and wait on its own lock; one line and out is what helps
+            System.err.printf(
+                    "config-manager: MQTT port %d on %s is in use (another broker, or a run command still running?); "
+                            + "stop it or set CM_MQTT_PORT%n",
+                    port, bind);
+            System.exit(1);
+        }
+        stopWithParent();
+
         final BrokerHome broker = new BrokerHome(home, bind, port, true);
         final EmbeddedHiveMQ hivemq = broker.embedded(new ConfigManagerMain(extensionHome));
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -34,9 +49,14 @@ public final class LocalBroker {
                             try {
                                 hivemq.stop().get(30, TimeUnit.SECONDS);
                                 hivemq.close();
+                                System.out.println("config-manager: broker stopped");
                             } catch (final Exception e) {
                                 System.err.println("broker did not stop cleanly: " + e);
                             } finally {
+                                // the log's last lines (the extension's and the broker's stop) reach the terminal
+                                if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+                                    logback.stop();
+                                }
                                 stopped.countDown();
                             }
                         },
@@ -45,6 +65,29 @@ public final class LocalBroker {
         System.out.printf(
                 "%nconfig-manager is running: MQTT on %s:%d, data in %s (Ctrl-C stops)%n%n", bind, port, home);
         stopped.await();
+    }
+
+    /** Whether nothing listens on {@code port} of {@code bind} yet. */
+    private static boolean free(final String bind, final int port) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(bind, port));
+            return true;
+        } catch (final IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Maven runs this broker as a child process: if Maven goes away (a {@code kill} of its process only, not a Ctrl-C
+     * that reaches both), the broker stops too rather than hold its ports and database with nobody to stop it.
+     */
+    private static void stopWithParent() {
+        ProcessHandle.current()
+                .parent()
+                .ifPresent(parent -> parent.onExit().thenRun(() -> {
+                    System.err.println("config-manager: the run command that started this broker is gone; stopping");
+                    System.exit(0);
+                }));
     }
 
     private static String env(final String name, final String fallback) {

@@ -49,8 +49,10 @@ class PackagedExtensionIT {
             consolePort = s.getLocalPort();
         }
         final Path config = home.extensions.resolve("config-manager/conf/config.xml");
-        Files.writeString(
-                config, Files.readString(config).replace("<port>8081</port>", "<port>" + consolePort + "</port>"));
+        final String shipped = Files.readString(config);
+        final String consoleSetting = "<port>${ENV:CM_CONSOLE_PORT}</port>";
+        assertTrue(shipped.contains(consoleSetting), "the shipped console port setting");
+        Files.writeString(config, shipped.replace(consoleSetting, "<port>" + consolePort + "</port>"));
         hivemq = home.withLoadedExtensions();
         hivemq.start().get(120, TimeUnit.SECONDS);
     }
@@ -119,5 +121,11 @@ class PackagedExtensionIT {
                         .get("store_ok")
                         .asBoolean(),
                 response.body());
+        final String version = Requester.parse(response.body().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .get("version")
+                .asText();
+        assertTrue(
+                System.getProperty("extension.zip").endsWith("-" + version + ".zip"),
+                "the packaged extension names its own version: " + version);
     }
 }

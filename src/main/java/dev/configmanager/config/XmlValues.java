@@ -14,8 +14,9 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Looks up {@code a/b} paths of child elements; converters return {@code null} for a value they refuse. With a
- * profile ({@code <profile>}), an element the profile sets is taken from it, and the rest from the file itself.
+ * Looks up {@code a/b} paths of child elements; converters return {@code null} for a value they refuse. Any value may
+ * be {@code ${ENV:NAME}}, taken from the broker's environment (unset: as if the element were absent). With a profile
+ * ({@code <profile>}), an element the profile sets is taken from it, and the rest from the file itself.
  */
 final class XmlValues {
 
@@ -139,7 +140,8 @@ final class XmlValues {
                 return Optional.empty();
             }
         }
-        return Optional.of(current.getTextContent().trim());
+        // ${ENV:NAME}: the broker's environment decides; unset or empty counts as not set here
+        return Optional.ofNullable(SharedDatabase.fromEnvironment(current.getTextContent()));
     }
 
     private static Element child(final Element parent, final String name) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import dev.configmanager.config.ConsoleSettings.Role;
+import dev.configmanager.config.ExtensionVersion;
 import dev.configmanager.store.AuditRecord;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
@@ -226,6 +227,7 @@ final class FleetApi {
         auth.authorize(call, Role.READ);
         final ObjectNode body = Json.object();
         body.put("extension", "config-manager");
+        body.put("version", ExtensionVersion.get());
         final String problem = storeProblem.get();
         body.put("store_ok", problem == null);
         if (problem != null) {

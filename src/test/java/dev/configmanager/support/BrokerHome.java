@@ -43,7 +43,7 @@ public final class BrokerHome {
         final EmbeddedExtension extension = EmbeddedExtension.builder()
                 .withId("config-manager")
                 .withName("Config Manager")
-                .withVersion("embedded")
+                .withVersion(dev.configmanager.config.ExtensionVersion.get())
                 .withPriority(1000)
                 .withStartPriority(1000)
                 .withExtensionMain(main)
