@@ -76,6 +76,7 @@ final class KnownElements {
             "console/port",
             "console/host",
             "console/token",
+            "console/local-token",
             "console/token/name",
             "console/token/role",
             "console/token/sha256");

@@ -1,6 +1,7 @@
 package dev.configmanager.config;
 
 import dev.configmanager.config.ExtensionSettings.UnknownServicePolicy;
+import dev.configmanager.wire.CanonicalJson;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,8 @@ import javax.xml.parsers.DocumentBuilderFactory;
 public final class SettingsReader {
 
     static final String ROOT = "config-manager";
+    /** The shortest {@code <console><local-token>} taken (an admin token: long enough not to be guessed). */
+    static final int MIN_LOCAL_TOKEN_CHARS = 16;
 
     private static final Logger log = LoggerFactory.getLogger(SettingsReader.class);
 
@@ -162,6 +165,15 @@ public final class SettingsReader {
                 continue;
             }
             tokens.add(new ConsoleSettings.Token(names.get(0), role, hash));
+        }
+        // for one person on their own machine: CM_CONSOLE_TOKEN=… mvn -Prun, no hashing by hand
+        final String local = r.text("console/local-token", "", value -> value);
+        if (local.length() >= MIN_LOCAL_TOKEN_CHARS) {
+            tokens.add(new ConsoleSettings.Token("local", ConsoleSettings.Role.ADMIN, CanonicalJson.sha256Hex(local)));
+        } else if (!local.isEmpty()) {
+            log.warn(
+                    "config-manager: ignoring <console><local-token>: shorter than {} characters, it could be guessed",
+                    MIN_LOCAL_TOKEN_CHARS);
         }
         return new ConsoleSettings(
                 r.text(

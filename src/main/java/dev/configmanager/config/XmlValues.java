@@ -21,7 +21,7 @@ import java.util.function.Function;
 final class XmlValues {
 
     /** Settings whose values never appear in the log, not even when they are invalid. */
-    private static final Set<String> SENSITIVE = Set.of("secrets/key", "database/password");
+    private static final Set<String> SENSITIVE = Set.of("secrets/key", "database/password", "console/local-token");
 
     private static final Logger log = LoggerFactory.getLogger(SettingsReader.class);
 

@@ -86,6 +86,29 @@ class SettingsReaderTest {
     }
 
     @Test
+    void aLocalTokenIsAnAdminTokenKeptAsItsHashAndAShortOneIsRefused() throws Exception {
+        final var tokens = SettingsReader.read(
+                        write(
+                                "<config-manager><console><local-token>0123456789abcdef-xyz</local-token></console></config-manager>"))
+                .console()
+                .tokens();
+        assertEquals(
+                List.of(new ConsoleSettings.Token(
+                        "local",
+                        ConsoleSettings.Role.ADMIN,
+                        dev.configmanager.wire.CanonicalJson.sha256Hex("0123456789abcdef-xyz"))),
+                tokens);
+        assertEquals(
+                List.of(),
+                SettingsReader.read(write(
+                                "<config-manager><console><local-token>tiny-token</local-token></console></config-manager>"))
+                        .console()
+                        .tokens());
+        assertTrue(logged(Level.WARN, "local-token"), events.toString());
+        assertFalse(events.toString().contains("tiny-token"), "the token itself is never logged");
+    }
+
+    @Test
     void missingFileMeansDefaults() {
         assertEquals(ExtensionSettings.defaults(), SettingsReader.read(dir.resolve("nope.xml")));
     }
