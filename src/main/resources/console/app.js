@@ -93,7 +93,30 @@ function renderClients() {
     cell(row, c.node || '');
     cell(row, c.event + (c.err ? ' (' + c.err + ')' : ''));
     cell(row, c.timestamp ? new Date(c.timestamp * 1000).toLocaleString() : '');
+    const actions = row.insertCell();
+    if (!c.online && !c.stale) {
+      // a client of this broker that is gone: an admin may forget it now rather than wait for forget-after
+      const forget = document.createElement('button');
+      forget.textContent = 'forget';
+      forget.className = 'forget';
+      forget.title = 'remove its health and this row (admin)';
+      forget.addEventListener('click', () => forgetClient(c.client_id));
+      actions.appendChild(forget);
+    }
   }
+}
+
+async function forgetClient(id) {
+  if (!confirm('Forget ' + id + '? Its retained health and this row are removed; it comes back when it connects.')) {
+    return;
+  }
+  const r = await api('DELETE', '/api/clients/' + encodeURIComponent(id));
+  if (!r.ok) {
+    alert((r.json && r.json.error && r.json.error.message) || ('forget failed: ' + r.status));
+    return;
+  }
+  state.clients = state.clients.filter((c) => c.client_id !== id);
+  renderClients();
 }
 
 // ---- one service: editor with inline schema errors, history, diff, rollback -----------------------------------

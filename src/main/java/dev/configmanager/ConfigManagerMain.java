@@ -98,7 +98,8 @@ public final class ConfigManagerMain implements ExtensionMain {
                     Builders::publish,
                     metrics,
                     clock,
-                    presence == null ? PresenceLog.NONE : presence);
+                    presence == null ? PresenceLog.NONE : presence,
+                    retained);
             final var owned = new OwnedTopics(settings.topics(), settings.health());
             final SigningKey signer = UpdateSigning.open(settings.signing(), dataFolder);
             final var publisher = new ConfigTopicPublisher(
@@ -140,7 +141,8 @@ public final class ConfigManagerMain implements ExtensionMain {
                                 : "the config database is unavailable; writes are rejected";
                     },
                     presence,
-                    signer);
+                    signer,
+                    health);
             if (store instanceof DeferredStore deferred) {
                 deferred.whenOpened(db -> catchUp(db, schemas, publisher, owned));
             }

@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param include           client-id patterns ({@code *} any run of characters, {@code ?} one character) that are
  *                          tracked
  * @param exclude           client-id patterns that are not tracked even when included
+ * @param forgetAfter       a client disconnected this long loses its retained health (and its row in the console);
+ *                          {@link Duration#ZERO}: never
  * @param aliases           client id → one extra health topic ({@code <health><alias>}): the client may publish its
  *                          health there too, and every health state of the client is published on both topics (for
  *                          services whose health topic is not named after their client id, such as py-tars's
@@ -26,6 +28,7 @@ public record HealthSettings(
         int maxClientIdLength,
         List<String> include,
         List<String> exclude,
+        Duration forgetAfter,
         Map<String, String> aliases) {
 
     public static final String DEFAULT_HEALTH_PREFIX = "system/health";
@@ -33,6 +36,7 @@ public record HealthSettings(
     public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(10);
     public static final Duration MIN_KEEPALIVE_INTERVAL = Duration.ofMillis(100);
     public static final int DEFAULT_MAX_CLIENT_ID_LENGTH = 256;
+    public static final Duration DEFAULT_FORGET_AFTER = Duration.ofDays(7);
 
     public HealthSettings {
         include = List.copyOf(include);
@@ -48,6 +52,7 @@ public record HealthSettings(
                 DEFAULT_MAX_CLIENT_ID_LENGTH,
                 List.of("*"),
                 List.of(),
+                DEFAULT_FORGET_AFTER,
                 Map.of());
     }
 

@@ -54,6 +54,7 @@ final class KnownElements {
             "health/tracked-clients",
             "health/tracked-clients/include",
             "health/tracked-clients/exclude",
+            "health/forget-after",
             "health/alias",
             "health/alias/client-id",
             "health/alias/topic",

@@ -89,6 +89,21 @@ public final class SettingsReader {
                 SigningSettings.read(r));
     }
 
+    /** {@code 7d}, {@code 12h}, {@code 30m}, {@code 45s} or plain seconds; {@code 0} is never. */
+    private static @Nullable Duration age(final String value) {
+        final var m = java.util.regex.Pattern.compile("(\\d{1,9})\\s*([dhms]?)").matcher(value.strip());
+        if (!m.matches()) {
+            return null;
+        }
+        final long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "d" -> Duration.ofDays(n);
+            case "h" -> Duration.ofHours(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
     /** What a profile name may be: it names a file next to config.xml. */
     private static final java.util.regex.Pattern PROFILE_NAME = java.util.regex.Pattern.compile("[a-z0-9-]{1,64}");
 
@@ -224,6 +239,7 @@ public final class SettingsReader {
                 r.integer("health/max-client-id-length", defaults.maxClientIdLength(), 1, 65_535),
                 include.isEmpty() ? defaults.include() : include,
                 exclude,
+                r.text("health/forget-after", defaults.forgetAfter(), SettingsReader::age),
                 Map.of());
         for (final String prefix : new String[] {health, keepalive}) {
             final String other = prefix.equals(health) ? keepalive : health;
@@ -242,6 +258,7 @@ public final class SettingsReader {
                         candidate.maxClientIdLength(),
                         candidate.include(),
                         candidate.exclude(),
+                        candidate.forgetAfter(),
                         Map.of());
             }
         }
@@ -252,6 +269,7 @@ public final class SettingsReader {
                 candidate.maxClientIdLength(),
                 candidate.include(),
                 candidate.exclude(),
+                candidate.forgetAfter(),
                 readAliases(r, candidate.healthPrefix()));
     }
 

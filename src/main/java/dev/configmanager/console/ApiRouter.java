@@ -73,6 +73,11 @@ final class ApiRouter implements HttpHandler {
                 case "PUT" -> schemas.put(call, serviceName(route[1]));
                 default -> throw notAllowed();
             }
+        } else if (head.equals("clients") && route.length == 2) {
+            if (!method.equals("DELETE")) {
+                throw notAllowed();
+            }
+            fleet.forget(call, route[1]);
         } else if (route.length == 1 && head.equals("signing-key")) {
             if (!method.equals("GET")) {
                 throw notAllowed();

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
 import dev.configmanager.config.ConsoleSettings;
 import dev.configmanager.config.ExtensionSettings;
+import dev.configmanager.health.HealthService;
 import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.SchemaRegistry;
 import dev.configmanager.security.SigningKey;
@@ -63,9 +64,10 @@ public final class ConsoleServer {
             final RetainedMessageStore retained,
             final Supplier<String> storeProblem,
             final @Nullable SharedPresence presence,
-            final @Nullable SigningKey signer) {
+            final @Nullable SigningKey signer,
+            final HealthService health) {
         try {
-            return startConsole(settings, pipeline, store, schemas, retained, storeProblem, presence, signer);
+            return startConsole(settings, pipeline, store, schemas, retained, storeProblem, presence, signer, health);
         } catch (final RuntimeException e) {
             log.error(
                     "config-manager: the console could not be started; the broker and MQTT config requests work "
@@ -83,7 +85,8 @@ public final class ConsoleServer {
             final RetainedMessageStore retained,
             final Supplier<String> storeProblem,
             final @Nullable SharedPresence presence,
-            final @Nullable SigningKey signer) {
+            final @Nullable SigningKey signer,
+            final HealthService health) {
         final ConsoleSettings console = settings.console();
         if (!console.enabled()) {
             log.info("config-manager: console disabled in conf/config.xml");
@@ -120,8 +123,8 @@ public final class ConsoleServer {
         final var configs =
                 new ConfigApi(pipeline, store, schemas, auth, settings.maxPayloadBytes(), settings.requestTimeout());
         final var hostCheck = new HostCheck(hosts);
-        final var fleet =
-                new FleetApi(configs, store, auth, retained, settings.health().healthPrefix(), storeProblem, presence);
+        final var fleet = new FleetApi(
+                configs, store, auth, retained, settings.health().healthPrefix(), storeProblem, presence, health);
         final var schemaApi =
                 new SchemaApi(pipeline, schemas, auth, settings.maxPayloadBytes(), settings.requestTimeout());
         server.createContext("/api", new ApiRouter(configs, fleet, schemaApi, new SigningKeyApi(auth, signer)))

@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import dev.configmanager.config.ConsoleSettings.Role;
 import dev.configmanager.config.ExtensionVersion;
+import dev.configmanager.health.HealthService;
 import dev.configmanager.store.AuditRecord;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.SharedPresence;
 import dev.configmanager.store.StoreUnavailableException;
+import dev.configmanager.wire.ErrorCode;
 import dev.configmanager.wire.Json;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -41,6 +43,8 @@ final class FleetApi {
      * @param presence the clients of every broker on a shared database, or {@code null} where this broker is alone
      *                 (its retained health is then the whole picture)
      */
+    private final HealthService health;
+
     FleetApi(
             final ConfigApi configs,
             final ConfigStore store,
@@ -48,7 +52,9 @@ final class FleetApi {
             final RetainedMessageStore retained,
             final String healthPrefix,
             final Supplier<String> storeProblem,
-            final @Nullable SharedPresence presence) {
+            final @Nullable SharedPresence presence,
+            final HealthService health) {
+        this.health = health;
         this.configs = configs;
         this.store = store;
         this.auth = auth;
@@ -221,6 +227,30 @@ final class FleetApi {
             log.debug("config-manager: the other brokers' clients cannot be read now: {}", e.getMessage());
             return List.of();
         }
+    }
+
+    /**
+     * {@code DELETE /api/clients/<id>} (admin): forgets a client that is gone now, as {@code <health><forget-after>}
+     * would later: its retained health, and so its row. A connected client is not forgotten (409).
+     */
+    void forget(final ApiExchange call, final String clientId) throws Exception {
+        auth.authorize(call, Role.ADMIN);
+        if (!health.isClientHealth(clientId)) {
+            throw new ApiExchange.Failure(
+                    400, ErrorCode.INVALID_REQUEST.wire(), "not the id of a client that has health");
+        }
+        if (retained.getRetainedMessage(healthPrefix + "/" + clientId)
+                .get(10, TimeUnit.SECONDS)
+                .isEmpty()) {
+            throw new ApiExchange.Failure(404, ErrorCode.NOT_FOUND.wire(), "no health is kept for this client");
+        }
+        if (!health.tracker().forget(clientId).get(10, TimeUnit.SECONDS)) {
+            throw new ApiExchange.Failure(
+                    409, "client_connected", "the client is connected; it can be forgotten once gone");
+        }
+        final ObjectNode body = Json.object();
+        body.put("forgotten", clientId);
+        call.respond(200, body);
     }
 
     void status(final ApiExchange call) throws Exception {

@@ -78,6 +78,24 @@ public final class ClientHealthTracker {
         return relayed.isEmpty() ? null : relayed.get(0);
     }
 
+    /**
+     * Forgets a client that is not connected: its retained health (and presence) is removed. Decided under the client
+     * id's lock, so a connection that starts meanwhile is published after the removal and stands.
+     *
+     * @return whether it was forgotten ({@code false}: connected now)
+     */
+    public CompletableFuture<Boolean> forget(final String clientId) {
+        final List<CompletableFuture<Boolean>> outcome = new ArrayList<>(1);
+        connected.compute(clientId, (id, current) -> {
+            outcome.add(
+                    current != null
+                            ? CompletableFuture.completedFuture(false)
+                            : publisher.clear(id).thenApply(ignored -> true));
+            return current;
+        });
+        return outcome.get(0);
+    }
+
     /** Number of tracked clients that are connected now. */
     int connectedCount() {
         return connected.size();

@@ -75,6 +75,17 @@ public final class HealthPublisher {
         return sequencer.submitIfUntouched(clientId, () -> send(clientId, ok, event, err));
     }
 
+    /**
+     * Removes the client's retained health (on its alias too) and its presence, after whatever was submitted for it
+     * before: a client forgotten while gone. A later connection's states are submitted after this, so they stand.
+     */
+    public CompletableFuture<Void> clear(final String clientId) {
+        return sequencer.then(clientId, () -> {
+            presence.forget(clientId);
+            return toHealthTopics(clientId, new byte[0], true);
+        });
+    }
+
     /** After a client's last connection is gone and its final state is published, nothing is kept for it. */
     public void forget(final String clientId, final long epoch) {
         sequencer.forget(clientId, epoch);

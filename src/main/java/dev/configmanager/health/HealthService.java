@@ -4,6 +4,7 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
+import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import dev.configmanager.config.HealthSettings;
 import dev.configmanager.mqtt.RetainedStartScan;
 import dev.configmanager.store.PresenceLog;
@@ -25,6 +26,7 @@ public final class HealthService {
     private final ClientHealthTracker tracker;
     private final ExtensionHealth self;
     private final StaleHealthSweep sweep;
+    private final DepartedClients departed;
     private final MetricRegistry metrics;
 
     public HealthService(
@@ -33,7 +35,8 @@ public final class HealthService {
             final Supplier<PublishBuilder> builders,
             final MetricRegistry metrics,
             final Clock clock,
-            final PresenceLog presence) {
+            final PresenceLog presence,
+            final RetainedMessageStore retained) {
         final AtomicLong epochs = new AtomicLong();
         this.publisher = new HealthPublisher(publishService, builders, settings, clock, metrics, presence);
         this.keepalives = new KeepaliveWheel(settings.keepaliveInterval(), publisher::keepalive);
@@ -42,6 +45,7 @@ public final class HealthService {
                 tracked, publisher, keepalives, epochs, metrics.counter("dev.configmanager.health.events.stale"));
         this.self = new ExtensionHealth(publisher, epochs);
         this.sweep = new StaleHealthSweep(publisher, settings, tracked);
+        this.departed = new DepartedClients(retained, settings, tracked, tracker, clock);
         // replaced, not added: the registry outlives the extension when it is stopped and started again
         metrics.remove(CONNECTED_GAUGE);
         metrics.register(CONNECTED_GAUGE, (Gauge<Integer>) tracker::connectedCount);
@@ -58,14 +62,21 @@ public final class HealthService {
         return tracked.hasTopicShape(clientId);
     }
 
+    /** Whether a client id could have health of its own (never the extension's, which is not a client's to forget). */
+    public boolean isClientHealth(final String clientId) {
+        return tracked.hasTopicShape(clientId) && !TrackedClients.SELF.equals(clientId);
+    }
+
     /** Publishes the extension's own health and starts keepalives. */
     public void start(final ScheduledExecutorService scheduler, final String storeProblem) {
         self.started(storeProblem);
         keepalives.add(TrackedClients.SELF);
         keepalives.start(scheduler);
+        departed.start(scheduler);
     }
 
     public void stop() {
+        departed.stop();
         keepalives.stop();
         self.shutdown();
         metrics.remove(CONNECTED_GAUGE);

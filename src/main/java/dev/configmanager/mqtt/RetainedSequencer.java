@@ -44,6 +44,11 @@ public final class RetainedSequencer {
         return chained(key, () -> newest.containsKey(key) ? CompletableFuture.completedFuture(null) : publish.get());
     }
 
+    /** Runs {@code step} after the steps already submitted for {@code key}, whatever their ordinals. */
+    public CompletableFuture<Void> then(final String key, final Supplier<CompletableFuture<Void>> step) {
+        return chained(key, step);
+    }
+
     /**
      * Forgets {@code key} once its newest ordinal is {@code ordinal}, so keys of clients that never return do not
      * accumulate. Runs in sequence after the steps already submitted.

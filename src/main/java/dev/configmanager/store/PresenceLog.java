@@ -20,6 +20,9 @@ public interface PresenceLog extends AutoCloseable {
     /** The client's latest state; never blocks (written in the background, the latest state per client wins). */
     void record(String clientId, HealthStatus status);
 
+    /** The client is forgotten: its row goes (in the background, like {@link #record}). */
+    default void forget(final String clientId) {}
+
     @Override
     void close();
 }

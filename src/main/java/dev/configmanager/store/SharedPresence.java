@@ -56,6 +56,10 @@ public final class SharedPresence implements PresenceLog {
     private final SqlConfigStore.Connector connector;
     private final String node;
     private final Map<String, HealthStatus> pending = new ConcurrentHashMap<>();
+    /** Pending in place of a state: the client's row is deleted (compared by identity). */
+    private static final HealthStatus FORGOTTEN =
+            new HealthStatus("forgotten", false, "forgotten", null, java.math.BigDecimal.ZERO);
+
     private final ScheduledExecutorService writer =
             Executors.newSingleThreadScheduledExecutor(Threads.factory("config-manager-presence"));
     private @Nullable Connection connection;
@@ -77,6 +81,11 @@ public final class SharedPresence implements PresenceLog {
     @Override
     public void record(final String clientId, final HealthStatus status) {
         pending.put(clientId, status);
+    }
+
+    @Override
+    public void forget(final String clientId) {
+        pending.put(clientId, FORGOTTEN);
     }
 
     private void flushContained() {
@@ -156,6 +165,13 @@ public final class SharedPresence implements PresenceLog {
             final List<Map.Entry<String, HealthStatus>> missing = new ArrayList<>();
             for (final Map.Entry<String, HealthStatus> e : states.entrySet()) {
                 final HealthStatus s = e.getValue();
+                if (s == FORGOTTEN) {
+                    try (var delete = c.prepareStatement("DELETE FROM cm_presence WHERE presence_key = ?")) {
+                        delete.setString(1, key(e.getKey()));
+                        delete.executeUpdate();
+                    }
+                    continue;
+                }
                 update.setBoolean(1, s.ok());
                 update.setString(2, ClientText.escape(s.event(), 32));
                 update.setString(3, s.err() == null ? null : ClientText.escape(s.err(), MAX_ERR_CHARS));

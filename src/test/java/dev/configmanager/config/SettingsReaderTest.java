@@ -100,8 +100,9 @@ class SettingsReaderTest {
                 tokens);
         assertEquals(
                 List.of(),
-                SettingsReader.read(write(
-                                "<config-manager><console><local-token>tiny-token</local-token></console></config-manager>"))
+                SettingsReader.read(
+                                write(
+                                        "<config-manager><console><local-token>tiny-token</local-token></console></config-manager>"))
                         .console()
                         .tokens());
         assertTrue(logged(Level.WARN, "local-token"), events.toString());

@@ -52,7 +52,7 @@ class ConsoleBrowserTest {
     static final BrokerExtension broker =
             BrokerExtension.withSettings("""
             <console><port>%d</port>
-              <token><name>ops</name><role>write</role><sha256>%s</sha256></token>
+              <token><name>ops</name><role>admin</role><sha256>%s</sha256></token>
             </console>""".formatted(PORT, ConsoleApiTest.sha256(TOKEN)));
 
     static WebDriver browser;
@@ -161,6 +161,13 @@ class ConsoleBrowserTest {
         routerService.disconnect();
         until(() -> rowText("router").contains("offline")); // no reload: the page follows the broker
         screenshot("05-clients");
+
+        // an admin forgets a client that is gone: its row goes, and stays gone after the next refresh
+        click(By.cssSelector("#clients tr[data-client='router'] button.forget"));
+        browser.switchTo().alert().accept();
+        until(() -> rowText("router").isEmpty());
+        Thread.sleep(2_500);
+        assertEquals("", rowText("router"), "forgotten: the refresh does not bring it back");
 
         click(By.cssSelector("#tabs button[data-view='audit']"));
         assertOnlyViewShown("audit");
