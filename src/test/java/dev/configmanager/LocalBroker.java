@@ -41,6 +41,7 @@ public final class LocalBroker {
         stopWithParent();
 
         final BrokerHome broker = new BrokerHome(home, bind, port, true);
+        writeLogConfiguration(broker.conf, home.resolve("log"));
         final EmbeddedHiveMQ hivemq = broker.embedded(new ConfigManagerMain(extensionHome));
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -65,6 +66,40 @@ public final class LocalBroker {
         System.out.printf(
                 "%nconfig-manager is running: MQTT on %s:%d, data in %s (Ctrl-C stops)%n%n", bind, port, home);
         stopped.await();
+    }
+
+    /**
+     * The broker's log: the terminal, and a file rolled daily under the broker home (seven days kept), which HiveMQ
+     * reads from {@code conf/logback.xml}. Written once: an operator's own version is left alone.
+     */
+    private static void writeLogConfiguration(final Path conf, final Path logFolder) throws IOException {
+        final Path file = conf.resolve("logback.xml");
+        if (Files.exists(file)) {
+            return;
+        }
+        final String folder =
+                logFolder.toString().replace("&", "&amp;").replace("<", "&lt;").replace("\"", "&quot;");
+        Files.writeString(file, """
+                <configuration>
+                    <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">
+                        <encoder><pattern>%%d{HH:mm:ss.SSS} %%-5level [%%thread] %%logger{20} - %%msg%%n</pattern></encoder>
+                    </appender>
+                    <appender name="FILE" class="ch.qos.logback.core.rolling.RollingFileAppender">
+                        <file>%1$s/hivemq.log</file>
+                        <rollingPolicy class="ch.qos.logback.core.rolling.TimeBasedRollingPolicy">
+                            <fileNamePattern>%1$s/hivemq.%%d{yyyy-MM-dd}.log</fileNamePattern>
+                            <maxHistory>7</maxHistory>
+                        </rollingPolicy>
+                        <encoder><pattern>%%d{yyyy-MM-dd HH:mm:ss.SSS} %%-5level [%%thread] %%logger - %%msg%%n</pattern></encoder>
+                    </appender>
+                    <logger name="com.hivemq" level="INFO"/>
+                    <logger name="dev.configmanager" level="INFO"/>
+                    <root level="WARN">
+                        <appender-ref ref="CONSOLE"/>
+                        <appender-ref ref="FILE"/>
+                    </root>
+                </configuration>
+                """.formatted(folder));
     }
 
     /** Whether nothing listens on {@code port} of {@code bind} yet. */

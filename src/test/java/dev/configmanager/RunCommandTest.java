@@ -56,6 +56,11 @@ class RunCommandTest {
         }
         final ProcessHandle broker = ProcessHandle.of(brokerPid).orElseThrow();
         awaitListening(port, log);
+        assertFalse(
+                Files.readString(log).contains(" WARN "), "a clean start warns of nothing: " + Files.readString(log));
+        final Path file = dir.resolve("home/log/hivemq.log");
+        assertTrue(
+                Files.exists(file) && Files.readString(file).contains("config-manager"), "the log file under the home");
 
         runCommand.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 
