@@ -2,7 +2,6 @@ package dev.configmanager.health;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import dev.configmanager.support.BrokerExtension;
 import dev.configmanager.support.RetainedReader;
 import dev.configmanager.support.TestBroker;
@@ -43,16 +42,6 @@ class ForgetClientsTest {
               <token><name>viewer</name><role>read</role><sha256>%s</sha256></token>
             </console>""".formatted(CONSOLE, CanonicalJson.sha256Hex(ADMIN), CanonicalJson.sha256Hex(READER)));
 
-    private static Mqtt5BlockingClient connect(final String id) {
-        final Mqtt5BlockingClient c = Mqtt5Client.builder()
-                .identifier(id)
-                .serverHost("127.0.0.1")
-                .serverPort(broker.port())
-                .buildBlocking();
-        c.connect();
-        return c;
-    }
-
     private static HttpResponse<String> call(final String method, final String path, final String token)
             throws Exception {
         final HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + CONSOLE + path))
@@ -82,8 +71,8 @@ class ForgetClientsTest {
 
     @Test
     void aClientGoneLongerThanForgetAfterIsForgottenAndAConnectedOneNever() throws Exception {
-        final Mqtt5BlockingClient stays = connect("stays-1");
-        connect("gone-1").disconnect();
+        final Mqtt5BlockingClient stays = broker.connect("stays-1");
+        broker.connect("gone-1").disconnect();
         RetainedReader.await(
                 "system/health/gone-1", h -> !h.path("data").path("ok").asBoolean());
         assertTrue(listed("gone-1"));
@@ -104,8 +93,8 @@ class ForgetClientsTest {
 
     @Test
     void anAdminForgetsAGoneClientNowAndNeverAConnectedOne() throws Exception {
-        final Mqtt5BlockingClient live = connect("live-2");
-        connect("old-2").disconnect();
+        final Mqtt5BlockingClient live = broker.connect("live-2");
+        broker.connect("old-2").disconnect();
         RetainedReader.await(
                 "system/health/old-2", h -> !h.path("data").path("ok").asBoolean());
 

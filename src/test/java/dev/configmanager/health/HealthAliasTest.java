@@ -3,7 +3,6 @@ package dev.configmanager.health;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import dev.configmanager.support.BrokerExtension;
@@ -36,16 +35,6 @@ class HealthAliasTest {
                 + ",\"event\":\"ready\",\"timestamp\":1.5}}";
     }
 
-    private static Mqtt5BlockingClient connect(final String id) {
-        final Mqtt5BlockingClient c = Mqtt5Client.builder()
-                .identifier(id)
-                .serverHost("127.0.0.1")
-                .serverPort(broker.port())
-                .buildBlocking();
-        c.connect();
-        return c;
-    }
-
     private static void publish(final Mqtt5BlockingClient c, final String topic, final String body) {
         c.publishWith()
                 .topic(topic)
@@ -61,7 +50,7 @@ class HealthAliasTest {
 
     @Test
     void theNamedClientsHealthIsOnItsAliasTopicAndNobodyElseMayPublishThere() throws Exception {
-        final Mqtt5BlockingClient tts = connect("tars-tts");
+        final Mqtt5BlockingClient tts = broker.connect("tars-tts");
         RetainedReader.await(
                 "system/health/tts",
                 h -> h.path("data").path("ok").asBoolean()
@@ -71,7 +60,7 @@ class HealthAliasTest {
         RetainedReader.await("system/health/tts", h -> messageId(h).equals("tts-ready"));
         RetainedReader.await("system/health/tars-tts", h -> messageId(h).equals("tts-ready"));
 
-        final Mqtt5BlockingClient other = connect("mallory");
+        final Mqtt5BlockingClient other = broker.connect("mallory");
         final var forged = assertThrows(
                 Mqtt5PubAckException.class,
                 () -> publish(other, "system/health/tts", health("tts-worker", false, "forged")));

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
@@ -43,7 +42,7 @@ class HealthTest {
 
     @Test
     void connectedClientHasRetainedOkHealthThatALateSubscriberSees() throws Exception {
-        final Mqtt5BlockingClient client = connect("svc-connect");
+        final Mqtt5BlockingClient client = broker.connect("svc-connect");
         try {
             final JsonNode health =
                     awaitHealth("svc-connect", h -> h.path("data").path("ok").asBoolean());
@@ -64,7 +63,7 @@ class HealthTest {
 
     @Test
     void gracefulDisconnectIsDisconnected() throws Exception {
-        connect("svc-graceful").disconnect();
+        broker.connect("svc-graceful").disconnect();
         final JsonNode health =
                 awaitHealth("svc-graceful", h -> !h.path("data").path("ok").asBoolean());
         assertEquals("disconnected", health.get("data").get("event").asText());
@@ -95,9 +94,9 @@ class HealthTest {
                 metrics.counter("dev.configmanager.health.events.stale").getCount()
                         + metrics.counter("dev.configmanager.health.events.connection_lost")
                                 .getCount();
-        final Mqtt5BlockingClient first = connect("svc-takeover");
+        final Mqtt5BlockingClient first = broker.connect("svc-takeover");
         awaitHealth("svc-takeover", h -> h.path("data").path("ok").asBoolean());
-        final Mqtt5BlockingClient second = connect("svc-takeover");
+        final Mqtt5BlockingClient second = broker.connect("svc-takeover");
         try {
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (metrics.counter("dev.configmanager.health.events.stale").getCount()
@@ -125,13 +124,13 @@ class HealthTest {
 
     @Test
     void keepalivesArriveAtTheIntervalAndStopWhenTheClientGoes() throws Exception {
-        final Mqtt5BlockingClient watcher = connect("watcher");
+        final Mqtt5BlockingClient watcher = broker.connect("watcher");
         try (var publishes = watcher.publishes(MqttGlobalPublishFilter.ALL)) {
             watcher.subscribeWith()
                     .topicFilter("system/keepalive/svc-beat")
                     .qos(MqttQos.AT_MOST_ONCE)
                     .send();
-            final Mqtt5BlockingClient client = connect("svc-beat");
+            final Mqtt5BlockingClient client = broker.connect("svc-beat");
             final List<Long> arrivals = new ArrayList<>();
             JsonNode sample = null;
             while (arrivals.size() < 8) {
@@ -164,7 +163,7 @@ class HealthTest {
         final JsonNode self = awaitHealth("config-manager", h -> true);
         assertTrue(self.get("data").get("ok").asBoolean(), self.toString());
         assertEquals("started", self.get("data").get("event").asText());
-        final Mqtt5BlockingClient watcher = connect("self-watcher");
+        final Mqtt5BlockingClient watcher = broker.connect("self-watcher");
         try (var publishes = watcher.publishes(MqttGlobalPublishFilter.ALL)) {
             watcher.subscribeWith()
                     .topicFilter("system/keepalive/config-manager")
@@ -184,16 +183,16 @@ class HealthTest {
 
     @Test
     void clientsOutsideTheTrackedPatternsGetNoHealth() throws Exception {
-        connect("untracked-probe").disconnect();
-        connect("svc-after-untracked").disconnect();
+        broker.connect("untracked-probe").disconnect();
+        broker.connect("svc-after-untracked").disconnect();
         awaitHealth("svc-after-untracked", h -> !h.path("data").path("ok").asBoolean());
         assertTrue(RetainedReader.stored("system/health/untracked-probe").isEmpty());
     }
 
     @Test
     void forgedHealthAndKeepaliveAreDeniedAndOwnWellFormedHealthIsAllowed() throws Exception {
-        final Mqtt5BlockingClient intruder = connect("intruder");
-        final Mqtt5BlockingClient victim = connect("victim");
+        final Mqtt5BlockingClient intruder = broker.connect("intruder");
+        final Mqtt5BlockingClient victim = broker.connect("victim");
         try {
             awaitHealth("victim", h -> h.path("data").path("ok").asBoolean());
             final String valid = "{\"id\":\"0123456789abcdef0123456789abcdef\",\"type\":\"health.status\","
@@ -245,16 +244,6 @@ class HealthTest {
                         .send(),
                 topic);
         assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, e.getMqttMessage().getReasonCode(), topic);
-    }
-
-    static Mqtt5BlockingClient connect(final String id) {
-        final Mqtt5BlockingClient c = Mqtt5Client.builder()
-                .identifier(id)
-                .serverHost("127.0.0.1")
-                .serverPort(broker.port())
-                .buildBlocking();
-        c.connect();
-        return c;
     }
 
     static JsonNode awaitHealth(final String clientId, final Predicate<JsonNode> condition) throws Exception {

@@ -165,9 +165,14 @@ class SignedUpdatesTest {
     }
 
     private static String servedKey() throws Exception {
+        return servedKey(CONSOLE);
+    }
+
+    /** The public key the console at {@code consolePort} serves, as PEM. */
+    static String servedKey(final int consolePort) throws Exception {
         final HttpResponse<String> r = HttpClient.newHttpClient()
                 .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + CONSOLE + "/api/signing-key"))
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + "/api/signing-key"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
@@ -176,7 +181,7 @@ class SignedUpdatesTest {
         return body.get("public_key_pem").asText();
     }
 
-    private static PublicKey publicKey(final String pem) throws Exception {
+    static PublicKey publicKey(final String pem) throws Exception {
         final String base64 = pem.replace("-----BEGIN PUBLIC KEY-----", "")
                 .replace("-----END PUBLIC KEY-----", "")
                 .replaceAll("\\s", "");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import dev.configmanager.support.BrokerExtension;
@@ -16,14 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyFactory;
 import java.security.Signature;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 
@@ -49,12 +42,7 @@ class TarsProfileTest {
 
     @Test
     void aPyTarsServiceReceivesSignedUpdatesOnSystemConfigWithItsOwnChecksum() throws Exception {
-        final Mqtt5BlockingClient stt = Mqtt5Client.builder()
-                .identifier("tars-stt")
-                .serverHost("127.0.0.1")
-                .serverPort(broker.port())
-                .buildBlocking();
-        stt.connect();
+        final Mqtt5BlockingClient stt = broker.connect("tars-stt");
         try (var updates = stt.publishes(MqttGlobalPublishFilter.SUBSCRIBED)) {
             stt.subscribeWith()
                     .topicFilter("system/config/stt-worker")
@@ -71,12 +59,7 @@ class TarsProfileTest {
             assertEquals(PY_TARS_CHECKSUM, CanonicalJson.sha256Hex(CanonicalJson.write(body.get("config"))));
 
             final Signature verifier = Signature.getInstance("Ed25519");
-            verifier.initVerify(KeyFactory.getInstance("Ed25519")
-                    .generatePublic(new X509EncodedKeySpec(Base64.getMimeDecoder()
-                            .decode(servedKeyPem()
-                                    .replace("-----BEGIN PUBLIC KEY-----", "")
-                                    .replace("-----END PUBLIC KEY-----", "")
-                                    .strip()))));
+            verifier.initVerify(SignedUpdatesTest.publicKey(SignedUpdatesTest.servedKey(CONSOLE)));
             verifier.update((body.get("version").asLong() + "|stt-worker|" + CanonicalJson.write(body.get("config"))
                             + "|" + body.get("checksum").asText() + "|"
                             + body.get("config_epoch").asText() + "|"
@@ -97,15 +80,5 @@ class TarsProfileTest {
         assertEquals(
                 Mqtt5PubAckReasonCode.NOT_AUTHORIZED, forged.getMqttMessage().getReasonCode());
         stt.disconnect();
-    }
-
-    private static String servedKeyPem() throws Exception {
-        final HttpResponse<String> r = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + CONSOLE + "/api/signing-key"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), r.body());
-        return Json.parse(r.body()).get("public_key_pem").asText();
     }
 }

@@ -84,6 +84,17 @@ public final class BrokerExtension implements BeforeAllCallback, AfterAllCallbac
         return broker.port();
     }
 
+    /** An MQTT 5 client of this broker, connected (clean start) as {@code clientId}. */
+    public com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient connect(final String clientId) {
+        final var client = com.hivemq.client.mqtt.mqtt5.Mqtt5Client.builder()
+                .identifier(clientId)
+                .serverHost("127.0.0.1")
+                .serverPort(broker.port())
+                .buildBlocking();
+        client.connect();
+        return client;
+    }
+
     public Connection openDatabase() throws SQLException {
         return broker.openDatabase();
     }
