@@ -114,7 +114,7 @@ public final class SettingsReader {
      * cannot be read is named in the log and not applied.
      */
     private static @Nullable Element profile(final Element root, final Path file) {
-        final String name = SharedDatabase.fromEnvironment(new XmlValues(root).text("profile", "", value -> value));
+        final String name = new XmlValues(root).optional("profile");
         if (name == null) {
             return null;
         }

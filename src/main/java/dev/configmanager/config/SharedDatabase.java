@@ -40,13 +40,13 @@ public record SharedDatabase(
      * file that the other brokers do not see.
      */
     static @Nullable SharedDatabase read(final XmlValues r) {
-        final String url = fromEnvironment(r.text("database/url", "", value -> value));
+        final String url = r.optional("database/url");
         if (url == null) {
             return null;
         }
-        final String username = fromEnvironment(r.text("database/username", "", value -> value));
-        String password = fromEnvironment(r.text("database/password", "", value -> value));
-        final String passwordFile = fromEnvironment(r.text("database/password-file", "", value -> value));
+        final String username = r.optional("database/username");
+        String password = r.optional("database/password");
+        final String passwordFile = r.optional("database/password-file");
         if (password == null && passwordFile != null) {
             try {
                 password = Files.readString(Path.of(passwordFile)).strip();
@@ -59,28 +59,16 @@ public record SharedDatabase(
                                 e.getClass().getSimpleName());
             }
         }
-        final String nodeName = r.text("database/node-name", "", value -> {
-            final String resolved = fromEnvironment(value);
-            return resolved == null ? "" : NODE_NAME.matcher(resolved).matches() ? resolved : null;
-        });
-        final String publisher = r.text("database/publisher", "all", value -> {
-            final String resolved = fromEnvironment(value);
-            return resolved == null ? "all" : resolved.equals("all") || resolved.equals("one") ? resolved : null;
-        });
+        final String nodeName = r.text(
+                "database/node-name", "", value -> NODE_NAME.matcher(value).matches() ? value : null);
+        final String publisher =
+                r.text("database/publisher", "all", value -> value.equals("all") || value.equals("one") ? value : null);
         return new SharedDatabase(
                 url,
                 username == null ? "" : username,
                 password == null ? "" : password,
                 nodeName.isBlank() ? null : nodeName,
                 publisher.equals("one"));
-    }
-
-    /** A value, or the environment variable it names as {@code ${ENV:NAME}}; blank (or unset) means absent. */
-    static @Nullable String fromEnvironment(final String value) {
-        final java.util.regex.Matcher env =
-                java.util.regex.Pattern.compile("\\$\\{ENV:([A-Za-z0-9_]+)}").matcher(value.strip());
-        final String resolved = env.matches() ? System.getenv(env.group(1)) : value.strip();
-        return resolved == null || resolved.isBlank() ? null : resolved;
     }
 
     @Override

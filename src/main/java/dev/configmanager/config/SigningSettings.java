@@ -40,7 +40,7 @@ public record SigningSettings(@Nullable String privateKeyFile, boolean generate)
     }
 
     static SigningSettings read(final XmlValues r) {
-        final String file = SharedDatabase.fromEnvironment(r.text("signing/private-key-file", "", value -> value));
+        final String file = r.optional("signing/private-key-file");
         final boolean generate = r.text(
                 "signing/generate",
                 Boolean.FALSE,

@@ -24,6 +24,8 @@ final class XmlValues {
     private static final Set<String> SENSITIVE = Set.of("secrets/key", "database/password", "console/local-token");
 
     private static final Logger log = LoggerFactory.getLogger(SettingsReader.class);
+    private static final java.util.regex.Pattern ENV_REFERENCE =
+            java.util.regex.Pattern.compile("\\$\\{ENV:([A-Za-z0-9_]+)}");
 
     private final Element root;
     private final @Nullable XmlValues profile;
@@ -141,7 +143,20 @@ final class XmlValues {
             }
         }
         // ${ENV:NAME}: the broker's environment decides; unset or empty counts as not set here
-        return Optional.ofNullable(SharedDatabase.fromEnvironment(current.getTextContent()));
+        return Optional.ofNullable(fromEnvironment(current.getTextContent()));
+    }
+
+    /** The value at {@code path}, or {@code null} when it is absent, blank or names an unset variable. */
+    @Nullable
+    String optional(final String path) {
+        return find(path).orElse(null);
+    }
+
+    /** A value, or the environment variable it names as {@code ${ENV:NAME}}; blank (or unset) means absent. */
+    private static @Nullable String fromEnvironment(final String value) {
+        final var env = ENV_REFERENCE.matcher(value.strip());
+        final String resolved = env.matches() ? System.getenv(env.group(1)) : value.strip();
+        return resolved == null || resolved.isBlank() ? null : resolved;
     }
 
     private static Element child(final Element parent, final String name) {

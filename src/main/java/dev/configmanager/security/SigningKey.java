@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.SignatureException;
 import java.security.interfaces.EdECPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
@@ -90,7 +91,7 @@ public final class SigningKey {
             s.initVerify(publicKey);
             s.update(message);
             return s.verify(Base64.getDecoder().decode(signature));
-        } catch (final IllegalArgumentException | java.security.SignatureException e) {
+        } catch (final IllegalArgumentException | SignatureException e) {
             return false;
         } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("Ed25519 is part of every JDK since 15", e);
