@@ -7,6 +7,7 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
+import dev.configmanager.backup.StoreTransfer;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.ExtensionVersion;
 import dev.configmanager.config.OwnedTopics;
@@ -128,6 +129,16 @@ public final class ConfigManagerMain implements ExtensionMain {
                     health.tracker());
             health.start(Services.extensionExecutorService(), storeProblem);
             final ConfigPipeline running = pipeline;
+            final var transfer = new StoreTransfer(
+                    store,
+                    schemas::check,
+                    settings.resolveDatabase(dataFolder).getParent().resolve("backups"),
+                    presence,
+                    () -> {
+                        running.storeReplaced();
+                        catchUp(opened, schemas, publisher, owned);
+                    },
+                    clock);
             console = ConsoleServer.start(
                     settings,
                     pipeline,
@@ -142,7 +153,8 @@ public final class ConfigManagerMain implements ExtensionMain {
                     },
                     presence,
                     signer,
-                    health);
+                    health,
+                    transfer);
             if (store instanceof DeferredStore deferred) {
                 deferred.whenOpened(db -> catchUp(db, schemas, publisher, owned));
             }
@@ -186,8 +198,9 @@ public final class ConfigManagerMain implements ExtensionMain {
     }
 
     /**
-     * A shared database that could not be opened at start is open now: its schemas are put in force, the retained
-     * config topics made equal to it (the change feed already follows it), and writes accepted again.
+     * A shared database that could not be opened at start is open now, or an import filled the store: its schemas are
+     * put in force, the retained config topics made equal to it (the change feed already follows it), and writes
+     * accepted again.
      */
     private void catchUp(
             final ConfigStore db,

@@ -158,6 +158,53 @@ final class ApiExchange {
         }
     }
 
+    /** The request body as it arrives, for a handler that reads it as a stream (the caller closes it). */
+    InputStream bodyStream() {
+        return exchange.getRequestBody();
+    }
+
+    /**
+     * A response body streamed with a status of 200, whose headers are sent only at its first byte: a handler that
+     * fails before writing anything can still answer with an error.
+     */
+    OutputStream streamOk(final String contentType, final String fileName) {
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        exchange.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"" + fileName + "\"");
+        return new OutputStream() {
+            private OutputStream out;
+
+            private OutputStream started() throws IOException {
+                if (out == null) {
+                    exchange.sendResponseHeaders(200, 0);
+                    out = exchange.getResponseBody();
+                }
+                return out;
+            }
+
+            @Override
+            public void write(final int b) throws IOException {
+                started().write(b);
+            }
+
+            @Override
+            public void write(final byte[] b, final int off, final int len) throws IOException {
+                started().write(b, off, len);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                started().flush();
+            }
+
+            @Override
+            public void close() throws IOException {
+                started().close();
+            }
+        };
+    }
+
     void respondError(final int status, final String code, final String message, final JsonNode details)
             throws IOException {
         final ObjectNode body = Json.object();

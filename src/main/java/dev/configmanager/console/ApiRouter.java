@@ -28,12 +28,19 @@ final class ApiRouter implements HttpHandler {
     private final FleetApi fleet;
     private final SchemaApi schemas;
     private final SigningKeyApi signingKey;
+    private final BackupApi backups;
 
-    ApiRouter(final ConfigApi configs, final FleetApi fleet, final SchemaApi schemas, final SigningKeyApi signingKey) {
+    ApiRouter(
+            final ConfigApi configs,
+            final FleetApi fleet,
+            final SchemaApi schemas,
+            final SigningKeyApi signingKey,
+            final BackupApi backups) {
         this.configs = configs;
         this.fleet = fleet;
         this.schemas = schemas;
         this.signingKey = signingKey;
+        this.backups = backups;
     }
 
     @Override
@@ -83,6 +90,15 @@ final class ApiRouter implements HttpHandler {
                 throw notAllowed();
             }
             signingKey.get(call);
+        } else if (route.length == 1 && head.equals("export")) {
+            only(method, "GET");
+            backups.export(call);
+        } else if (route.length == 1 && head.equals("import")) {
+            only(method, "POST");
+            backups.importStore(call);
+        } else if (route.length == 1 && head.equals("backup")) {
+            only(method, "POST");
+            backups.backup(call);
         } else if (route.length == 1 && FLEET_VIEWS.contains(head)) {
             if (!method.equals("GET")) {
                 throw notAllowed();
@@ -105,6 +121,12 @@ final class ApiRouter implements HttpHandler {
                     400, ErrorCode.INVALID_SERVICE_NAME.wire(), "service names " + ServiceName.RULE);
         }
         return segment;
+    }
+
+    private static void only(final String method, final String allowed) throws ApiExchange.Failure {
+        if (!method.equals(allowed)) {
+            throw notAllowed();
+        }
     }
 
     private static ApiExchange.Failure notAllowed() {

@@ -3,6 +3,7 @@ package dev.configmanager.console;
 import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
+import dev.configmanager.backup.StoreTransfer;
 import dev.configmanager.config.ConsoleSettings;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.health.HealthService;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.function.Supplier;
 
 /**
@@ -65,9 +67,11 @@ public final class ConsoleServer {
             final Supplier<String> storeProblem,
             final @Nullable SharedPresence presence,
             final @Nullable SigningKey signer,
-            final HealthService health) {
+            final HealthService health,
+            final StoreTransfer transfer) {
         try {
-            return startConsole(settings, pipeline, store, schemas, retained, storeProblem, presence, signer, health);
+            return startConsole(
+                    settings, pipeline, store, schemas, retained, storeProblem, presence, signer, health, transfer);
         } catch (final RuntimeException e) {
             log.error(
                     "config-manager: the console could not be started; the broker and MQTT config requests work "
@@ -86,7 +90,8 @@ public final class ConsoleServer {
             final Supplier<String> storeProblem,
             final @Nullable SharedPresence presence,
             final @Nullable SigningKey signer,
-            final HealthService health) {
+            final HealthService health,
+            final StoreTransfer transfer) {
         final ConsoleSettings console = settings.console();
         if (!console.enabled()) {
             log.info("config-manager: console disabled in conf/config.xml");
@@ -127,7 +132,8 @@ public final class ConsoleServer {
                 configs, store, auth, retained, settings.health().healthPrefix(), storeProblem, presence, health);
         final var schemaApi =
                 new SchemaApi(pipeline, schemas, auth, settings.maxPayloadBytes(), settings.requestTimeout());
-        server.createContext("/api", new ApiRouter(configs, fleet, schemaApi, new SigningKeyApi(auth, signer)))
+        final var backups = new BackupApi(auth, transfer, Clock.systemUTC());
+        server.createContext("/api", new ApiRouter(configs, fleet, schemaApi, new SigningKeyApi(auth, signer), backups))
                 .getFilters()
                 .add(hostCheck);
         server.createContext("/", new StaticFiles()).getFilters().add(hostCheck);

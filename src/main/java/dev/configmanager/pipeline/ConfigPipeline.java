@@ -81,7 +81,11 @@ public final class ConfigPipeline implements AutoCloseable {
         current.committedElsewhere(version);
     }
 
-    /** Whether the last commit worked. */
+    /** The store's content was replaced (an import): decisions start from what it holds now. */
+    public void storeReplaced() {
+        current.forgetAll();
+    }
+
     /** A database that could not be opened at start is open now: writes are accepted, and health says so. */
     public void storeOpened() {
         status.reachable();

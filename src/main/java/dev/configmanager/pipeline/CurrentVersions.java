@@ -48,6 +48,14 @@ final class CurrentVersions {
                                 : cached);
     }
 
+    /**
+     * The store was replaced under the pipeline (an import): nothing cached is known to be current. A batch deciding
+     * meanwhile from what it cached is refused by the store (the version is taken) and read again.
+     */
+    void forgetAll() {
+        committed.invalidateAll();
+    }
+
     Batch batch() {
         return new Batch();
     }

@@ -28,6 +28,39 @@ final class ChangeLog {
         }
     }
 
+    /** Locks the head row until the transaction ends: every commit through any broker waits for it. */
+    static void lockHead(final Connection c) throws SQLException {
+        try (var s = c.prepareStatement("SELECT revision FROM cm_head WHERE id = 1 FOR UPDATE");
+                ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("the database has no change log head");
+            }
+        }
+    }
+
+    /**
+     * Logs the current version of every service as a change after the head (an import's), moves the head, and wakes
+     * the followers, in the caller's transaction (whose head row lock orders it with every commit).
+     */
+    static void logCurrent(final Connection c, final String writer) throws SQLException {
+        final long head = revision(c);
+        final int logged;
+        try (var s = c.prepareStatement("INSERT INTO cm_change (revision, service, version, writer) "
+                + "SELECT ? + ROW_NUMBER() OVER (ORDER BY service), service, version, ? FROM cm_current")) {
+            s.setLong(1, head);
+            s.setString(2, writer);
+            logged = s.executeUpdate();
+        }
+        try (var s = c.prepareStatement("UPDATE cm_head SET revision = ? WHERE id = 1")) {
+            s.setLong(1, head + logged);
+            s.executeUpdate();
+        }
+        try (var s = c.prepareStatement("SELECT pg_notify('" + SqlDialect.CHANGES_CHANNEL + "', ?)")) {
+            s.setString(1, (head + logged) + " " + writer);
+            s.execute();
+        }
+    }
+
     /**
      * One entry of the change log.
      *

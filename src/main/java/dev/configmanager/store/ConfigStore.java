@@ -2,6 +2,8 @@ package dev.configmanager.store;
 
 import dev.configmanager.wire.ConfigResult;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -98,6 +100,34 @@ public interface ConfigStore extends AutoCloseable {
      */
     default Optional<PublisherRole> publisherRole() {
         return Optional.empty();
+    }
+
+    /**
+     * Writes the whole store to {@code sink}, as one consistent snapshot, rows as stored (sealed secrets stay sealed).
+     *
+     * @param withAudit whether the audit log goes too
+     */
+    void exportTo(StoreContent.Sink sink, boolean withAudit) throws StoreUnavailableException, IOException;
+
+    /**
+     * Loads an export into this store, which must hold no version and no schema: all of it in one transaction, or
+     * nothing. The store takes the export's epoch; versions, checksums and timestamps are kept as they are.
+     *
+     * @return the versions loaded
+     * @throws ImportRefusedException the store is not empty or the content is wrong (an {@link IOException}); nothing
+     *                                was kept
+     */
+    long importFrom(StoreContent.Source source) throws StoreUnavailableException, IOException;
+
+    /**
+     * Writes a consistent copy of the database, every acknowledged commit included, to a new file in {@code folder}.
+     *
+     * @return the file written
+     * @throws UnsupportedOperationException the database is not a file of this broker's (PostgreSQL has its own tools)
+     */
+    default Path backup(final Path folder) throws StoreUnavailableException, IOException {
+        throw new UnsupportedOperationException(
+                "this store is not a file of this broker's: back it up with its own tools (pg_dump for PostgreSQL)");
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.configmanager.store;
 
 import dev.configmanager.wire.RequestOrigin;
 
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,6 +28,8 @@ final class ConfigTables {
             "service, version, change_kind, config, checksum, updated_at, updated_by, request_id, origin";
     /** Audit lines between two prunings of the oldest ones beyond the configured maximum. */
     private static final int PRUNE_EVERY = 1_000;
+    /** Rows an export reads from the database at a time. */
+    private static final int EXPORT_FETCH_ROWS = 256;
 
     private final SqlDialect dialect;
     private final int auditMaxRows;
@@ -94,24 +97,29 @@ final class ConfigTables {
             final List<AuditRecord> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    // read before the columns after it: wasNull() answers for the last column read
-                    final long number = rs.getLong(8);
-                    final Long version = rs.wasNull() ? null : number;
-                    rows.add(new AuditRecord(
-                            rs.getTimestamp(1).toInstant(),
-                            rs.getString(2),
-                            rs.getString(3),
-                            RequestOrigin.valueOf(rs.getString(4)),
-                            rs.getString(5),
-                            rs.getString(6),
-                            rs.getString(7),
-                            version,
-                            rs.getString(9),
-                            rs.getString(10)));
+                    rows.add(auditRecord(rs));
                 }
             }
             return rows;
         }
+    }
+
+    /** The audit line whose columns, in {@link #auditQuery} order, start at the first. */
+    private static AuditRecord auditRecord(final ResultSet rs) throws SQLException {
+        // read before the columns after it: wasNull() answers for the last column read
+        final long number = rs.getLong(8);
+        final Long version = rs.wasNull() ? null : number;
+        return new AuditRecord(
+                rs.getTimestamp(1).toInstant(),
+                rs.getString(2),
+                rs.getString(3),
+                RequestOrigin.valueOf(rs.getString(4)),
+                rs.getString(5),
+                rs.getString(6),
+                rs.getString(7),
+                version,
+                rs.getString(9),
+                rs.getString(10));
     }
 
     Map<String, String> schemas(final Connection c) throws SQLException {
@@ -245,6 +253,153 @@ final class ConfigTables {
             s.executeUpdate();
         }
         return true;
+    }
+
+    /** Every schema set through the console, with who set it and when, by service. */
+    void exportSchemas(final Connection c, final StoreContent.Sink sink) throws SQLException, IOException {
+        try (var s = c.prepareStatement(
+                        "SELECT service, schema_json, updated_at, updated_by FROM cm_schema ORDER BY service");
+                ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                sink.schema(new StoreContent.Schema(
+                        rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(), rs.getString(4)));
+            }
+        }
+    }
+
+    /** Every version, by service and then version, read a page at a time (a large history never sits in memory). */
+    void exportVersions(final Connection c, final StoreContent.Sink sink) throws SQLException, IOException {
+        try (var s = c.prepareStatement("SELECT " + COLUMNS + " FROM cm_history ORDER BY service, version")) {
+            s.setFetchSize(EXPORT_FETCH_ROWS);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    sink.version(version(rs, 1));
+                }
+            }
+        }
+    }
+
+    /** The audit log, oldest first. */
+    void exportAudit(final Connection c, final StoreContent.Sink sink) throws SQLException, IOException {
+        try (var s = c.prepareStatement(
+                "SELECT at, service, action, origin, requester, request_id, outcome, version, error_code, message "
+                        + "FROM cm_audit ORDER BY id")) {
+            s.setFetchSize(EXPORT_FETCH_ROWS);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    sink.audit(auditRecord(rs));
+                }
+            }
+        }
+    }
+
+    /** How many versions and schemas are stored: an import fills only a store with none of either. */
+    long[] versionsAndSchemas(final Connection c) throws SQLException {
+        try (var s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery("SELECT (SELECT COUNT(*) FROM cm_history), (SELECT COUNT(*) FROM cm_schema)")) {
+            rs.next();
+            return new long[] {rs.getLong(1), rs.getLong(2)};
+        }
+    }
+
+    /**
+     * Takes an export's rows in the caller's transaction, a batch at a time. {@link Loader#finish} then makes the last
+     * version of each service its current one.
+     */
+    Loader loader(final Connection c) throws SQLException {
+        return new Loader(c);
+    }
+
+    final class Loader implements StoreContent.Sink {
+        private static final int BATCH = 256;
+        private final Connection c;
+        private final PreparedStatement history;
+        private final List<AuditRecord> audit = new ArrayList<>();
+        private int pending;
+        private long versions;
+
+        private Loader(final Connection c) throws SQLException {
+            this.c = c;
+            this.history =
+                    c.prepareStatement("INSERT INTO cm_history (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        }
+
+        @Override
+        public void header(final StoreContent.Header header) {}
+
+        @Override
+        public void schema(final StoreContent.Schema schema) throws IOException {
+            try {
+                putSchema(c, schema.service(), schema.schemaJson(), schema.updatedAt(), schema.updatedBy());
+            } catch (final SQLException e) {
+                throw new Failed(e);
+            }
+        }
+
+        @Override
+        public void version(final ConfigVersion version) throws IOException {
+            try {
+                bind(history, version);
+                history.addBatch();
+                versions++;
+                if (++pending == BATCH) {
+                    history.executeBatch();
+                    pending = 0;
+                }
+            } catch (final SQLException e) {
+                throw new Failed(e);
+            }
+        }
+
+        @Override
+        public void audit(final AuditRecord line) throws IOException {
+            audit.add(line);
+            if (audit.size() == BATCH) {
+                flushAudit();
+            }
+        }
+
+        private void flushAudit() throws Failed {
+            try {
+                insertAudit(c, audit);
+            } catch (final SQLException e) {
+                throw new Failed(e);
+            }
+            audit.clear();
+        }
+
+        /** @return the versions loaded */
+        long finish() throws SQLException {
+            try {
+                if (pending > 0) {
+                    history.executeBatch();
+                }
+                if (!audit.isEmpty()) {
+                    flushAudit();
+                }
+            } catch (final Failed e) {
+                throw e.cause();
+            } finally {
+                history.close();
+            }
+            try (var s = c.createStatement()) {
+                s.executeUpdate("INSERT INTO cm_current (" + COLUMNS + ") SELECT " + COLUMNS + " FROM cm_history h "
+                        + "WHERE version = (SELECT MAX(version) FROM cm_history WHERE service = h.service)");
+            }
+            return versions;
+        }
+    }
+
+    /** A database failure while a sink took a row: carried through the sink's {@link IOException}. */
+    static final class Failed extends IOException {
+        Failed(final SQLException cause) {
+            super(cause);
+        }
+
+        SQLException cause() {
+            return (SQLException) getCause();
+        }
     }
 
     private interface Binder {

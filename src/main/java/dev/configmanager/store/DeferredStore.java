@@ -6,6 +6,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -186,6 +187,17 @@ public final class DeferredStore implements ConfigStore {
             final String service, final Collection<String> requestIds, final Instant now)
             throws StoreUnavailableException {
         return store().answered(service, requestIds, now);
+    }
+
+    @Override
+    public void exportTo(final StoreContent.Sink sink, final boolean withAudit)
+            throws StoreUnavailableException, IOException {
+        store().exportTo(sink, withAudit);
+    }
+
+    @Override
+    public long importFrom(final StoreContent.Source source) throws StoreUnavailableException, IOException {
+        return store().importFrom(source);
     }
 
     /** Followed from when the database is open (or now, if it is). */

@@ -1,5 +1,7 @@
 package dev.configmanager.store;
 
+import dev.configmanager.wire.CanonicalJson;
+
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -55,7 +57,10 @@ final class Migrations {
                                 error_code VARCHAR(32),
                                 message VARCHAR(1024))""",
                     "CREATE INDEX cm_audit_service ON cm_audit (service, id)",
-                    "INSERT INTO cm_meta (meta_key, meta_value) VALUES ('" + EPOCH_KEY + "', '" + "${epoch}')"),
+                    "INSERT INTO cm_meta (meta_key, meta_value) VALUES ('" + EPOCH_KEY + "', '" + "${epoch}')",
+                    // a new database is in the canonical form of the release that creates it
+                    "INSERT INTO cm_meta (meta_key, meta_value) VALUES ('" + SqlConfigStore.FORM_KEY + "', '"
+                            + CanonicalJson.FORM + "')"),
             // 2: schemas set through the console (they take precedence over conf/schemas files)
             List.of("""
                     CREATE TABLE cm_schema (

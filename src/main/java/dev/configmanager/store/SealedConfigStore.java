@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -155,6 +156,102 @@ public final class SealedConfigStore implements ConfigStore {
             sealed.add(seal(v));
         }
         store.commit(sealed, audit, answers);
+    }
+
+    /** Rows as stored, sealed; the header names this store's secrets key. */
+    @Override
+    public void exportTo(final StoreContent.Sink sink, final boolean withAudit)
+            throws StoreUnavailableException, IOException {
+        store.exportTo(
+                new StoreContent.Sink() {
+                    @Override
+                    public void header(final StoreContent.Header header) throws IOException {
+                        sink.header(new StoreContent.Header(header.epoch(), header.canonicalForm(), cipher.keyId()));
+                    }
+
+                    @Override
+                    public void schema(final StoreContent.Schema schema) throws IOException {
+                        sink.schema(schema);
+                    }
+
+                    @Override
+                    public void version(final ConfigVersion version) throws IOException {
+                        sink.version(version);
+                    }
+
+                    @Override
+                    public void audit(final AuditRecord audit) throws IOException {
+                        sink.audit(audit);
+                    }
+                },
+                withAudit);
+    }
+
+    /**
+     * Rows are stored sealed as they come, once each is checked here: every sealed value opens with this store's key,
+     * and the checksum is the one of the plain config.
+     */
+    @Override
+    public long importFrom(final StoreContent.Source source) throws StoreUnavailableException, IOException {
+        return store.importFrom(new StoreContent.Source() {
+            private StoreContent.Header header;
+
+            @Override
+            public StoreContent.Header header() throws IOException {
+                header = source.header();
+                return header;
+            }
+
+            @Override
+            public void rows(final StoreContent.Sink into) throws IOException {
+                source.rows(new StoreContent.Sink() {
+                    @Override
+                    public void header(final StoreContent.Header ignored) {}
+
+                    @Override
+                    public void schema(final StoreContent.Schema schema) throws IOException {
+                        into.schema(schema);
+                    }
+
+                    @Override
+                    public void version(final ConfigVersion version) throws IOException {
+                        check(version, header);
+                        into.version(version);
+                    }
+
+                    @Override
+                    public void audit(final AuditRecord audit) throws IOException {
+                        into.audit(audit);
+                    }
+                });
+            }
+        });
+    }
+
+    private void check(final ConfigVersion stored, final StoreContent.Header header) throws ImportRefusedException {
+        if (stored.config() == null) {
+            return;
+        }
+        final String plain = open(stored).config();
+        if (plain.contains("\"" + MARKER + "\"")) {
+            throw new ImportRefusedException(
+                    ImportRefusedException.Reason.SECRETS_KEY_MISMATCH,
+                    stored.service() + " v" + stored.version() + " holds a secret sealed by "
+                            + (header.secretsKeyId() == null ? "another key" : "key " + header.secretsKeyId())
+                            + "; this broker's secrets key is " + cipher.keyId()
+                            + ". Install the exporting broker's secrets key (<secrets><key> or its key file), "
+                            + "restart, and import again");
+        }
+        if (!CanonicalJson.sha256Hex(CanonicalJson.write(parse(plain))).equals(stored.checksum())) {
+            throw new ImportRefusedException(
+                    ImportRefusedException.Reason.INVALID_IMPORT,
+                    stored.service() + " v" + stored.version() + ": the checksum is not the one of its config");
+        }
+    }
+
+    @Override
+    public Path backup(final Path folder) throws StoreUnavailableException, IOException {
+        return store.backup(folder);
     }
 
     @Override

@@ -11,8 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Optional;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -31,6 +34,7 @@ public final class SecretCipher {
     private static final int TAG_BITS = 128;
 
     private final SecretKeySpec key;
+    private final String keyId;
     private final SecureRandom random = new SecureRandom();
 
     SecretCipher(final byte[] key) {
@@ -38,6 +42,25 @@ public final class SecretCipher {
             throw new IllegalArgumentException("the secrets key must be " + KEY_BYTES + " bytes, not " + key.length);
         }
         this.key = new SecretKeySpec(key, "AES");
+        this.keyId = idOf(key);
+    }
+
+    /**
+     * Names the key without revealing it: the first 16 hex digits of SHA-256 over a fixed label and the key. An export
+     * carries it, so that an import into a broker with another key is refused with a message that says so.
+     */
+    public String keyId() {
+        return keyId;
+    }
+
+    private static String idOf(final byte[] key) {
+        try {
+            final MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update("config-manager secrets key id\u0000".getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest(key), 0, 8);
+        } catch (final NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     /**

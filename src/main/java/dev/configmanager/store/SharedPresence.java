@@ -198,6 +198,31 @@ public final class SharedPresence implements PresenceLog {
         }
     }
 
+    /** The other brokers of the database whose heartbeat is fresh: those that are running. */
+    public synchronized List<String> otherLiveBrokers() throws StoreUnavailableException {
+        try {
+            final Connection c = connection();
+            final List<String> nodes = new ArrayList<>();
+            try (var s = c.prepareStatement(
+                    "SELECT node, heartbeat_at, CURRENT_TIMESTAMP FROM cm_broker " + "WHERE node <> ? ORDER BY node")) {
+                s.setString(1, node);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        final Instant dbNow = rs.getTimestamp(3).toInstant();
+                        if (!rs.getTimestamp(2).toInstant().plus(STALE_AFTER).isBefore(dbNow)) {
+                            nodes.add(rs.getString(1));
+                        }
+                    }
+                }
+            }
+            c.commit();
+            return nodes;
+        } catch (final SQLException e) {
+            dropConnection();
+            throw new StoreUnavailableException("cannot read the brokers: " + SqlErrors.describe(e), e);
+        }
+    }
+
     /** Every client of every broker, as each broker last saw it. */
     public synchronized List<ClientPresence> clients() throws StoreUnavailableException {
         try {

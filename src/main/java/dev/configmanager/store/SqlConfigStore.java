@@ -1,14 +1,19 @@
 package dev.configmanager.store;
 
 import dev.configmanager.concurrent.Threads;
+import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.ConfigResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -37,13 +42,17 @@ public final class SqlConfigStore implements ConfigStore {
     private static final long FEED_POLL_MS = 2_000;
     /** The {@code cm_meta} key of the canonical form the stored texts and checksums are in (absent: form 1). */
     static final String FORM_KEY = "canonical_form";
+    /** The UTC time in a backup's file name: sorts by time, and has no character a file system refuses. */
+    private static final DateTimeFormatter BACKUP_NAME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'");
 
     /** Opens a connection to the database, with auto-commit off. */
     interface Connector {
         Connection connect() throws SQLException;
     }
 
-    private final String epoch;
+    /** Taken from an import, once, while the store is empty: read without the lock by every publish. */
+    private volatile String epoch;
+
     private final SqlDialect dialect;
     private final Connector connector;
     private final ConfigTables tables;
@@ -262,6 +271,129 @@ public final class SqlConfigStore implements ConfigStore {
         } catch (final SQLException e) {
             throw connection.dropAfter("store the schema of " + service, e);
         }
+    }
+
+    /**
+     * On a connection of its own, in one snapshot, so that a long export never holds up a commit or the console's
+     * other reads.
+     */
+    @Override
+    public void exportTo(final StoreContent.Sink sink, final boolean withAudit)
+            throws StoreUnavailableException, IOException {
+        try (Connection c = connector.connect()) {
+            dialect.snapshotReads(c);
+            sink.header(new StoreContent.Header(
+                    tables.meta(c, Migrations.EPOCH_KEY).orElse(epoch),
+                    tables.meta(c, FORM_KEY).map(Integer::parseInt).orElse(1),
+                    null));
+            tables.exportSchemas(c, sink);
+            tables.exportVersions(c, sink);
+            if (withAudit) {
+                tables.exportAudit(c, sink);
+            }
+            c.commit();
+        } catch (final SQLException e) {
+            throw new StoreUnavailableException("the config database failed to export: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * On the writer's connection, under this store's lock, so that no commit of this broker falls between the check
+     * that the store is empty and the rows; on a shared database the head row is locked too, which holds every other
+     * broker's commits until this one ends. The rows bypass the journal: H2 is synced before this returns.
+     */
+    @Override
+    public synchronized long importFrom(final StoreContent.Source source)
+            throws StoreUnavailableException, IOException {
+        final StoreContent.Header header = source.header();
+        if (header.canonicalForm() != CanonicalJson.FORM) {
+            throw new ImportRefusedException(
+                    ImportRefusedException.Reason.INVALID_IMPORT,
+                    "the export is in canonical form " + header.canonicalForm() + "; this release writes form "
+                            + CanonicalJson.FORM + ": import it with the release that exported it, or export again");
+        }
+        final Connection c = connection.get();
+        final long loaded;
+        try {
+            if (dialect.followedByOthers()) {
+                ChangeLog.lockHead(c);
+            }
+            final long[] present = tables.versionsAndSchemas(c);
+            if (present[0] > 0 || present[1] > 0) {
+                c.rollback();
+                throw new ImportRefusedException(
+                        ImportRefusedException.Reason.STORE_NOT_EMPTY,
+                        "this store holds " + present[0] + " version(s) and " + present[1] + " schema(s); an import "
+                                + "fills only an empty store (a new data folder, or a new database)");
+            }
+            final ConfigTables.Loader loader = tables.loader(c);
+            source.rows(loader);
+            loaded = loader.finish();
+            if (dialect.followedByOthers()) {
+                ChangeLog.logCurrent(c, tables.writer());
+            }
+            tables.setMeta(c, Migrations.EPOCH_KEY, header.epoch());
+            c.commit();
+            durability.syncCommitted(c);
+        } catch (final ConfigTables.Failed e) {
+            throw refusedOrDropped(c, e.cause());
+        } catch (final SQLException e) {
+            throw refusedOrDropped(c, e);
+        } catch (final IOException | RuntimeException e) {
+            rollbackQuietly(c);
+            throw e;
+        }
+        epoch = header.epoch();
+        log.info("config-manager: imported {} version(s); the config epoch is now {}", loaded, epoch);
+        return loaded;
+    }
+
+    /** A row the database refused (a value too long, a key twice) refuses the import; else the database failed. */
+    private StoreUnavailableException refusedOrDropped(final Connection c, final SQLException e)
+            throws ImportRefusedException {
+        final WriteRefusedException refused = Durability.refusal(e, WriteRefusedException::new);
+        if (refused != null) {
+            rollbackQuietly(c);
+            throw new ImportRefusedException(
+                    ImportRefusedException.Reason.INVALID_IMPORT,
+                    "the database refused a row of the export: " + SqlErrors.describe(e));
+        }
+        return connection.dropAfter("import", e);
+    }
+
+    private static void rollbackQuietly(final Connection c) {
+        try {
+            c.rollback();
+        } catch (final SQLException e) {
+            log.debug("config-manager: rollback after a failed import: {}", e.toString());
+        }
+    }
+
+    /**
+     * H2's {@code BACKUP TO} under this store's lock, after a sync that empties the journal: the copy holds every
+     * acknowledged commit, and no commit can land between the sync and the copy. PostgreSQL is backed up with its own
+     * tools.
+     */
+    @Override
+    public synchronized Path backup(final Path folder) throws StoreUnavailableException, IOException {
+        if (dialect != SqlDialect.H2) {
+            return ConfigStore.super.backup(folder);
+        }
+        Files.createDirectories(folder);
+        final Path file = folder.resolve(
+                "config-manager-" + BACKUP_NAME.format(Instant.now().atOffset(ZoneOffset.UTC)) + ".zip");
+        final Connection c = connection.get();
+        try {
+            durability.syncCommitted(c);
+            try (var s = c.prepareStatement("BACKUP TO ?")) {
+                s.setString(1, file.toAbsolutePath().toString());
+                s.execute();
+            }
+            c.commit();
+        } catch (final SQLException e) {
+            throw connection.dropAfter("back up", e);
+        }
+        return file;
     }
 
     /**

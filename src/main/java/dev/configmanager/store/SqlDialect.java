@@ -22,6 +22,14 @@ enum SqlDialect {
         @Override
         void unlockMigrations(final Connection c) {}
 
+        /** H2's own level (6): every read of the transaction sees the database as of its first. */
+        @Override
+        void snapshotReads(final Connection c) throws SQLException {
+            try (var s = c.createStatement()) {
+                s.execute("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SNAPSHOT");
+            }
+        }
+
         /** One broker's file: nobody else reads its change log, so no commit pays for writing one. */
         @Override
         boolean followedByOthers() {
@@ -67,6 +75,12 @@ enum SqlDialect {
             }
         }
 
+        /** PostgreSQL's repeatable read is a snapshot. */
+        @Override
+        void snapshotReads(final Connection c) throws SQLException {
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        }
+
         @Override
         boolean followedByOthers() {
             return true;
@@ -86,6 +100,9 @@ enum SqlDialect {
     abstract void lockMigrations(Connection c) throws SQLException;
 
     abstract void unlockMigrations(Connection c) throws SQLException;
+
+    /** Makes the transactions of {@code c} (a connection of its own) read one snapshot each. */
+    abstract void snapshotReads(Connection c) throws SQLException;
 
     /** Whether other brokers follow this database's change log, so that each commit must write to it. */
     abstract boolean followedByOthers();

@@ -66,6 +66,16 @@ public final class UnavailableStore implements ConfigStore {
     }
 
     @Override
+    public void exportTo(final StoreContent.Sink sink, final boolean withAudit) throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
+    public long importFrom(final StoreContent.Source source) throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
     public void close() {}
 
     private StoreUnavailableException unavailable() {

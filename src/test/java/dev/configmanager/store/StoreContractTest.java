@@ -2,6 +2,7 @@ package dev.configmanager.store;
 
 import dev.configmanager.support.PostgresExtension;
 import dev.configmanager.support.PostgresServer;
+import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ErrorCode;
 import dev.configmanager.wire.RequestOrigin;
@@ -12,12 +13,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +61,7 @@ class StoreContractTest {
 
     private Opened open(final Database kind) throws Exception {
         if (kind == Database.H2) {
-            final Path file = dir.resolve("cm");
+            final Path file = dir.resolve("cm-" + databases.incrementAndGet());
             return new Opened(H2ConfigStore.open(file, 10_000), () -> H2ConfigStore.open(file, 10_000));
         }
         postgres = server.server();
@@ -285,6 +289,143 @@ class StoreContractTest {
             for (final SqlConfigStore s : stores) {
                 s.close();
             }
+        }
+    }
+
+    /** Everything a sink is given, in order. */
+    private static final class Collected implements StoreContent.Sink {
+        StoreContent.Header header;
+        final List<StoreContent.Schema> schemas = new ArrayList<>();
+        final List<ConfigVersion> versions = new ArrayList<>();
+        final List<AuditRecord> audit = new ArrayList<>();
+
+        @Override
+        public void header(final StoreContent.Header h) {
+            header = h;
+        }
+
+        @Override
+        public void schema(final StoreContent.Schema s) {
+            schemas.add(s);
+        }
+
+        @Override
+        public void version(final ConfigVersion v) {
+            versions.add(v);
+        }
+
+        @Override
+        public void audit(final AuditRecord a) {
+            audit.add(a);
+        }
+
+        /** Gives it all again, as an import's source. */
+        StoreContent.Source source() {
+            return new StoreContent.Source() {
+                @Override
+                public StoreContent.Header header() {
+                    return header;
+                }
+
+                @Override
+                public void rows(final StoreContent.Sink into) throws IOException {
+                    for (final StoreContent.Schema s : schemas) {
+                        into.schema(s);
+                    }
+                    for (final ConfigVersion v : versions) {
+                        into.version(v);
+                    }
+                    for (final AuditRecord a : audit) {
+                        into.audit(a);
+                    }
+                }
+            };
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void anExportImportedIntoAnEmptyStoreGivesTheSameStoreAndEpoch(final Database kind) throws Exception {
+        final Collected exported = new Collected();
+        final ConfigVersion gone = new ConfigVersion(
+                "svc", 3, ConfigVersion.Change.DELETE, null, null, now(), "http:root", null, RequestOrigin.HTTP);
+        try (SqlConfigStore from = open(kind).store()) {
+            from.commit(
+                    List.of(version("svc", 1, "{\"a\":1}", "req-1"), version("other", 1, "{}", null)),
+                    List.of(audit("svc", "accepted", 1L)));
+            from.commit(List.of(version("svc", 2, "{\"a\":2}", null), gone), List.of(audit("svc", "rejected", null)));
+            from.putSchema("other", "{\"type\":\"object\"}", audit("other", "accepted", null));
+            from.exportTo(exported, true);
+            assertEquals(from.epoch(), exported.header.epoch());
+        }
+        assertEquals(
+                List.of("other", "svc", "svc", "svc"),
+                exported.versions.stream().map(ConfigVersion::service).toList(),
+                "by service, then version");
+        assertEquals(3, exported.audit.size(), "oldest first, the schema's line last");
+
+        try (SqlConfigStore to = open(kind).store()) {
+            assertEquals(4, to.importFrom(exported.source()));
+            assertEquals(exported.header.epoch(), to.epoch(), "the epoch comes along");
+            final Collected again = new Collected();
+            to.exportTo(again, true);
+            assertEquals(exported.header, again.header);
+            assertEquals(exported.schemas, again.schemas);
+            assertEquals(exported.versions, again.versions, "every version, as it was");
+            assertEquals(exported.audit, again.audit);
+            assertEquals(Optional.of(gone), to.current("svc"), "the newest version is the current one");
+            assertEquals(
+                    List.of("other", "svc"),
+                    to.allCurrent().stream().map(ConfigVersion::service).toList());
+
+            // once filled, a store takes no second import, and keeps what it has
+            final ImportRefusedException full =
+                    assertThrows(ImportRefusedException.class, () -> to.importFrom(exported.source()));
+            assertEquals(ImportRefusedException.Reason.STORE_NOT_EMPTY, full.reason());
+            assertEquals(
+                    4, to.history("svc", 10).size() + to.history("other", 10).size());
+
+            // and goes on from the imported versions
+            to.commit(List.of(version("svc", 4, "{\"a\":4}", null)), List.of());
+            assertEquals(4, to.current("svc").orElseThrow().version());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void anImportWhoseRowTheDatabaseRefusesKeepsNothing(final Database kind) throws Exception {
+        final Collected content = new Collected();
+        content.header = new StoreContent.Header(UUID.randomUUID().toString(), CanonicalJson.FORM, null);
+        content.schemas.add(new StoreContent.Schema("svc", "{}", now(), "root"));
+        content.versions.add(version("svc", 1, "{}", null));
+        content.versions.add(version("svc", 1, "{\"twice\":1}", null));
+        try (SqlConfigStore store = open(kind).store()) {
+            final String epoch = store.epoch();
+            final ImportRefusedException refused =
+                    assertThrows(ImportRefusedException.class, () -> store.importFrom(content.source()));
+            assertEquals(ImportRefusedException.Reason.INVALID_IMPORT, refused.reason());
+            assertEquals(List.of(), store.allCurrent(), "nothing kept");
+            assertEquals(Map.of(), store.schemas());
+            assertEquals(epoch, store.epoch());
+
+            // the store works on, and takes a correct import after the refused one
+            content.versions.remove(1);
+            assertEquals(1, store.importFrom(content.source()));
+            assertEquals(content.header.epoch(), store.epoch());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void anExportInAnotherCanonicalFormIsRefused(final Database kind) throws Exception {
+        final Collected content = new Collected();
+        content.header = new StoreContent.Header(UUID.randomUUID().toString(), CanonicalJson.FORM - 1, null);
+        content.versions.add(version("svc", 1, "{}", null));
+        try (SqlConfigStore store = open(kind).store()) {
+            final ImportRefusedException refused =
+                    assertThrows(ImportRefusedException.class, () -> store.importFrom(content.source()));
+            assertTrue(refused.getMessage().contains("canonical form"), refused.getMessage());
+            assertEquals(List.of(), store.allCurrent());
         }
     }
 
