@@ -154,7 +154,8 @@ public final class ConfigManagerMain implements ExtensionMain {
                     presence,
                     signer,
                     health,
-                    transfer);
+                    transfer,
+                    metrics);
             if (store instanceof DeferredStore deferred) {
                 deferred.whenOpened(db -> catchUp(db, schemas, publisher, owned));
             }

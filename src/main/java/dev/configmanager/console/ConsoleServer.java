@@ -1,5 +1,6 @@
 package dev.configmanager.console;
 
+import com.codahale.metrics.MetricRegistry;
 import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
@@ -68,10 +69,21 @@ public final class ConsoleServer {
             final @Nullable SharedPresence presence,
             final @Nullable SigningKey signer,
             final HealthService health,
-            final StoreTransfer transfer) {
+            final StoreTransfer transfer,
+            final MetricRegistry metrics) {
         try {
             return startConsole(
-                    settings, pipeline, store, schemas, retained, storeProblem, presence, signer, health, transfer);
+                    settings,
+                    pipeline,
+                    store,
+                    schemas,
+                    retained,
+                    storeProblem,
+                    presence,
+                    signer,
+                    health,
+                    transfer,
+                    metrics);
         } catch (final RuntimeException e) {
             log.error(
                     "config-manager: the console could not be started; the broker and MQTT config requests work "
@@ -91,7 +103,8 @@ public final class ConsoleServer {
             final @Nullable SharedPresence presence,
             final @Nullable SigningKey signer,
             final HealthService health,
-            final StoreTransfer transfer) {
+            final StoreTransfer transfer,
+            final MetricRegistry metrics) {
         final ConsoleSettings console = settings.console();
         if (!console.enabled()) {
             log.info("config-manager: console disabled in conf/config.xml");
@@ -134,6 +147,9 @@ public final class ConsoleServer {
                 new SchemaApi(pipeline, schemas, auth, settings.maxPayloadBytes(), settings.requestTimeout());
         final var backups = new BackupApi(auth, transfer, Clock.systemUTC());
         server.createContext("/api", new ApiRouter(configs, fleet, schemaApi, new SigningKeyApi(auth, signer), backups))
+                .getFilters()
+                .add(hostCheck);
+        server.createContext("/metrics", new MetricsApi(auth, metrics, storeProblem))
                 .getFilters()
                 .add(hostCheck);
         server.createContext("/", new StaticFiles()).getFilters().add(hostCheck);
