@@ -81,6 +81,10 @@ class PackagedExtensionIT {
                             && j.stream().noneMatch(e -> e.getName().startsWith("org/eclipse/jetty/")),
                     "Jetty is bundled relocated, so it never meets another copy");
             assertTrue(
+                    j.getEntry("dev/configmanager/shaded/prometheus/client/dropwizard/DropwizardExports.class") != null
+                            && j.stream().noneMatch(e -> e.getName().startsWith("io/prometheus/")),
+                    "the Prometheus client is bundled relocated too");
+            assertTrue(
                     j.stream()
                             .noneMatch(e -> e.getName().startsWith("org/slf4j/")
                                     || e.getName().startsWith("ch/qos/logback/")
@@ -127,5 +131,24 @@ class PackagedExtensionIT {
         assertTrue(
                 System.getProperty("extension.zip").endsWith("-" + version + ".zip"),
                 "the packaged extension names its own version: " + version);
+    }
+
+    /** The bundled bridge reads HiveMQ's own registry (metrics-core from the broker, never bundled). */
+    @Test
+    void metricsAreServedFromTheBrokersRegistry() throws Exception {
+        try (Requester requester = new Requester(port, "packaged-metrics")) {
+            assertTrue(requester
+                    .send("set", "metrics-probe", "{\"config\": {\"a\": 1}}")
+                    .accepted());
+        }
+        final var response = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create("http://127.0.0.1:" + consolePort + "/metrics"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        assertTrue(response.body().contains("\nconfigmanager_store_up 1.0\n"), response.body());
+        assertTrue(response.body().contains("\nconfigmanager_requests_accepted "), response.body());
     }
 }
