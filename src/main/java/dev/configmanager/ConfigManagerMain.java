@@ -132,7 +132,7 @@ public final class ConfigManagerMain implements ExtensionMain {
             final var transfer = new StoreTransfer(
                     store,
                     schemas::check,
-                    settings.resolveDatabase(dataFolder).getParent().resolve("backups"),
+                    settings.resolveDatabase(dataFolder).getParent(),
                     presence,
                     () -> {
                         running.storeReplaced();

@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -43,6 +44,15 @@ public final class ImportDocument implements StoreContent.Source {
             Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final Pattern CHECKSUM = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
+    /** The last time every database takes (a timestamp column's range differs beyond it). */
+    private static final Instant LAST_INSTANT = Instant.parse("9999-12-31T23:59:59.999Z");
+    /**
+     * The most bytes one row may take in the document: a config of {@link ConfigStore#MAX_CONFIG_CHARS} characters,
+     * each up to 4 UTF-8 bytes and with room for the indentation of a pretty-printed document. Checked before any row
+     * is read into memory ({@link #checkShape}).
+     */
+    static final long MAX_ROW_BYTES = 8L * ConfigStore.MAX_CONFIG_CHARS;
+
     private static final Set<String> OUTCOMES = Set.of("accepted", "noop", "rejected");
     private static final Set<String> HEADER_FIELDS = Set.of(
             "format",
@@ -68,6 +78,39 @@ public final class ImportDocument implements StoreContent.Source {
             throws IOException {
         this.parser = Json.MAPPER.createParser(in);
         this.schemaCheck = schemaCheck;
+    }
+
+    /**
+     * A first pass over a received document, in constant memory: it is JSON, an object at the top, and no row of its
+     * arrays is larger than {@link #MAX_ROW_BYTES}. Only then is it read row by row into memory.
+     */
+    static void checkShape(final InputStream in) throws IOException {
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(in)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw invalid("the document is not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                final String field = p.currentName();
+                if (p.nextToken() != JsonToken.START_ARRAY) {
+                    p.skipChildren();
+                    continue;
+                }
+                int index = 0;
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    final long start = p.currentTokenLocation().getByteOffset();
+                    p.skipChildren();
+                    if (p.currentLocation().getByteOffset() - start > MAX_ROW_BYTES) {
+                        throw invalid(clip(field) + "[" + index + "] is larger than " + MAX_ROW_BYTES + " bytes");
+                    }
+                    index++;
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+                throw invalid("the document does not end with its object");
+            }
+        } catch (final JsonProcessingException e) {
+            throw notJson(e);
+        }
     }
 
     @Override
@@ -146,6 +189,9 @@ public final class ImportDocument implements StoreContent.Source {
                 if (next == JsonToken.END_OBJECT) {
                     break;
                 }
+                if (next != JsonToken.FIELD_NAME) {
+                    throw invalid("the document ends before its last \"}\"");
+                }
                 final String field = parser.currentName();
                 if (!isSection(field)) {
                     throw invalid(
@@ -168,6 +214,7 @@ public final class ImportDocument implements StoreContent.Source {
 
     private void readSection(final String section, final StoreContent.Sink into) throws IOException {
         final Versions versions = new Versions();
+        final Set<String> schemas = new HashSet<>();
         int index = 0;
         while (parser.nextToken() != JsonToken.END_ARRAY) {
             if (parser.currentToken() != JsonToken.START_OBJECT) {
@@ -176,7 +223,13 @@ public final class ImportDocument implements StoreContent.Source {
             final ObjectNode row = (ObjectNode) VALUES.readTree(parser);
             final Row r = new Row(section + "[" + index + "]", row);
             switch (section) {
-                case ExportDocument.SCHEMAS -> into.schema(schema(r));
+                case ExportDocument.SCHEMAS -> {
+                    final StoreContent.Schema schema = schema(r);
+                    if (!schemas.add(schema.service())) {
+                        throw r.wrong("a second schema for " + schema.service());
+                    }
+                    into.schema(schema);
+                }
                 case ExportDocument.VERSIONS -> into.version(versions.next(version(r), r));
                 default -> into.audit(audit(r));
             }
@@ -328,6 +381,9 @@ public final class ImportDocument implements StoreContent.Source {
             if (!value.isTextual() || value.textValue().length() > max) {
                 throw wrong(field + " must be a string of at most " + max + " chars" + (nullable ? ", or null" : ""));
             }
+            if (value.textValue().chars().anyMatch(Character::isISOControl)) {
+                throw wrong(field + " holds a control character");
+            }
             return value.textValue();
         }
 
@@ -341,11 +397,16 @@ public final class ImportDocument implements StoreContent.Source {
 
         Instant instant(final String field) throws ImportRefusedException {
             final String text = text(field, 40, false);
+            final Instant at;
             try {
-                return Instant.parse(text);
+                at = Instant.parse(text);
             } catch (final DateTimeParseException e) {
                 throw wrong(field + " must be an ISO-8601 UTC time such as 2026-01-31T12:00:00.123Z");
             }
+            if (at.isBefore(Instant.EPOCH) || at.isAfter(LAST_INSTANT)) {
+                throw wrong(field + " must be between 1970 and 9999");
+            }
+            return at.truncatedTo(ChronoUnit.MILLIS); // as the database keeps it
         }
 
         RequestOrigin origin() throws ImportRefusedException {

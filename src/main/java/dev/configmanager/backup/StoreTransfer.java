@@ -2,70 +2,70 @@ package dev.configmanager.backup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.configmanager.store.ConfigStore;
+import dev.configmanager.store.ImportRefusedException;
 import dev.configmanager.store.SharedPresence;
+import dev.configmanager.store.StoreContent;
 import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.wire.Violation;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Function;
 
 /**
  * Export, import and backup of the whole store, whatever asks for them (the console's API today). An import is
- * followed by what makes the broker agree with the store it now has: schemas in force, decisions starting from the
- * new versions, and retained config topics republished.
+ * received into a file first and checked there, so a slow or oversized upload never holds the store's locks; then it
+ * is loaded, and followed by what makes the broker agree with the store it now has: schemas in force, decisions
+ * starting from the new versions, and retained config topics republished.
  */
 public final class StoreTransfer {
 
     private static final Logger log = LoggerFactory.getLogger(StoreTransfer.class);
-
-    /** Other brokers run on the shared database: they would go on with the old epoch. */
-    public static final class OtherBrokersRunning extends Exception {
-        OtherBrokersRunning(final List<String> nodes) {
-            super("other brokers use this database now ("
-                    + String.join(", ", nodes.subList(0, Math.min(5, nodes.size()))) + (nodes.size() > 5 ? ", …" : "")
-                    + "): stop them, wait 30 s, import, then start them again");
-        }
-    }
+    /** The UTC time in a backup's file name: sorts by time, and has no character a file system refuses. */
+    private static final DateTimeFormatter BACKUP_NAME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'");
 
     /** A backup written: its file, size and SHA-256. */
     public record Backup(Path file, long bytes, String sha256) {}
 
     private final ConfigStore store;
     private final Function<JsonNode, List<Violation>> schemaCheck;
-    private final Path backupFolder;
+    private final Path folder;
     private final @Nullable SharedPresence presence;
     private final Runnable afterImport;
     private final Clock clock;
 
     /**
-     * @param schemaCheck  why a schema is not usable (empty when it is)
-     * @param backupFolder where backups of an embedded database are written
-     * @param presence     the brokers of a shared database, or {@code null} for a broker's own
-     * @param afterImport  makes the broker agree with the store after an import
+     * @param schemaCheck why a schema is not usable (empty when it is)
+     * @param folder      the database's folder: backups go to its {@code backups/}, an import is received there
+     * @param presence    the brokers of a shared database, or {@code null} for a broker's own
+     * @param afterImport makes the broker agree with the store after an import
      */
     public StoreTransfer(
             final ConfigStore store,
             final Function<JsonNode, List<Violation>> schemaCheck,
-            final Path backupFolder,
+            final Path folder,
             final @Nullable SharedPresence presence,
             final Runnable afterImport,
             final Clock clock) {
         this.store = store;
         this.schemaCheck = schemaCheck;
-        this.backupFolder = backupFolder;
+        this.folder = folder;
         this.presence = presence;
         this.afterImport = afterImport;
         this.clock = clock;
@@ -85,23 +85,91 @@ public final class StoreTransfer {
     /**
      * Loads an export into the empty store, then brings the broker in line with it.
      *
+     * @param in        the document, read to its end (the caller bounds its size)
+     * @param requester who asks, for the log
      * @return the versions loaded
      */
-    public long importFrom(final InputStream in) throws StoreUnavailableException, IOException, OtherBrokersRunning {
-        if (presence != null) {
-            final List<String> others = presence.otherLiveBrokers();
-            if (!others.isEmpty()) {
-                throw new OtherBrokersRunning(others);
+    public long importFrom(final InputStream in, final String requester) throws StoreUnavailableException, IOException {
+        refuseWhileOthersRun();
+        Files.createDirectories(folder);
+        final Path received = Files.createTempFile(
+                folder,
+                "import-",
+                ".json",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        final long loaded;
+        try {
+            try (OutputStream out = Files.newOutputStream(received)) {
+                in.transferTo(out);
             }
+            try (InputStream file = new BufferedInputStream(Files.newInputStream(received))) {
+                ImportDocument.checkShape(file);
+            }
+            try (InputStream file = new BufferedInputStream(Files.newInputStream(received))) {
+                loaded = store.importFrom(new Checked(new ImportDocument(file, schemaCheck)));
+            }
+        } finally {
+            Files.deleteIfExists(received);
         }
-        final long loaded = store.importFrom(new ImportDocument(in, schemaCheck));
+        log.info("config-manager: {} imported {} version(s) into the empty store", requester, loaded);
         afterImport.run();
         return loaded;
     }
 
-    /** A consistent copy of the embedded database in the backup folder. */
-    public Backup backup() throws StoreUnavailableException, IOException {
-        final Path file = store.backup(backupFolder);
+    /** The document, with the other brokers looked for again once the store holds its locks. */
+    private final class Checked implements StoreContent.Source {
+        private final StoreContent.Source document;
+
+        Checked(final StoreContent.Source document) {
+            this.document = document;
+        }
+
+        @Override
+        public StoreContent.Header header() throws IOException {
+            return document.header();
+        }
+
+        @Override
+        public void ready() throws IOException {
+            try {
+                refuseWhileOthersRun();
+            } catch (final StoreUnavailableException e) {
+                throw new ImportRefusedException(
+                        ImportRefusedException.Reason.OTHER_BROKERS_RUNNING,
+                        "cannot tell whether other brokers use this database (" + e.getMessage() + "); try again");
+            }
+        }
+
+        @Override
+        public void rows(final StoreContent.Sink into) throws IOException {
+            document.rows(into);
+        }
+    }
+
+    private void refuseWhileOthersRun() throws StoreUnavailableException, ImportRefusedException {
+        if (presence == null) {
+            return;
+        }
+        final List<String> others = presence.otherLiveBrokers();
+        if (!others.isEmpty()) {
+            throw new ImportRefusedException(
+                    ImportRefusedException.Reason.OTHER_BROKERS_RUNNING,
+                    "other brokers use this database now ("
+                            + String.join(", ", others.subList(0, Math.min(5, others.size())))
+                            + (others.size() > 5 ? ", …" : "")
+                            + "): stop them, wait more than 30 s, import, then start them again");
+        }
+    }
+
+    /**
+     * A consistent copy of the embedded database in {@code backups/}.
+     *
+     * @param requester who asks, for the log
+     */
+    public Backup backup(final String requester) throws StoreUnavailableException, IOException {
+        final Path file = folder.resolve("backups")
+                .resolve("config-manager-" + BACKUP_NAME.format(clock.instant().atOffset(ZoneOffset.UTC)) + ".zip");
+        store.backup(file);
         final MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
@@ -112,7 +180,7 @@ public final class StoreTransfer {
             in.transferTo(OutputStream.nullOutputStream());
         }
         final Backup backup = new Backup(file, Files.size(file), HexFormat.of().formatHex(sha.digest()));
-        log.info("config-manager: backed up the config database to {} ({} bytes)", file, backup.bytes());
+        log.info("config-manager: {} backed up the config database to {} ({} bytes)", requester, file, backup.bytes());
         return backup;
     }
 }

@@ -168,15 +168,16 @@ final class ApiExchange {
      * fails before writing anything can still answer with an error.
      */
     OutputStream streamOk(final String contentType, final String fileName) {
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-        exchange.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"" + fileName + "\"");
         return new OutputStream() {
             private OutputStream out;
 
             private OutputStream started() throws IOException {
                 if (out == null) {
+                    exchange.getResponseHeaders().set("Content-Type", contentType);
+                    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+                    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+                    exchange.getResponseHeaders()
+                            .set("Content-Disposition", "attachment; filename=\"" + fileName + "\"");
                     exchange.sendResponseHeaders(200, 0);
                     out = exchange.getResponseBody();
                 }

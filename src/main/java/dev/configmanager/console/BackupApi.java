@@ -45,13 +45,15 @@ final class BackupApi {
         }
         final String name =
                 "config-manager-export-" + FILE_TIME.format(clock.instant().atOffset(ZoneOffset.UTC)) + ".json";
-        try (OutputStream out = call.streamOk("application/json; charset=utf-8", name)) {
-            transfer.export(out, audit.equals("true"));
-        }
+        final OutputStream out = call.streamOk("application/json; charset=utf-8", name);
+        // closed only when it worked: a store that fails before the first byte is answered with an error instead, one
+        // that fails later leaves a document without its end, which no import takes
+        transfer.export(out, audit.equals("true"));
+        out.close();
     }
 
     void importStore(final ApiExchange call) throws Exception {
-        auth.authorize(call, Role.ADMIN);
+        final ConsoleAuth.Caller caller = auth.authorize(call, Role.ADMIN);
         final String type = call.header("Content-Type").orElse("").toLowerCase(Locale.ROOT);
         if (!type.startsWith("application/json")) {
             throw new ApiExchange.Failure(
@@ -59,14 +61,12 @@ final class BackupApi {
         }
         final long loaded;
         try (InputStream in = new Bounded(call.bodyStream(), MAX_IMPORT_BYTES)) {
-            loaded = transfer.importFrom(in);
+            loaded = transfer.importFrom(in, "http:" + caller.name());
         } catch (final ImportRefusedException e) {
             throw new ApiExchange.Failure(
                     e.reason() == ImportRefusedException.Reason.INVALID_IMPORT ? 400 : 409,
                     e.reason().wire(),
                     e.getMessage());
-        } catch (final StoreTransfer.OtherBrokersRunning e) {
-            throw new ApiExchange.Failure(409, "other_brokers_running", e.getMessage());
         }
         final ObjectNode body = Json.object();
         body.put("imported_versions", loaded);
@@ -74,12 +74,14 @@ final class BackupApi {
     }
 
     void backup(final ApiExchange call) throws Exception {
-        auth.authorize(call, Role.ADMIN);
+        final ConsoleAuth.Caller caller = auth.authorize(call, Role.ADMIN);
         final StoreTransfer.Backup backup;
         try {
-            backup = transfer.backup();
+            backup = transfer.backup("http:" + caller.name());
         } catch (final UnsupportedOperationException e) {
             throw new ApiExchange.Failure(409, "not_supported", e.getMessage());
+        } catch (final IOException e) {
+            throw new ApiExchange.Failure(500, "backup_failed", e.getMessage());
         }
         final ObjectNode body = Json.object();
         body.put("file", backup.file().toString());

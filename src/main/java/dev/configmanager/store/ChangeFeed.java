@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  * {@link SqlDialect#CHANGES_CHANNEL} only wakes it; what it delivers always comes from reading the log after the last
  * revision it applied, on every wake-up by another store's commit, every {@code pollMillis} in any case, and on every
  * reconnect. So a lost notification, a dropped connection or a server restart delays a change but never loses it, and
- * every change is delivered once, in revision order.
+ * every change is delivered once, in revision order. With the changes of other brokers it reads the epoch, which another
+ * broker's import changes.
  */
 final class ChangeFeed implements AutoCloseable {
 
@@ -31,6 +32,7 @@ final class ChangeFeed implements AutoCloseable {
     private final SqlConfigStore.Connector connector;
     private final ConfigTables tables;
     private final Consumer<ConfigVersion> changed;
+    private final Consumer<String> epochRead;
     private final long pollMillis;
     private final Thread thread;
     private volatile boolean running = true;
@@ -42,11 +44,13 @@ final class ChangeFeed implements AutoCloseable {
             final ConfigTables tables,
             final long after,
             final Consumer<ConfigVersion> changed,
+            final Consumer<String> epochRead,
             final long pollMillis) {
         this.connector = connector;
         this.tables = tables;
         this.applied = after;
         this.changed = changed;
+        this.epochRead = epochRead;
         this.pollMillis = pollMillis;
         this.thread = Threads.start("config-manager-changes", this::follow);
     }
@@ -139,6 +143,10 @@ final class ChangeFeed implements AutoCloseable {
                     newest.remove(v.service()); // kept in the order of each service's newest change
                     newest.put(v.service(), v);
                 }
+            }
+            if (!newest.isEmpty()) {
+                // another broker's import changes the epoch with its versions: they go out with the new one
+                tables.meta(c, Migrations.EPOCH_KEY).ifPresent(epochRead);
             }
             newest.values().forEach(this::deliver);
             if (!page.isEmpty()) {

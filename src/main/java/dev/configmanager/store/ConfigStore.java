@@ -120,12 +120,12 @@ public interface ConfigStore extends AutoCloseable {
     long importFrom(StoreContent.Source source) throws StoreUnavailableException, IOException;
 
     /**
-     * Writes a consistent copy of the database, every acknowledged commit included, to a new file in {@code folder}.
+     * Writes a consistent copy of the database, every acknowledged commit included, to {@code file} (a new file).
      *
-     * @return the file written
      * @throws UnsupportedOperationException the database is not a file of this broker's (PostgreSQL has its own tools)
+     * @throws IOException                   the copy could not be written (it is removed); the store works on
      */
-    default Path backup(final Path folder) throws StoreUnavailableException, IOException {
+    default void backup(final Path file) throws StoreUnavailableException, IOException {
         throw new UnsupportedOperationException(
                 "this store is not a file of this broker's: back it up with its own tools (pg_dump for PostgreSQL)");
     }

@@ -17,7 +17,9 @@ public final class ImportRefusedException extends IOException {
         /** The store holds versions or schemas already: an import only fills an empty store. */
         STORE_NOT_EMPTY,
         /** A sealed secret in it cannot be opened with this broker's secrets key. */
-        SECRETS_KEY_MISMATCH;
+        SECRETS_KEY_MISMATCH,
+        /** Other brokers use the shared database now: they would go on with the old epoch. */
+        OTHER_BROKERS_RUNNING;
 
         public String wire() {
             return name().toLowerCase(Locale.ROOT);

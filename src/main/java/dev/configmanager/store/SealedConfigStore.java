@@ -203,6 +203,11 @@ public final class SealedConfigStore implements ConfigStore {
             }
 
             @Override
+            public void ready() throws IOException {
+                source.ready();
+            }
+
+            @Override
             public void rows(final StoreContent.Sink into) throws IOException {
                 source.rows(new StoreContent.Sink() {
                     @Override
@@ -232,8 +237,8 @@ public final class SealedConfigStore implements ConfigStore {
         if (stored.config() == null) {
             return;
         }
-        final String plain = open(stored).config();
-        if (plain.contains("\"" + MARKER + "\"")) {
+        final ConfigVersion opened = open(stored);
+        if (holdsSealed(parse(opened.config()))) {
             throw new ImportRefusedException(
                     ImportRefusedException.Reason.SECRETS_KEY_MISMATCH,
                     stored.service() + " v" + stored.version() + " holds a secret sealed by "
@@ -242,16 +247,29 @@ public final class SealedConfigStore implements ConfigStore {
                             + ". Install the exporting broker's secrets key (<secrets><key> or its key file), "
                             + "restart, and import again");
         }
-        if (!CanonicalJson.sha256Hex(CanonicalJson.write(parse(plain))).equals(stored.checksum())) {
+        if (!CanonicalJson.sha256Hex(opened.config()).equals(stored.checksum())) {
             throw new ImportRefusedException(
                     ImportRefusedException.Reason.INVALID_IMPORT,
                     stored.service() + " v" + stored.version() + ": the checksum is not the one of its config");
         }
     }
 
+    /** Whether a value sealed as {@link #seal} seals ({@code {"$sealed": "<text>"}}) is left, not opened. */
+    private static boolean holdsSealed(final JsonNode node) {
+        if (node.isObject() && node.size() == 1 && node.path(MARKER).isTextual()) {
+            return true;
+        }
+        for (final JsonNode child : node) {
+            if (holdsSealed(child)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
-    public Path backup(final Path folder) throws StoreUnavailableException, IOException {
-        return store.backup(folder);
+    public void backup(final Path file) throws StoreUnavailableException, IOException {
+        store.backup(file);
     }
 
     @Override

@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -42,8 +40,6 @@ public final class SqlConfigStore implements ConfigStore {
     private static final long FEED_POLL_MS = 2_000;
     /** The {@code cm_meta} key of the canonical form the stored texts and checksums are in (absent: form 1). */
     static final String FORM_KEY = "canonical_form";
-    /** The UTC time in a backup's file name: sorts by time, and has no character a file system refuses. */
-    private static final DateTimeFormatter BACKUP_NAME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'");
 
     /** Opens a connection to the database, with auto-commit off. */
     interface Connector {
@@ -300,7 +296,8 @@ public final class SqlConfigStore implements ConfigStore {
     /**
      * On the writer's connection, under this store's lock, so that no commit of this broker falls between the check
      * that the store is empty and the rows; on a shared database the head row is locked too, which holds every other
-     * broker's commits until this one ends. The rows bypass the journal: H2 is synced before this returns.
+     * broker's commits until this one ends. The source should be local (a spooled file): it is read under the locks.
+     * The rows bypass the journal: H2 is synced at once after the commit.
      */
     @Override
     public synchronized long importFrom(final StoreContent.Source source)
@@ -320,12 +317,12 @@ public final class SqlConfigStore implements ConfigStore {
             }
             final long[] present = tables.versionsAndSchemas(c);
             if (present[0] > 0 || present[1] > 0) {
-                c.rollback();
                 throw new ImportRefusedException(
                         ImportRefusedException.Reason.STORE_NOT_EMPTY,
                         "this store holds " + present[0] + " version(s) and " + present[1] + " schema(s); an import "
                                 + "fills only an empty store (a new data folder, or a new database)");
             }
+            source.ready();
             final ConfigTables.Loader loader = tables.loader(c);
             source.rows(loader);
             loaded = loader.finish();
@@ -334,7 +331,6 @@ public final class SqlConfigStore implements ConfigStore {
             }
             tables.setMeta(c, Migrations.EPOCH_KEY, header.epoch());
             c.commit();
-            durability.syncCommitted(c);
         } catch (final ConfigTables.Failed e) {
             throw refusedOrDropped(c, e.cause());
         } catch (final SQLException e) {
@@ -343,8 +339,18 @@ public final class SqlConfigStore implements ConfigStore {
             rollbackQuietly(c);
             throw e;
         }
+        // committed: from here on the store is the imported one, whatever happens to the sync
         epoch = header.epoch();
         log.info("config-manager: imported {} version(s); the config epoch is now {}", loaded, epoch);
+        try {
+            durability.syncCommitted(c);
+        } catch (final SQLException | IOException e) {
+            log.error(
+                    "config-manager: the import is committed but syncing the database failed ({}); the connection is "
+                            + "opened again, which syncs it",
+                    e.toString());
+            connection.dropAfter("sync after an import", e instanceof SQLException q ? q : new SQLException(e));
+        }
         return loaded;
     }
 
@@ -371,29 +377,32 @@ public final class SqlConfigStore implements ConfigStore {
 
     /**
      * H2's {@code BACKUP TO} under this store's lock, after a sync that empties the journal: the copy holds every
-     * acknowledged commit, and no commit can land between the sync and the copy. PostgreSQL is backed up with its own
+     * acknowledged commit, and no commit can land between the sync and the copy. A copy that cannot be written (disk
+     * full, no permission) is removed and fails alone; the database goes on. PostgreSQL is backed up with its own
      * tools.
      */
     @Override
-    public synchronized Path backup(final Path folder) throws StoreUnavailableException, IOException {
+    public synchronized void backup(final Path file) throws StoreUnavailableException, IOException {
         if (dialect != SqlDialect.H2) {
-            return ConfigStore.super.backup(folder);
+            ConfigStore.super.backup(file);
+            return;
         }
-        Files.createDirectories(folder);
-        final Path file = folder.resolve(
-                "config-manager-" + BACKUP_NAME.format(Instant.now().atOffset(ZoneOffset.UTC)) + ".zip");
+        Files.createDirectories(file.toAbsolutePath().getParent());
         final Connection c = connection.get();
         try {
             durability.syncCommitted(c);
-            try (var s = c.prepareStatement("BACKUP TO ?")) {
-                s.setString(1, file.toAbsolutePath().toString());
-                s.execute();
-            }
+        } catch (final SQLException e) {
+            throw connection.dropAfter("sync before a backup", e);
+        }
+        try (var s = c.prepareStatement("BACKUP TO ?")) {
+            s.setString(1, file.toAbsolutePath().toString());
+            s.execute();
             c.commit();
         } catch (final SQLException e) {
-            throw connection.dropAfter("back up", e);
+            Files.deleteIfExists(file);
+            rollbackQuietly(c);
+            throw new IOException("the backup could not be written to " + file + ": " + SqlErrors.describe(e), e);
         }
-        return file;
     }
 
     /**
@@ -409,7 +418,18 @@ public final class SqlConfigStore implements ConfigStore {
         synchronized (this) {
             now = onWriterConnection("read the change log", ChangeLog::revision);
         }
-        return new ChangeFeed(connector, tables, now, changed, FEED_POLL_MS);
+        return new ChangeFeed(connector, tables, now, changed, this::epochRead, FEED_POLL_MS);
+    }
+
+    /**
+     * The epoch as the change feed read it with other brokers' changes: another broker's import changed it, and the
+     * versions it brought are published with it.
+     */
+    private void epochRead(final String now) {
+        if (!now.equals(epoch)) {
+            log.info("config-manager: the shared database's config epoch is now {} (an import)", now);
+            epoch = now;
+        }
     }
 
     @Override

@@ -44,6 +44,12 @@ public final class StoreContent {
     public interface Source {
         Header header() throws IOException;
 
+        /**
+         * Called once the store holds its locks and has found itself empty, before the first row: a last check that
+         * may refuse the import (other brokers that started meanwhile).
+         */
+        default void ready() throws IOException {}
+
         /** Pushes every row, checked as it is read; a row that is wrong refuses the whole import. */
         void rows(Sink into) throws IOException;
     }

@@ -1,5 +1,6 @@
 package dev.configmanager.backup;
 
+import dev.configmanager.store.ImportRefusedException;
 import dev.configmanager.store.PostgresConfigStore;
 import dev.configmanager.store.SharedPresence;
 import dev.configmanager.store.SqlConfigStore;
@@ -8,6 +9,7 @@ import dev.configmanager.support.PostgresServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +46,9 @@ class SharedStoreImportTest {
                            "updated_at": "2026-11-01T10:00:00.123Z", "updated_by": "mqtt:ops", "request_id": null,
                            "origin": "mqtt"}]}""".formatted(EPOCH);
 
+    @TempDir
+    Path dir;
+
     @Test
     void anImportWaitsUntilNoOtherBrokerRunsAndTheChangeLogCarriesIt() throws Exception {
         final PostgresServer postgres = server.server();
@@ -53,23 +58,23 @@ class SharedStoreImportTest {
             final SharedPresence other = store.presence("node-b").orElseThrow();
             final AtomicInteger afterImport = new AtomicInteger();
             final StoreTransfer transfer = new StoreTransfer(
-                    store,
-                    schema -> List.of(),
-                    Path.of("unused-backups"),
-                    self,
-                    afterImport::incrementAndGet,
-                    Clock.systemUTC());
+                    store, schema -> List.of(), dir, self, afterImport::incrementAndGet, Clock.systemUTC());
             final List<Long> followed = new CopyOnWriteArrayList<>();
+            final List<String> epochs = new CopyOnWriteArrayList<>();
             try (SqlConfigStore follower =
                             PostgresConfigStore.open(url, PostgresServer.USER, postgres.password(), 1_000);
-                    AutoCloseable feed = follower.follow(v -> followed.add(v.version()))) {
+                    AutoCloseable feed = follower.follow(v -> {
+                        epochs.add(follower.epoch());
+                        followed.add(v.version());
+                    })) {
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (self.otherLiveBrokers().isEmpty() && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
                 assertEquals(List.of("node-b"), self.otherLiveBrokers());
-                final StoreTransfer.OtherBrokersRunning refused =
-                        assertThrows(StoreTransfer.OtherBrokersRunning.class, () -> transfer.importFrom(export()));
+                final ImportRefusedException refused =
+                        assertThrows(ImportRefusedException.class, () -> transfer.importFrom(export(), "test"));
+                assertEquals(ImportRefusedException.Reason.OTHER_BROKERS_RUNNING, refused.reason());
                 assertTrue(refused.getMessage().contains("node-b"), refused.getMessage());
                 assertEquals(List.of(), store.allCurrent(), "nothing was kept");
 
@@ -80,7 +85,7 @@ class SharedStoreImportTest {
                             .execute("UPDATE cm_broker SET heartbeat_at = CURRENT_TIMESTAMP - INTERVAL '1 minute' "
                                     + "WHERE node = 'node-b'");
                 }
-                assertEquals(1, transfer.importFrom(export()));
+                assertEquals(1, transfer.importFrom(export(), "test"));
                 assertEquals(1, afterImport.get(), "the broker is brought in line once");
                 assertEquals(EPOCH, store.epoch());
                 final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -88,6 +93,7 @@ class SharedStoreImportTest {
                     Thread.sleep(50);
                 }
                 assertEquals(List.of(1L), followed, "another broker's feed gets the imported version");
+                assertEquals(List.of(EPOCH), epochs, "with the epoch it came with, taken before it is published");
             } finally {
                 self.close();
             }

@@ -95,8 +95,10 @@ class StoreTransferApiTest {
                     .accepted());
             assertTrue(r.send("patch", "billing", "{\"patch\": {\"rate\": 0.00001}}")
                     .accepted());
-            assertTrue(r.send("set", "web", "{\"config\": {\"port\": 8080, \"name\": \"ü €\"}}")
-                    .accepted());
+            // a key that reads like a sealed secret but is a plain value: carried over as it is
+            assertTrue(
+                    r.send("set", "web", "{\"config\": {\"port\": 8080, \"name\": \"ü €\", \"odd\": {\"$sealed\": 7}}}")
+                            .accepted());
             assertTrue(r.send("set", "old", "{\"config\": {\"x\": 1}}").accepted());
             assertTrue(r.send("delete", "old", "{}").accepted());
         }
@@ -203,6 +205,26 @@ class StoreTransferApiTest {
 
             assertRefused(consoleB, export.substring(0, export.length() / 2), 400, "invalid_import", "not valid JSON");
             assertRefused(consoleB, "[]", 400, "invalid_import", "not a JSON object");
+            assertRefused(
+                    consoleB,
+                    export.substring(0, export.lastIndexOf(']') + 1),
+                    400,
+                    "invalid_import",
+                    "not valid JSON");
+
+            final ObjectNode farFuture = document.deepCopy();
+            ((ObjectNode) farFuture.path("versions").get(0)).put("updated_at", "+300000000-01-01T00:00:00Z");
+            assertRefused(consoleB, farFuture.toString(), 400, "invalid_import", "between 1970 and 9999");
+
+            final ObjectNode twice = document.deepCopy();
+            ((ArrayNode) twice.path("schemas")).add(twice.path("schemas").get(0).deepCopy());
+            assertRefused(consoleB, twice.toString(), 400, "invalid_import", "a second schema for billing");
+
+            // one row as large as the whole of a small heap, refused before it is read into memory
+            final StringBuilder huge = new StringBuilder(
+                    "{\"format\": \"config-manager-export\", \"versions\": " + "[{\"service\": \"web\", \"config\": [");
+            huge.append("{},".repeat(3_000_000)).append("{}]}]}");
+            assertRefused(consoleB, huge.toString(), 400, "invalid_import", "versions[0] is larger than");
             assertEquals(
                     403, call(consoleB, "POST", "/api/import", WRITER, export).statusCode(), "admins only");
             assertNothingKept(consoleB);
@@ -229,6 +251,21 @@ class StoreTransferApiTest {
         final JsonNode error = json(response).path("error");
         assertEquals(code, error.path("code").asText(), response.body());
         assertTrue(error.path("message").asText().contains(says), response.body());
+    }
+
+    /** A store that cannot be read answers an export with an error, never a 200 with an empty or cut document. */
+    @Test
+    void anExportOfAStoreThatCannotBeReadIsAnErrorNotAnEmptyDocument() throws Exception {
+        final int console = TestBroker.freePort();
+        try (TestBroker broken = broker("broken", console, "not-a-base64-key")) {
+            final HttpResponse<String> response = call(console, "GET", "/api/export", ADMIN, null);
+            assertEquals(503, response.statusCode(), response.body());
+            assertEquals(
+                    "store_unavailable",
+                    json(response).path("error").path("code").asText());
+            assertTrue(response.headers().firstValue("Content-Disposition").isEmpty(), "not offered as a file");
+            assertEquals(503, call(console, "POST", "/api/import", ADMIN, "{}").statusCode());
+        }
     }
 
     @Test
