@@ -8,6 +8,7 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
 import dev.configmanager.backup.StoreTransfer;
+import dev.configmanager.concurrent.ChangeNotices;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.config.ExtensionVersion;
 import dev.configmanager.config.OwnedTopics;
@@ -79,6 +80,7 @@ public final class ConfigManagerMain implements ExtensionMain {
             final Clock clock = Clock.systemUTC();
             final var metrics = Services.metricRegistry();
             final var retained = Services.retainedMessageStore();
+            final var notices = new ChangeNotices();
             final var schemas = SchemaRegistry.load(settings.resolveSchemaFolder(home));
             final Path dataFolder = input.getServerInformation().getDataFolder().toPath();
             store = StoreOpening.open(settings, dataFolder, schemas::secretLocations);
@@ -100,11 +102,18 @@ public final class ConfigManagerMain implements ExtensionMain {
                     metrics,
                     clock,
                     presence == null ? PresenceLog.NONE : presence,
-                    retained);
+                    retained,
+                    notices);
             final var owned = new OwnedTopics(settings.topics(), settings.health());
             final SigningKey signer = UpdateSigning.open(settings.signing(), dataFolder);
             final var publisher = new ConfigTopicPublisher(
-                    Services.publishService(), Builders::publish, settings.topics(), opened::epoch, clock, signer);
+                    Services.publishService(),
+                    Builders::publish,
+                    settings.topics(),
+                    opened::epoch,
+                    clock,
+                    signer,
+                    notices);
             pipeline = new ConfigPipeline(settings, store, schemas, publisher, metrics, clock, health.storeStatus());
             changes = OtherBrokersChanges.follow(
                     store,
@@ -155,7 +164,8 @@ public final class ConfigManagerMain implements ExtensionMain {
                     signer,
                     health,
                     transfer,
-                    metrics);
+                    metrics,
+                    notices);
             if (store instanceof DeferredStore deferred) {
                 deferred.whenOpened(db -> catchUp(db, schemas, publisher, owned));
             }

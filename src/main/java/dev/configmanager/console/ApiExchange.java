@@ -165,9 +165,9 @@ final class ApiExchange {
 
     /**
      * A response body streamed with a status of 200, whose headers are sent only at its first byte: a handler that
-     * fails before writing anything can still answer with an error.
+     * fails before writing anything can still answer with an error. With a file name, it is offered as a download.
      */
-    OutputStream streamOk(final String contentType, final String fileName) {
+    OutputStream streamOk(final String contentType, final @Nullable String fileName) {
         return new OutputStream() {
             private OutputStream out;
 
@@ -176,8 +176,10 @@ final class ApiExchange {
                     exchange.getResponseHeaders().set("Content-Type", contentType);
                     exchange.getResponseHeaders().set("Cache-Control", "no-store");
                     exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-                    exchange.getResponseHeaders()
-                            .set("Content-Disposition", "attachment; filename=\"" + fileName + "\"");
+                    if (fileName != null) {
+                        exchange.getResponseHeaders()
+                                .set("Content-Disposition", "attachment; filename=\"" + fileName + "\"");
+                    }
                     exchange.sendResponseHeaders(200, 0);
                     out = exchange.getResponseBody();
                 }

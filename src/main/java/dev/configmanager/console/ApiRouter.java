@@ -29,13 +29,16 @@ final class ApiRouter implements HttpHandler {
     private final SchemaApi schemas;
     private final SigningKeyApi signingKey;
     private final BackupApi backups;
+    private final LiveEvents events;
 
     ApiRouter(
             final ConfigApi configs,
             final FleetApi fleet,
             final SchemaApi schemas,
             final SigningKeyApi signingKey,
-            final BackupApi backups) {
+            final BackupApi backups,
+            final LiveEvents events) {
+        this.events = events;
         this.configs = configs;
         this.fleet = fleet;
         this.schemas = schemas;
@@ -90,6 +93,9 @@ final class ApiRouter implements HttpHandler {
                 throw notAllowed();
             }
             signingKey.get(call);
+        } else if (route.length == 1 && head.equals("events")) {
+            only(method, "GET");
+            events.stream(call);
         } else if (route.length == 1 && head.equals("export")) {
             only(method, "GET");
             backups.export(call);

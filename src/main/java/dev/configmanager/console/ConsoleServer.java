@@ -5,6 +5,7 @@ import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
 import dev.configmanager.backup.StoreTransfer;
+import dev.configmanager.concurrent.ChangeNotices;
 import dev.configmanager.config.ConsoleSettings;
 import dev.configmanager.config.ExtensionSettings;
 import dev.configmanager.health.HealthService;
@@ -70,7 +71,8 @@ public final class ConsoleServer {
             final @Nullable SigningKey signer,
             final HealthService health,
             final StoreTransfer transfer,
-            final MetricRegistry metrics) {
+            final MetricRegistry metrics,
+            final ChangeNotices notices) {
         try {
             return startConsole(
                     settings,
@@ -83,7 +85,8 @@ public final class ConsoleServer {
                     signer,
                     health,
                     transfer,
-                    metrics);
+                    metrics,
+                    notices);
         } catch (final RuntimeException e) {
             log.error(
                     "config-manager: the console could not be started; the broker and MQTT config requests work "
@@ -104,13 +107,15 @@ public final class ConsoleServer {
             final @Nullable SigningKey signer,
             final HealthService health,
             final StoreTransfer transfer,
-            final MetricRegistry metrics) {
+            final MetricRegistry metrics,
+            final ChangeNotices notices) {
         final ConsoleSettings console = settings.console();
         if (!console.enabled()) {
             log.info("config-manager: console disabled in conf/config.xml");
             return null;
         }
-        final QueuedThreadPool threads = new QueuedThreadPool(8, 2);
+        // 8 for requests, and one for each live view the page holds open (LiveEvents bounds them)
+        final QueuedThreadPool threads = new QueuedThreadPool(8 + LiveEvents.MAX_STREAMS, 2);
         threads.setName("config-manager-console");
         threads.setDaemon(true);
         final Server jetty = new Server(threads);
@@ -146,7 +151,15 @@ public final class ConsoleServer {
         final var schemaApi =
                 new SchemaApi(pipeline, schemas, auth, settings.maxPayloadBytes(), settings.requestTimeout());
         final var backups = new BackupApi(auth, transfer, Clock.systemUTC());
-        server.createContext("/api", new ApiRouter(configs, fleet, schemaApi, new SigningKeyApi(auth, signer), backups))
+        server.createContext(
+                        "/api",
+                        new ApiRouter(
+                                configs,
+                                fleet,
+                                schemaApi,
+                                new SigningKeyApi(auth, signer),
+                                backups,
+                                new LiveEvents(auth, notices)))
                 .getFilters()
                 .add(hostCheck);
         server.createContext("/metrics", new MetricsApi(auth, metrics, storeProblem))

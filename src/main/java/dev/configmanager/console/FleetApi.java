@@ -18,6 +18,8 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -99,6 +101,7 @@ final class FleetApi {
     void services(final ApiExchange call) throws Exception {
         auth.authorize(call, Role.READ);
         final Map<String, ClientState> health = healthByClient();
+        final Map<String, Long> rejected = store.rejectionsSince(Instant.now().minus(Duration.ofHours(1)));
         final ArrayNode list = Json.MAPPER.createArrayNode();
         for (final ConfigVersion v : store.allCurrent()) {
             final ObjectNode row = configs.describe(v, false);
@@ -116,6 +119,7 @@ final class FleetApi {
             }
             row.put("clients_online", online);
             row.put("clients_offline", offline);
+            row.put("rejected_last_hour", rejected.getOrDefault(v.service(), 0L));
             list.add(row);
         }
         call.respond(200, list);

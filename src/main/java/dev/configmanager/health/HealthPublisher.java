@@ -5,6 +5,7 @@ import com.codahale.metrics.MetricRegistry;
 import com.hivemq.extension.sdk.api.packets.general.Qos;
 import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
+import dev.configmanager.concurrent.ChangeNotices;
 import dev.configmanager.config.HealthSettings;
 import dev.configmanager.mqtt.RetainedSequencer;
 import dev.configmanager.store.PresenceLog;
@@ -37,6 +38,7 @@ public final class HealthPublisher {
     private final ConcurrentHashMap<String, Counter> eventCounters = new ConcurrentHashMap<>();
     private final Counter keepalivesSent;
     private final PresenceLog presence;
+    private final ChangeNotices notices;
 
     public HealthPublisher(
             final PublishService publishService,
@@ -44,7 +46,9 @@ public final class HealthPublisher {
             final HealthSettings settings,
             final Clock clock,
             final MetricRegistry metrics,
-            final PresenceLog presence) {
+            final PresenceLog presence,
+            final ChangeNotices notices) {
+        this.notices = notices;
         this.publishService = publishService;
         this.builders = builders;
         this.settings = settings;
@@ -118,6 +122,11 @@ public final class HealthPublisher {
 
     /** On the client's health topic, and on its alias topic too if it has one, so that both tell the same. */
     private CompletableFuture<Void> toHealthTopics(final String clientId, final byte[] envelope, final boolean retain) {
+        return toTopics(clientId, envelope, retain)
+                .whenComplete((done, error) -> notices.changed(ChangeNotices.Kind.CLIENT, clientId));
+    }
+
+    private CompletableFuture<Void> toTopics(final String clientId, final byte[] envelope, final boolean retain) {
         final CompletableFuture<Void> own = publishService.publish(builders.get()
                 .topic(settings.healthTopic(clientId))
                 .qos(Qos.AT_LEAST_ONCE)

@@ -5,6 +5,7 @@ import com.codahale.metrics.MetricRegistry;
 import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
 import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
+import dev.configmanager.concurrent.ChangeNotices;
 import dev.configmanager.config.HealthSettings;
 import dev.configmanager.mqtt.RetainedStartScan;
 import dev.configmanager.store.PresenceLog;
@@ -36,9 +37,10 @@ public final class HealthService {
             final MetricRegistry metrics,
             final Clock clock,
             final PresenceLog presence,
-            final RetainedMessageStore retained) {
+            final RetainedMessageStore retained,
+            final ChangeNotices notices) {
         final AtomicLong epochs = new AtomicLong();
-        this.publisher = new HealthPublisher(publishService, builders, settings, clock, metrics, presence);
+        this.publisher = new HealthPublisher(publishService, builders, settings, clock, metrics, presence, notices);
         this.keepalives = new KeepaliveWheel(settings.keepaliveInterval(), publisher::keepalive);
         this.tracked = new TrackedClients(settings);
         this.tracker = new ClientHealthTracker(

@@ -5,6 +5,7 @@ import com.hivemq.extension.sdk.api.packets.general.Qos;
 import com.hivemq.extension.sdk.api.services.builder.PublishBuilder;
 import com.hivemq.extension.sdk.api.services.publish.Publish;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
+import dev.configmanager.concurrent.ChangeNotices;
 import dev.configmanager.config.TopicLayout;
 import dev.configmanager.pipeline.ConfigPipeline.Answer;
 import dev.configmanager.pipeline.ConfigPublication;
@@ -49,6 +50,7 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     private final @Nullable SigningKey signer;
 
     private final RetainedSequencer sequencer = new RetainedSequencer();
+    private final ChangeNotices notices;
 
     public ConfigTopicPublisher(
             final PublishService publishService,
@@ -56,7 +58,9 @@ public final class ConfigTopicPublisher implements ConfigPublication {
             final TopicLayout topics,
             final Supplier<String> epoch,
             final Clock clock,
-            final @Nullable SigningKey signer) {
+            final @Nullable SigningKey signer,
+            final ChangeNotices notices) {
+        this.notices = notices;
         this.publishService = publishService;
         this.builders = builders;
         this.topics = topics;
@@ -96,10 +100,19 @@ public final class ConfigTopicPublisher implements ConfigPublication {
 
     @Override
     public CompletableFuture<Void> publish(final ConfigVersion version) {
-        return sequencer.submit(
+        return noticed(
                 version.service(),
-                version.version(),
-                () -> version.isDeleted() ? clearNow(version.service()) : publishService.publish(updated(version)));
+                sequencer.submit(
+                        version.service(),
+                        version.version(),
+                        () -> version.isDeleted()
+                                ? clearNow(version.service())
+                                : publishService.publish(updated(version))));
+    }
+
+    /** Once {@code published} is done, whoever follows changes hears that {@code service} changed. */
+    private CompletableFuture<Void> noticed(final String service, final CompletableFuture<Void> published) {
+        return published.whenComplete((done, error) -> notices.changed(ChangeNotices.Kind.SERVICE, service));
     }
 
     /**
@@ -107,10 +120,14 @@ public final class ConfigTopicPublisher implements ConfigPublication {
      * feed): published unless this version or a newer one already was.
      */
     public CompletableFuture<Void> publishIfNewer(final ConfigVersion version) {
-        return sequencer.submitIfNewer(
+        return noticed(
                 version.service(),
-                version.version(),
-                () -> version.isDeleted() ? clearNow(version.service()) : publishService.publish(updated(version)));
+                sequencer.submitIfNewer(
+                        version.service(),
+                        version.version(),
+                        () -> version.isDeleted()
+                                ? clearNow(version.service())
+                                : publishService.publish(updated(version))));
     }
 
     /**
@@ -132,6 +149,9 @@ public final class ConfigTopicPublisher implements ConfigPublication {
             final boolean toResultTopic,
             final Optional<ByteBuffer> correlationData) {
         final String service = answer.result().service();
+        if (ServiceName.isValid(service)) {
+            notices.changed(ChangeNotices.Kind.SERVICE, service); // its counts of answers changed
+        }
         final Optional<String> resultTopic = toResultTopic && ServiceName.isValid(service)
                 ? Optional.of(topics.resultTopic(service))
                 : Optional.empty();

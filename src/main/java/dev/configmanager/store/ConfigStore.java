@@ -37,6 +37,11 @@ public interface ConfigStore extends AutoCloseable {
     /** The newest audit lines first, optionally only for one service and/or one outcome. */
     List<AuditRecord> audit(String service, String outcome, int limit) throws StoreUnavailableException;
 
+    /** How many requests were rejected since {@code since}, by service (from the audit log). */
+    default Map<String, Long> rejectionsSince(final Instant since) throws StoreUnavailableException {
+        return Map.of();
+    }
+
     /** Schemas set through the console, by service. */
     Map<String, String> schemas() throws StoreUnavailableException;
 

@@ -122,6 +122,21 @@ final class ConfigTables {
                 rs.getString(10));
     }
 
+    /** Rejections by service since {@code since}: the outcome index, newest first, read back to that time. */
+    Map<String, Long> rejectionsSince(final Connection c, final Instant since) throws SQLException {
+        try (var s = c.prepareStatement("SELECT service, COUNT(*) FROM cm_audit WHERE outcome = 'rejected' AND at >= ? "
+                + "AND service IS NOT NULL GROUP BY service")) {
+            s.setTimestamp(1, Timestamp.from(since));
+            final Map<String, Long> counts = new TreeMap<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    counts.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return counts;
+        }
+    }
+
     Map<String, String> schemas(final Connection c) throws SQLException {
         try (var s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT service, schema_json FROM cm_schema")) {

@@ -137,6 +137,11 @@ public final class SealedConfigStore implements ConfigStore {
     }
 
     @Override
+    public Map<String, Long> rejectionsSince(final Instant since) throws StoreUnavailableException {
+        return store.rejectionsSince(since);
+    }
+
+    @Override
     public Map<String, String> schemas() throws StoreUnavailableException {
         return store.schemas();
     }

@@ -186,6 +186,11 @@ public final class SqlConfigStore implements ConfigStore {
     }
 
     @Override
+    public Map<String, Long> rejectionsSince(final Instant since) throws StoreUnavailableException {
+        return reads.read("count the rejections", c -> tables.rejectionsSince(c, since));
+    }
+
+    @Override
     public synchronized Map<String, ConfigResult> answered(
             final String service, final Collection<String> requestIds, final Instant now)
             throws StoreUnavailableException {

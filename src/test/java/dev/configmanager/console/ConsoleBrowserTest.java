@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
@@ -32,12 +34,14 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The console page in headless Chromium (Debian's chromium and chromedriver, installed by .ci/run): sign in, an inline
- * schema error, fix and save, diff, rollback, a client going offline, the audit view. Screenshots of each main view go
- * to target/screenshots/ for review.
+ * The console page in headless Chromium (Debian's chromium and chromedriver, installed by .ci/run), as an operator uses
+ * it: sign in, the fleet overview, a schema error marked at its line in the editor, save, the form view, a side-by-side
+ * diff, a rollback that shows what it changes first, a client going offline pushed to the page, forgetting it, the
+ * audit log, the dark theme, and every view at 420 px. Screenshots of each view go to target/screenshots/.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ConsoleBrowserTest {
@@ -64,7 +68,10 @@ class ConsoleBrowserTest {
                 Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "Chromium and chromedriver are not installed (.ci/run installs Debian's chromium and chromium-driver)");
         try (Requester seed = new Requester(broker.port(), "seed")) {
-            assertTrue(seed.send("set", "router", "{\"config\": {\"router_stream_min_chars\": 30}}")
+            assertTrue(seed.send(
+                            "set",
+                            "router",
+                            "{\"config\": {\"router_stream_max_chars\": 300, \"router_stream_min_chars\": 30}}")
                     .accepted());
         }
         routerService = Mqtt5Client.builder()
@@ -106,73 +113,168 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    void operatorEditsValidatesSavesDiffsRollsBackAndSeesAClientGoOffline() throws Exception {
+    void operatorWorksThroughEveryViewAndThePageFollowsTheBroker() throws Exception {
         browser.get("http://127.0.0.1:" + PORT + "/");
+        until(() -> browser.findElement(By.id("token")).isDisplayed());
         screenshot("01-sign-in");
         browser.findElement(By.id("token")).sendKeys(TOKEN);
         click(By.id("signin-button"));
-        until(() -> !browser.findElements(By.cssSelector("#service-list li[data-service='router']"))
-                .isEmpty());
-        click(By.cssSelector("#service-list li[data-service='router']"));
-        until(() -> browser.findElement(By.id("editor")).getAttribute("value").contains("30"));
-        until(() -> browser.findElement(By.cssSelector("#service-list li[data-service='router'] .dot"))
-                .getAttribute("class")
-                .contains("online"));
-        screenshot("02-services");
 
-        edit("{\"router_stream_min_chars\": 5000}");
+        // the fleet overview first: the service, its client online, the store
+        until(() -> browser.findElement(By.id("view-overview")).isDisplayed());
+        assertOnlyViewShown("overview");
+        until(() -> text("#overview-services tr[data-service='router']").contains("1 online"));
+        assertEquals("1", browser.findElement(By.id("card-services")).getText());
+        assertEquals("ok", browser.findElement(By.id("card-store")).getText());
+        until(() -> browser.findElement(By.id("live")).getText().equals("live"));
+        screenshot("02-overview");
+
+        // keyboard: the arrow keys move between the views
+        browser.findElement(By.id("tab-overview")).sendKeys(Keys.ARROW_RIGHT);
+        assertOnlyViewShown("services");
+        click(By.cssSelector("#service-list li[data-service='router'] button"));
+        until(() -> editorText().contains("\"router_stream_min_chars\": 30"));
+
+        // an invalid value is marked at its own line (line 3 of the config as shown), and cannot be saved
+        final WebElement content = browser.findElement(By.cssSelector("#editor .cm-content"));
+        content.click();
+        content.sendKeys(Keys.chord(Keys.CONTROL, Keys.END), Keys.ARROW_UP, Keys.END, Keys.BACK_SPACE, Keys.BACK_SPACE);
+        content.sendKeys("5000");
+        until(() -> editorText().contains("\"router_stream_min_chars\": 5000"));
+        until(() -> errorLine() == 3);
+        assertTrue(
+                browser.findElement(By.cssSelector("#editor .cm-lintRange-error"))
+                        .getText()
+                        .contains("5000"),
+                "the error marks the failing value");
         until(() -> browser.findElement(By.id("editor-errors")).getText().contains("/router_stream_min_chars"));
-        assertTrue(!browser.findElement(By.id("save")).isEnabled(), "an invalid config cannot be saved");
-        screenshot("03-inline-schema-error");
+        assertFalse(browser.findElement(By.id("save")).isEnabled(), "an invalid config cannot be saved");
+        screenshot("03-editor-error-at-its-line");
 
-        edit("{\"router_stream_min_chars\": 40}");
+        content.sendKeys(Keys.BACK_SPACE, Keys.BACK_SPACE, Keys.BACK_SPACE, Keys.BACK_SPACE, "40");
         until(() -> browser.findElement(By.id("editor-errors")).getText().isEmpty()
                 && browser.findElement(By.id("save")).isEnabled());
+        assertEquals(
+                0,
+                browser.findElements(By.cssSelector("#editor .cm-lintRange-error"))
+                        .size());
         click(By.id("save"));
-        until(() -> browser.findElement(By.id("service-version")).getText().equals("2"));
-        assertEquals(
-                40,
-                RetainedReader.receiveJson(broker.port(), "config/updated/router")
-                        .get("config")
-                        .get("router_stream_min_chars")
-                        .asInt());
+        until(() -> browser.findElement(By.id("service-version")).getText().equals("v2"));
+        assertEquals(40, retainedMinChars());
 
-        click(By.cssSelector("#history tr[data-version='2'] button.diff"));
-        until(() -> browser.findElement(By.id("diff-rows")).getText().contains("/router_stream_min_chars"));
-        final String diff = browser.findElement(By.id("diff-rows")).getText();
-        assertTrue(diff.contains("30") && diff.contains("40"), diff);
-        assertEquals(
-                2, browser.findElements(By.cssSelector("#history tbody tr")).size(), "one row per version");
-        screenshot("04-history-and-diff");
+        // the form made from the schema saves too
+        click(By.id("subtab-form"));
+        final WebElement field = browser.findElement(By.id("field-router_stream_min_chars"));
+        until(() -> field.getAttribute("value").equals("40"));
+        field.clear();
+        field.sendKeys("45");
+        screenshot("04-form");
+        click(By.id("form-save"));
+        until(() -> browser.findElement(By.id("service-version")).getText().equals("v3"));
+        assertEquals(45, retainedMinChars());
 
+        // history: a side-by-side diff with the changed word marked on each side
+        click(By.id("subtab-history"));
+        click(By.cssSelector("#history tr[data-version='3'] button.diff"));
+        until(() -> !browser.findElements(By.cssSelector("#diff-view mark.word-added"))
+                .isEmpty());
+        assertEquals("40", text("#diff-view mark.word-removed"));
+        assertEquals("45", text("#diff-view mark.word-added"));
+        assertEquals(
+                3, browser.findElements(By.cssSelector("#history tbody tr")).size(), "one row per version");
+        screenshot("05-history-and-diff");
+
+        // rollback asks first, showing what it will change
         click(By.cssSelector("#history tr[data-version='1'] button.roll-back"));
-        until(() -> browser.findElement(By.id("service-version")).getText().equals("3"));
-        assertEquals(
-                30,
-                RetainedReader.receiveJson(broker.port(), "config/updated/router")
-                        .get("config")
-                        .get("router_stream_min_chars")
-                        .asInt(),
-                "one-click rollback published version 1's content");
+        until(() -> browser.findElement(By.id("confirm")).isDisplayed());
+        assertEquals("45", text("#confirm-diff mark.word-removed"));
+        assertEquals("30", text("#confirm-diff mark.word-added"));
+        screenshot("06-rollback-confirmation");
+        click(By.id("confirm-ok"));
+        until(() -> browser.findElement(By.id("service-version")).getText().equals("v4"));
+        assertEquals(30, retainedMinChars(), "the rollback published version 1's content");
 
-        click(By.cssSelector("#tabs button[data-view='clients']"));
+        // clients: a client going offline shows without a reload, pushed by the server
+        ((JavascriptExecutor) browser).executeScript("window.notReloaded = true;");
+        click(By.id("tab-clients"));
         assertOnlyViewShown("clients");
         until(() -> rowText("router").contains("online"));
         routerService.disconnect();
-        until(() -> rowText("router").contains("offline")); // no reload: the page follows the broker
-        screenshot("05-clients");
+        final long disconnected = System.nanoTime();
+        until(() -> rowText("router").contains("offline"));
+        assertTrue(
+                System.nanoTime() - disconnected < TimeUnit.SECONDS.toNanos(10),
+                "pushed: the page's own reading runs only once a minute");
+        assertEquals(Boolean.TRUE, ((JavascriptExecutor) browser).executeScript("return window.notReloaded;"));
+        screenshot("07-clients");
 
-        // an admin forgets a client that is gone: its row goes, and stays gone after the next refresh
+        // an admin forgets a client that is gone: its row goes, and stays gone
         click(By.cssSelector("#clients tr[data-client='router'] button.forget"));
-        browser.switchTo().alert().accept();
+        until(() -> browser.findElement(By.id("confirm")).isDisplayed());
+        click(By.id("confirm-ok"));
         until(() -> rowText("router").isEmpty());
         Thread.sleep(2_500);
-        assertEquals("", rowText("router"), "forgotten: the refresh does not bring it back");
+        assertEquals("", rowText("router"), "forgotten: no refresh brings it back");
 
-        click(By.cssSelector("#tabs button[data-view='audit']"));
+        click(By.id("tab-audit"));
         assertOnlyViewShown("audit");
         until(() -> browser.findElement(By.id("audit")).getText().contains("http:ops"));
-        screenshot("06-audit");
+        screenshot("08-audit");
+
+        // the dark theme, kept across a reload
+        click(By.id("theme"));
+        click(By.id("tab-overview"));
+        assertEquals("dark", browser.findElement(By.tagName("html")).getAttribute("data-theme"));
+        browser.navigate().refresh();
+        until(() -> browser.findElement(By.id("view-overview")).isDisplayed());
+        assertEquals("dark", browser.findElement(By.tagName("html")).getAttribute("data-theme"));
+        screenshot("09-overview-dark");
+        click(By.id("theme"));
+
+        // 420 px wide: every view fits, with no horizontal scroll
+        browser.manage().window().setSize(new Dimension(420, 900));
+        for (final String view : new String[] {"overview", "services", "clients", "audit"}) {
+            click(By.id("tab-" + view));
+            assertOnlyViewShown(view);
+            if (view.equals("services")) {
+                click(By.cssSelector("#service-list li[data-service='router'] button"));
+                until(() -> editorText().contains("router_stream_min_chars"));
+            }
+            final Number overflow = (Number) ((JavascriptExecutor) browser)
+                    .executeScript(
+                            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+            assertTrue(overflow.intValue() <= 0, view + " scrolls sideways by " + overflow + " px at 420 px");
+            screenshot("10-narrow-" + view);
+        }
+        browser.manage().window().setSize(new Dimension(1400, 1000));
+    }
+
+    /** The editor's text as shown (CodeMirror renders only what is in view; these configs fit). */
+    private static String editorText() {
+        return (String) ((JavascriptExecutor) browser)
+                .executeScript("return [...document.querySelectorAll('#editor .cm-line')].map(l => l.textContent)"
+                        + ".join('\\n');");
+    }
+
+    /** The line (1-based) of the editor holding the first error mark, or 0. */
+    private static int errorLine() {
+        return ((Number) ((JavascriptExecutor) browser)
+                        .executeScript("const mark = document.querySelector('#editor .cm-lintRange-error');"
+                                + "const lines = [...document.querySelectorAll('#editor .cm-line')];"
+                                + "return mark ? lines.indexOf(mark.closest('.cm-line')) + 1 : 0;"))
+                .intValue();
+    }
+
+    private static int retainedMinChars() throws Exception {
+        return RetainedReader.receiveJson(broker.port(), "config/updated/router")
+                .get("config")
+                .get("router_stream_min_chars")
+                .asInt();
+    }
+
+    private static String text(final String css) {
+        final var found = browser.findElements(By.cssSelector(css));
+        return found.isEmpty() ? "" : found.get(0).getText();
     }
 
     /**
@@ -180,7 +282,8 @@ class ConsoleBrowserTest {
      * screen by a display rule pushed the chosen one below the fold).
      */
     private static void assertOnlyViewShown(final String view) {
-        for (final String v : new String[] {"services", "clients", "audit"}) {
+        until(() -> browser.findElement(By.id("view-" + view)).isDisplayed());
+        for (final String v : new String[] {"overview", "services", "clients", "audit"}) {
             assertEquals(
                     v.equals(view),
                     browser.findElement(By.id("view-" + v)).isDisplayed(),
@@ -205,20 +308,20 @@ class ConsoleBrowserTest {
         return rows.isEmpty() ? "" : rows.get(0).getText();
     }
 
-    private static void edit(final String text) {
-        final WebElement editor = browser.findElement(By.id("editor"));
-        ((JavascriptExecutor) browser)
-                .executeScript(
-                        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));",
-                        editor,
-                        text);
-    }
-
     private static void until(final java.util.function.BooleanSupplier condition) {
-        // The page re-renders its lists every 2 s: an element found a moment ago may have been replaced.
-        new WebDriverWait(browser, Duration.ofSeconds(15))
-                .ignoring(StaleElementReferenceException.class)
-                .until(driver -> condition.getAsBoolean());
+        // The page re-renders a list when the server says it changed: an element found a moment ago may be replaced.
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(15))
+                    .ignoring(StaleElementReferenceException.class)
+                    .until(driver -> condition.getAsBoolean());
+        } catch (final org.openqa.selenium.TimeoutException e) {
+            try {
+                screenshot("failed-here"); // what the page showed when the wait gave up
+            } catch (final Exception ignored) {
+                // the failure below tells
+            }
+            throw e;
+        }
     }
 
     private static void screenshot(final String name) throws Exception {

@@ -4,6 +4,7 @@ import com.codahale.metrics.MetricRegistry;
 import com.hivemq.extension.sdk.api.events.client.parameters.AuthenticationSuccessfulInput;
 import com.hivemq.extension.sdk.api.events.client.parameters.ClientInitiatedDisconnectInput;
 import com.hivemq.extension.sdk.api.events.client.parameters.ServerInitiatedDisconnectInput;
+import dev.configmanager.concurrent.ChangeNotices;
 import dev.configmanager.config.HealthSettings;
 import dev.configmanager.store.PresenceLog;
 import dev.configmanager.support.Requester;
@@ -35,7 +36,8 @@ class ClientHealthTrackerTest {
             HealthSettings.defaults(),
             Clock.systemUTC(),
             metrics,
-            PresenceLog.NONE);
+            PresenceLog.NONE,
+            new ChangeNotices());
     private final KeepaliveWheel wheel = new KeepaliveWheel(HealthSettings.DEFAULT_KEEPALIVE_INTERVAL, id -> {});
     private final ClientHealthTracker tracker = new ClientHealthTracker(
             new TrackedClients(HealthSettings.defaults()),
