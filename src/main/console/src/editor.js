@@ -131,19 +131,23 @@ export function createEditor(host, options) {
         const name = p.name === 'Property' && p.getChild('PropertyName');
         if (name && name !== node) present.add(unquote(context.state.sliceDoc(name.from, name.to)));
       }
+      // inside a name already quoted (the closing quote typed or inserted): complete the text between the quotes
+      const quoted = word && word.text.startsWith('"');
+      const closed = context.state.sliceDoc(context.pos, context.pos + 1) === '"';
       const options = [];
       for (const [name, sub] of propertiesAt(schema, path)) {
         if (present.has(name)) continue;
         const about = summary(schema, [sub]);
         options.push({
           label: name,
-          apply: JSON.stringify(name),
+          apply: quoted ? (closed ? name : name + '"') : JSON.stringify(name),
           type: 'property',
           detail: about.type || '',
           info: about.description || about.title || undefined,
         });
       }
-      return options.length ? { from: word ? word.from : context.pos, options, validFor: /^"?[\w$-]*$/ } : null;
+      if (!options.length) return null;
+      return { from: quoted ? word.from + 1 : word ? word.from : context.pos, options, validFor: /^[\w$-]*$/ };
     }
     // a value: the values its schema allows
     const property = node.parent && node.parent.name === 'Property' ? node.parent : node.name === 'Property' ? node : null;

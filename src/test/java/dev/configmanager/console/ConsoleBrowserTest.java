@@ -24,6 +24,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -161,6 +162,23 @@ class ConsoleBrowserTest {
         click(By.id("save"));
         until(() -> browser.findElement(By.id("service-version")).getText().equals("v2"));
         assertEquals(40, retainedMinChars());
+
+        // the schema helps: a field name tells its range on hover, and field names complete as they are typed
+        new Actions(browser)
+                .moveToElement(browser.findElements(By.cssSelector("#editor .tok-propertyName")).stream()
+                        .filter(e -> e.getText().contains("router_stream_max_chars"))
+                        .findFirst()
+                        .orElseThrow())
+                .perform();
+        until(() -> text(".schema-hover").contains("1 to 1000"));
+        final WebElement editorContent = browser.findElement(By.cssSelector("#editor .cm-content"));
+        editorContent.click();
+        editorContent.sendKeys(Keys.chord(Keys.CONTROL, Keys.HOME), Keys.END, Keys.ENTER, "\"router_wake_w");
+        until(() -> text(".cm-tooltip-autocomplete").contains("router_wake_window_sec"));
+        screenshot("03b-completion-from-the-schema");
+        editorContent.sendKeys(Keys.ESCAPE);
+        click(By.cssSelector("#service-list li[data-service='router'] button")); // back to the stored config
+        until(() -> !editorText().contains("router_wake_w"));
 
         // the form made from the schema saves too
         click(By.id("subtab-form"));
