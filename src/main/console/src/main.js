@@ -353,7 +353,8 @@ function renderClients() {
     h('td', {}, c.node || ''),
     h('td', {}, text(c.event) + (c.err ? ' (' + text(c.err) + ')' : '')),
     h('td', {}, timeEl(c.timestamp)),
-    h('td', { class: 'row-actions' }, stateOf(c) === 'offline'
+    // only this broker can forget its own clients: another broker's rows are its to forget
+    h('td', { class: 'row-actions' }, stateOf(c) === 'offline' && (!c.node || !state.status || c.node === state.status.node)
       ? h('button', { type: 'button', class: 'forget', title: 'remove its health and this row (admin)', onclick: () => forgetClient(c.client_id) }, 'forget')
       : null))));
   $('clients').tBodies[0].replaceWith(body);

@@ -148,7 +148,7 @@ public final class ConfigManagerMain implements ExtensionMain {
                         catchUp(opened, schemas, publisher, owned);
                     },
                     clock);
-            console = ConsoleServer.start(
+            console = ConsoleServer.start(new ConsoleServer.Parts(
                     settings,
                     pipeline,
                     store,
@@ -165,7 +165,7 @@ public final class ConfigManagerMain implements ExtensionMain {
                     health,
                     transfer,
                     metrics,
-                    notices);
+                    notices));
             if (store instanceof DeferredStore deferred) {
                 deferred.whenOpened(db -> catchUp(db, schemas, publisher, owned));
             }

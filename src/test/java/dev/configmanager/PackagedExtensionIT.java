@@ -113,12 +113,7 @@ class PackagedExtensionIT {
 
     @Test
     void theConsoleAnswersFromTheIsolatedClassLoader() throws Exception {
-        final var response = java.net.http.HttpClient.newHttpClient()
-                .send(
-                        java.net.http.HttpRequest.newBuilder(
-                                        java.net.URI.create("http://127.0.0.1:" + consolePort + "/api/status"))
-                                .build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
+        final var response = console("/api/status");
         assertEquals(200, response.statusCode(), response.body());
         assertTrue(
                 Requester.parse(response.body().getBytes(java.nio.charset.StandardCharsets.UTF_8))
@@ -133,6 +128,15 @@ class PackagedExtensionIT {
                 "the packaged extension names its own version: " + version);
     }
 
+    private static java.net.http.HttpResponse<String> console(final String path) throws Exception {
+        return java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create("http://127.0.0.1:" + consolePort + path))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
     /** The bundled bridge reads HiveMQ's own registry (metrics-core from the broker, never bundled). */
     @Test
     void metricsAreServedFromTheBrokersRegistry() throws Exception {
@@ -141,12 +145,7 @@ class PackagedExtensionIT {
                     .send("set", "metrics-probe", "{\"config\": {\"a\": 1}}")
                     .accepted());
         }
-        final var response = java.net.http.HttpClient.newHttpClient()
-                .send(
-                        java.net.http.HttpRequest.newBuilder(
-                                        java.net.URI.create("http://127.0.0.1:" + consolePort + "/metrics"))
-                                .build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
+        final var response = console("/metrics");
         assertEquals(200, response.statusCode(), response.body());
         assertTrue(response.body().contains("\nconfigmanager_store_up 1.0\n"), response.body());
         assertTrue(response.body().contains("\nconfigmanager_requests_accepted "), response.body());

@@ -57,36 +57,33 @@ public final class ConsoleServer {
     }
 
     /**
+     * What the console shows and acts on: the extension's parts it reads from and writes through.
+     *
+     * @param storeProblem why the store cannot be used now, or {@code null}
+     * @param presence     the clients of every broker of a shared database, or {@code null}
+     * @param signer       the key {@code config/updated} is signed with, or {@code null}
+     */
+    public record Parts(
+            ExtensionSettings settings,
+            ConfigPipeline pipeline,
+            ConfigStore store,
+            SchemaRegistry schemas,
+            RetainedMessageStore retained,
+            Supplier<String> storeProblem,
+            @Nullable SharedPresence presence,
+            @Nullable SigningKey signer,
+            HealthService health,
+            StoreTransfer transfer,
+            MetricRegistry metrics,
+            ChangeNotices notices) {}
+
+    /**
      * Starts the console, or returns {@code null} (with the reason in the log) when it is off, cannot bind or fails
      * to start: the console is never a reason for the extension not to run.
      */
-    public static @Nullable ConsoleServer start(
-            final ExtensionSettings settings,
-            final ConfigPipeline pipeline,
-            final ConfigStore store,
-            final SchemaRegistry schemas,
-            final RetainedMessageStore retained,
-            final Supplier<String> storeProblem,
-            final @Nullable SharedPresence presence,
-            final @Nullable SigningKey signer,
-            final HealthService health,
-            final StoreTransfer transfer,
-            final MetricRegistry metrics,
-            final ChangeNotices notices) {
+    public static @Nullable ConsoleServer start(final Parts parts) {
         try {
-            return startConsole(
-                    settings,
-                    pipeline,
-                    store,
-                    schemas,
-                    retained,
-                    storeProblem,
-                    presence,
-                    signer,
-                    health,
-                    transfer,
-                    metrics,
-                    notices);
+            return startConsole(parts);
         } catch (final RuntimeException e) {
             log.error(
                     "config-manager: the console could not be started; the broker and MQTT config requests work "
@@ -96,19 +93,8 @@ public final class ConsoleServer {
         }
     }
 
-    private static ConsoleServer startConsole(
-            final ExtensionSettings settings,
-            final ConfigPipeline pipeline,
-            final ConfigStore store,
-            final SchemaRegistry schemas,
-            final RetainedMessageStore retained,
-            final Supplier<String> storeProblem,
-            final @Nullable SharedPresence presence,
-            final @Nullable SigningKey signer,
-            final HealthService health,
-            final StoreTransfer transfer,
-            final MetricRegistry metrics,
-            final ChangeNotices notices) {
+    private static @Nullable ConsoleServer startConsole(final Parts parts) {
+        final ExtensionSettings settings = parts.settings();
         final ConsoleSettings console = settings.console();
         if (!console.enabled()) {
             log.info("config-manager: console disabled in conf/config.xml");
@@ -143,26 +129,38 @@ public final class ConsoleServer {
         }
         final var hosts = new ConsoleHosts(console.hosts(), connector::getLocalPort);
         final var auth = new ConsoleAuth(console.tokens(), hosts);
-        final var configs =
-                new ConfigApi(pipeline, store, schemas, auth, settings.maxPayloadBytes(), settings.requestTimeout());
+        final var configs = new ConfigApi(
+                parts.pipeline(),
+                parts.store(),
+                parts.schemas(),
+                auth,
+                settings.maxPayloadBytes(),
+                settings.requestTimeout());
         final var hostCheck = new HostCheck(hosts);
         final var fleet = new FleetApi(
-                configs, store, auth, retained, settings.health().healthPrefix(), storeProblem, presence, health);
-        final var schemaApi =
-                new SchemaApi(pipeline, schemas, auth, settings.maxPayloadBytes(), settings.requestTimeout());
-        final var backups = new BackupApi(auth, transfer, Clock.systemUTC());
+                configs,
+                parts.store(),
+                auth,
+                parts.retained(),
+                settings.health().healthPrefix(),
+                parts.storeProblem(),
+                parts.presence(),
+                parts.health());
+        final var schemaApi = new SchemaApi(
+                parts.pipeline(), parts.schemas(), auth, settings.maxPayloadBytes(), settings.requestTimeout());
+        final var backups = new BackupApi(auth, parts.transfer(), Clock.systemUTC());
         server.createContext(
                         "/api",
                         new ApiRouter(
                                 configs,
                                 fleet,
                                 schemaApi,
-                                new SigningKeyApi(auth, signer),
+                                new SigningKeyApi(auth, parts.signer()),
                                 backups,
-                                new LiveEvents(auth, notices)))
+                                new LiveEvents(auth, parts.notices())))
                 .getFilters()
                 .add(hostCheck);
-        server.createContext("/metrics", new MetricsApi(auth, metrics, storeProblem))
+        server.createContext("/metrics", new MetricsApi(auth, parts.metrics(), parts.storeProblem()))
                 .getFilters()
                 .add(hostCheck);
         server.createContext("/", new StaticFiles()).getFilters().add(hostCheck);

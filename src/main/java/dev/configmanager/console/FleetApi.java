@@ -269,6 +269,9 @@ final class FleetApi {
         }
         body.put("config_epoch", store.epoch());
         body.put("console_tokens", auth.hasTokens());
+        if (presence != null) {
+            body.put("node", presence.node()); // this broker's name among those of a shared database
+        }
         call.respond(200, body);
     }
 }
