@@ -1,0 +1,463 @@
+package dev.configmanager.bench;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Figure 7: the systems an operator would pick instead, side by side on this machine. "A change reaches a subscriber":
+ * our {@code config/set} → {@code config/updated} (durable before it is published), etcd's put (fsync'ed) → watch
+ * event, and a plain Mosquitto retained QoS 1 publish (persistence on, not synced per message: the floor of "a message
+ * reaches a subscriber"), in rounds that alternate their order, at 18 B and 16 KiB. Then sustained updates per second
+ * at 1, 16 and 64 concurrent writers, for us and for etcd. etcd (Debian's etcd-server) is spoken to through its
+ * HTTP/JSON gateway with the JDK's HttpClient; a peer that is not installed is skipped with the command that installs
+ * it, never faked.
+ */
+final class PeersFigure {
+
+    private static final Path ETCD = Path.of("/usr/bin/etcd");
+    private static final Path MOSQUITTO = Path.of("/usr/sbin/mosquitto");
+    private static final String INSTALL = "apt-get install -y etcd-server mosquitto";
+    private static final int ROUNDS = 500;
+    private static final int WARM_UP = 100;
+    private static final long THROUGHPUT_MILLIS = 5_000;
+    private static final long WARM_UP_MILLIS = 15_000;
+    private static final Base64.Encoder B64 = Base64.getEncoder();
+
+    private PeersFigure() {}
+
+    static void run(final Table table, final Path work, final Path extension) throws Exception {
+        installIfMissing();
+        final boolean etcd = Files.isExecutable(ETCD);
+        final boolean mosquitto = Files.isExecutable(MOSQUITTO);
+        if (!etcd || !mosquitto) {
+            table.add(
+                    "7 peers",
+                    "",
+                    "",
+                    Double.NaN,
+                    "SKIPPED for " + (etcd ? "" : "etcd ") + (mosquitto ? "" : "Mosquitto ") + "(not installed: "
+                            + INSTALL + ")");
+        }
+        try (BenchBroker broker = BenchBroker.start(work, extension, true);
+                Etcd e = etcd ? Etcd.start(work) : null;
+                Mosquitto m = mosquitto ? Mosquitto.start(work) : null) {
+            // the broker's JVM compiles its paths during the first seconds of load (etcd and Mosquitto are native):
+            // warmed up first, so that the rounds measure it as it runs for days
+            Benchmark.closedLoop(new int[] {broker.port}, 16, WARM_UP_MILLIS);
+            for (final int bytes : new int[] {18, 16 * 1024}) {
+                roundTrips(table, broker, e, m, bytes);
+            }
+            for (final int writers : new int[] {1, 16, 64}) {
+                final double ours = Benchmark.closedLoop(new int[] {broker.port}, writers, THROUGHPUT_MILLIS);
+                final double theirs = e == null ? Double.NaN : e.closedLoop(writers, THROUGHPUT_MILLIS);
+                table.add("7 sustained updates, config-manager", writers + " writers", "updates/s", ours, "");
+                if (e != null) {
+                    table.add(
+                            "7 sustained updates, etcd put",
+                            writers + " writers",
+                            "updates/s",
+                            theirs,
+                            writers == 1
+                                    ? "ours/etcd " + String.format("%.2f", ours / theirs)
+                                    : "ours/etcd " + String.format("%.2f", ours / theirs) + "; "
+                                            + Benchmark.verdict(ours >= theirs, "ours ≥ etcd"));
+                }
+            }
+        }
+    }
+
+    /** As root with apt-get there, the harness installs what it misses (services are not started by it here). */
+    private static void installIfMissing() {
+        if (Files.isExecutable(ETCD) && Files.isExecutable(MOSQUITTO)) {
+            return;
+        }
+        if (!"root".equals(System.getProperty("user.name")) || !Files.isExecutable(Path.of("/usr/bin/apt-get"))) {
+            return;
+        }
+        try {
+            System.out.println("figure 7: installing the peers (" + INSTALL + ")");
+            new ProcessBuilder(
+                            "sh",
+                            "-c",
+                            "apt-get update -q && DEBIAN_FRONTEND=noninteractive " + INSTALL
+                                    + " --no-install-recommends")
+                    .inheritIO()
+                    .start()
+                    .waitFor(10, TimeUnit.MINUTES);
+        } catch (final IOException | InterruptedException e) {
+            System.out.println("figure 7: could not install the peers: " + e);
+        }
+    }
+
+    /** Rounds in A B C C B A order, so that the JVM's warming drift falls on no side. */
+    private static void roundTrips(
+            final Table table, final BenchBroker broker, final Etcd etcd, final Mosquitto mosquitto, final int bytes)
+            throws Exception {
+        final List<double[]> samples = List.of(new double[ROUNDS], new double[ROUNDS], new double[ROUNDS]);
+        final Mqtt5BlockingClient requester = Benchmark.client(broker.port, "peers-requester");
+        final Mqtt5BlockingClient service = Benchmark.client(broker.port, "peers-service");
+        final Mqtt5BlockingClient mqPub = mosquitto == null ? null : Benchmark.client(mosquitto.port, "peers-pub");
+        final Mqtt5BlockingClient mqSub = mosquitto == null ? null : Benchmark.client(mosquitto.port, "peers-sub");
+        try (var updates = service.publishes(MqttGlobalPublishFilter.ALL);
+                var mqUpdates = mqSub == null ? null : mqSub.publishes(MqttGlobalPublishFilter.ALL);
+                Etcd.Watch watch = etcd == null ? null : etcd.watch("peers/key")) {
+            service.subscribeWith()
+                    .topicFilter("config/updated/peers")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
+            if (mqSub != null) {
+                mqSub.subscribeWith()
+                        .topicFilter("peers/retained")
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .send();
+            }
+            drain(updates);
+            if (mqUpdates != null) {
+                drain(mqUpdates);
+            }
+            for (int i = -WARM_UP; i < ROUNDS; i++) {
+                final int[] order = i % 2 == 0 ? new int[] {0, 1, 2} : new int[] {2, 1, 0};
+                for (final int system : order) {
+                    final double ms = switch (system) {
+                        case 0 -> ours(requester, updates, bytes, i);
+                        case 1 -> etcd == null ? Double.NaN : etcd.putToWatch(watch, "peers/key", bytes, i);
+                        default -> mosquitto == null ? Double.NaN : retained(mqPub, mqUpdates, bytes, i);
+                    };
+                    if (i >= 0) {
+                        samples.get(system)[i] = ms;
+                    }
+                }
+            }
+        } finally {
+            requester.disconnect();
+            service.disconnect();
+            if (mqPub != null) {
+                mqPub.disconnect();
+                mqSub.disconnect();
+            }
+        }
+        final String size = (bytes < 1024 ? bytes + " B" : bytes / 1024 + " KiB") + " value";
+        final Stats ours = Stats.of(samples.get(0));
+        table.add(
+                "7 config-manager: config/set → config/updated at a subscriber",
+                size,
+                "ms",
+                ours,
+                ROUNDS + " rounds, A B C C B A");
+        if (etcd != null) {
+            final Stats theirs = Stats.of(samples.get(1));
+            table.add(
+                    "7 etcd 3.4 single node: put (fsync'ed) → watch event",
+                    size,
+                    "ms",
+                    theirs,
+                    "ours/etcd p50 " + String.format("%.2f", ours.median() / theirs.median()) + ", p99 "
+                            + String.format("%.2f", ours.p99() / theirs.p99()) + "; "
+                            + Benchmark.verdict(
+                                    ours.median() <= theirs.median() && ours.p99() <= theirs.p99(),
+                                    "p50 and p99 ≤ etcd's"));
+        }
+        if (mosquitto != null) {
+            table.add(
+                    "7 Mosquitto 2.0 retained QoS 1 (persistence on, not synced per message)",
+                    size,
+                    "ms",
+                    Stats.of(samples.get(2)),
+                    "the floor: a message reaches a subscriber");
+        }
+    }
+
+    private static double ours(
+            final Mqtt5BlockingClient requester,
+            final Mqtt5BlockingClient.Mqtt5Publishes updates,
+            final int bytes,
+            final int i)
+            throws Exception {
+        final String config = "{\"config\":{\"i\":" + i + ",\"v\":\"" + filler(bytes) + "\"}}";
+        final long t = System.nanoTime();
+        requester
+                .publishWith()
+                .topic("config/set/peers")
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .payload(config.getBytes(StandardCharsets.UTF_8))
+                .send();
+        final String mark = "\"i\":" + i + ",";
+        while (true) {
+            final Mqtt5Publish p = updates.receive(10, TimeUnit.SECONDS).orElseThrow();
+            if (new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8).contains(mark)) {
+                return (System.nanoTime() - t) / 1e6;
+            }
+        }
+    }
+
+    private static double retained(
+            final Mqtt5BlockingClient pub, final Mqtt5BlockingClient.Mqtt5Publishes sub, final int bytes, final int i)
+            throws Exception {
+        final byte[] payload = (i + ":" + filler(bytes)).getBytes(StandardCharsets.UTF_8);
+        final long t = System.nanoTime();
+        pub.publishWith()
+                .topic("peers/retained")
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .retain(true)
+                .payload(payload)
+                .send();
+        final String mark = i + ":";
+        while (true) {
+            final Mqtt5Publish p = sub.receive(10, TimeUnit.SECONDS).orElseThrow();
+            if (new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8).startsWith(mark)) {
+                return (System.nanoTime() - t) / 1e6;
+            }
+        }
+    }
+
+    /** About {@code bytes} characters of a value (the rest of the request is a few bytes more). */
+    private static String filler(final int bytes) {
+        return "x".repeat(Math.max(0, bytes - 16));
+    }
+
+    private static void drain(final Mqtt5BlockingClient.Mqtt5Publishes incoming) throws InterruptedException {
+        while (incoming.receive(300, TimeUnit.MILLISECONDS).isPresent()) {
+            // retained messages from earlier rounds
+        }
+    }
+
+    /** An etcd single node on free ports, its data in a folder of its own; its log goes to a file. */
+    static final class Etcd implements AutoCloseable {
+        final int port;
+        private final Process process;
+        private final HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+
+        private Etcd(final int port, final Process process) {
+            this.port = port;
+            this.process = process;
+        }
+
+        static Etcd start(final Path work) throws Exception {
+            final int port = freePort();
+            final int peer = freePort();
+            final Path dir = Files.createTempDirectory(work, "etcd");
+            final Process p = new ProcessBuilder(
+                            ETCD.toString(),
+                            "--name",
+                            "bench",
+                            "--data-dir",
+                            dir.resolve("data").toString(),
+                            "--listen-client-urls",
+                            "http://127.0.0.1:" + port,
+                            "--advertise-client-urls",
+                            "http://127.0.0.1:" + port,
+                            "--listen-peer-urls",
+                            "http://127.0.0.1:" + peer,
+                            "--initial-advertise-peer-urls",
+                            "http://127.0.0.1:" + peer,
+                            "--initial-cluster",
+                            "bench=http://127.0.0.1:" + peer,
+                            "--log-level",
+                            "warn")
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("etcd.log").toFile())
+                    .start();
+            final Etcd etcd = new Etcd(port, p);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline) {
+                try {
+                    if (etcd.post("/v3/kv/range", "{\"key\":\"" + b64("x") + "\"}")
+                                    .statusCode()
+                            == 200) {
+                        return etcd;
+                    }
+                } catch (final IOException e) {
+                    // not listening yet
+                }
+                Thread.sleep(100);
+            }
+            etcd.close();
+            throw new IllegalStateException("etcd did not start; see " + dir.resolve("etcd.log"));
+        }
+
+        HttpResponse<String> post(final String path, final String json) throws Exception {
+            return http.send(request(path, json), HttpResponse.BodyHandlers.ofString());
+        }
+
+        private HttpRequest request(final String path, final String json) {
+            return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .POST(HttpRequest.BodyPublishers.ofString(json))
+                    .header("Content-Type", "application/json")
+                    .build();
+        }
+
+        /** A watch on {@code key}: each event's arrival time, as the gateway streams them (one JSON per line). */
+        final class Watch implements AutoCloseable {
+            final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+            private final CompletableFuture<HttpResponse<Stream<String>>> response;
+
+            Watch(final String key) throws Exception {
+                final CountDownLatch created = new CountDownLatch(1);
+                response = http.sendAsync(
+                        request("/v3/watch", "{\"create_request\":{\"key\":\"" + b64(key) + "\"}}"),
+                        HttpResponse.BodyHandlers.ofLines());
+                response.thenAccept(r -> r.body().forEach(line -> {
+                    if (line.contains("\"created\":true")) {
+                        created.countDown();
+                    } else if (line.contains("\"events\"")) {
+                        events.add(line);
+                    }
+                }));
+                if (!created.await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the etcd watch was not created");
+                }
+            }
+
+            @Override
+            public void close() {
+                response.cancel(true);
+            }
+        }
+
+        Watch watch(final String key) throws Exception {
+            return new Watch(key);
+        }
+
+        double putToWatch(final Watch watch, final String key, final int bytes, final int i) throws Exception {
+            final String value = b64(i + ":" + filler(bytes));
+            final long t = System.nanoTime();
+            final HttpResponse<String> put =
+                    post("/v3/kv/put", "{\"key\":\"" + b64(key) + "\",\"value\":\"" + value + "\"}");
+            if (put.statusCode() != 200) {
+                throw new IllegalStateException("etcd put: " + put.statusCode() + " " + put.body());
+            }
+            final String mark = value.substring(0, 8);
+            while (true) {
+                final String event = watch.events.poll(10, TimeUnit.SECONDS);
+                if (event == null) {
+                    throw new IllegalStateException("no etcd watch event");
+                }
+                if (event.contains(mark)) {
+                    return (System.nanoTime() - t) / 1e6;
+                }
+            }
+        }
+
+        /** {@code writers} closed loops of puts, each on its own key, for {@code millis}: puts per second. */
+        double closedLoop(final int writers, final long millis) throws Exception {
+            final AtomicLong done = new AtomicLong();
+            final long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            final List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                final String key = b64("peers/tp/" + writers + "/" + w);
+                final Thread t = new Thread(() -> {
+                    int i = 0;
+                    try {
+                        while (System.nanoTime() < end) {
+                            final HttpResponse<String> r = post(
+                                    "/v3/kv/put",
+                                    "{\"key\":\"" + key + "\",\"value\":\"" + b64("{\"i\":" + i++ + "}") + "\"}");
+                            if (r.statusCode() == 200) {
+                                done.incrementAndGet();
+                            }
+                        }
+                    } catch (final Exception e) {
+                        System.out.println("figure 7: an etcd writer failed: " + e);
+                    }
+                });
+                threads.add(t);
+                t.start();
+            }
+            for (final Thread t : threads) {
+                t.join();
+            }
+            return done.get() / (millis / 1000.0);
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process.destroyForcibly();
+        }
+    }
+
+    /** A Mosquitto broker on a free port with persistence on (saved on its own schedule, not per message). */
+    static final class Mosquitto implements AutoCloseable {
+        final int port;
+        private final Process process;
+
+        private Mosquitto(final int port, final Process process) {
+            this.port = port;
+            this.process = process;
+        }
+
+        static Mosquitto start(final Path work) throws Exception {
+            final int port = freePort();
+            final Path dir = Files.createTempDirectory(work, "mosquitto");
+            final Path conf = dir.resolve("mosquitto.conf");
+            Files.writeString(
+                    conf,
+                    "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence true\n"
+                            + "persistence_location " + dir + "/\n");
+            final Process p = new ProcessBuilder(MOSQUITTO.toString(), "-c", conf.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("mosquitto.log").toFile())
+                    .start();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline) {
+                try (var s = new java.net.Socket("127.0.0.1", port)) {
+                    return new Mosquitto(port, p);
+                } catch (final IOException e) {
+                    Thread.sleep(50);
+                }
+            }
+            p.destroyForcibly();
+            throw new IllegalStateException("mosquitto did not start; see " + dir.resolve("mosquitto.log"));
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static String b64(final String s) {
+        return B64.encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static int freePort() throws IOException {
+        try (var s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
