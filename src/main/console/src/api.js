@@ -27,11 +27,22 @@ export function errorText(result) {
  */
 export function followChanges(onChange, onState) {
   let stopped = false;
+  let controller = null;
+  // a hidden tab gives its stream back (a browser holds few connections per host, the server few streams)
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden && controller) controller.abort();
+  });
   const run = async () => {
     while (!stopped) {
+      if (document.hidden) {
+        onState('paused');
+        await new Promise((resolve) => document.addEventListener('visibilitychange', resolve, { once: true }));
+        continue;
+      }
       try {
         const headers = session.token ? { Authorization: 'Bearer ' + session.token } : {};
-        const response = await fetch('/api/events', { headers });
+        controller = new AbortController();
+        const response = await fetch('/api/events', { headers, signal: controller.signal });
         if (!response.ok || !response.body) {
           onState('polling');
           onChange(['services', 'clients']);

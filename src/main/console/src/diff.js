@@ -13,7 +13,8 @@ export function alignedRows(before, after) {
   const rows = [];
   let left = 1;
   let right = 1;
-  const parts = diffLines(lines(before).join('\n') + '\n', lines(after).join('\n') + '\n');
+  const text = (value) => { const l = lines(value); return l.length ? l.join('\n') + '\n' : ''; };
+  const parts = diffLines(text(before), text(after));
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
     const text = part.value.replace(/\n$/, '').split('\n');

@@ -17,6 +17,8 @@ import { propertiesAt, schemasAt, summary } from './schema.js';
 import { h } from './dom.js';
 
 const MASK = '"********"';
+/** The page load's style nonce, carried by this script's own element (a nonce attribute no selector can read). */
+const STYLE_NONCE = (document.currentScript && document.currentScript.nonce) || '';
 /** Marks a change that loads a stored config, not an edit by the operator. */
 const loading = Annotation.define();
 
@@ -66,7 +68,7 @@ export function rangeOfPointer(state, pointer) {
       let index = 0;
       for (let c = node.firstChild; c; c = c.nextSibling) {
         if (['[', ']', ','].includes(c.name)) continue;
-        if (String(index) === segment) { next = c; break; }
+        if (String(index) === segment) { next = c; property = null; break; }
         index++;
       }
     }
@@ -140,7 +142,7 @@ export function createEditor(host, options) {
         const about = summary(schema, [sub]);
         options.push({
           label: name,
-          apply: quoted ? (closed ? name : name + '"') : JSON.stringify(name),
+          apply: quoted ? JSON.stringify(name).slice(1, -1) + (closed ? '' : '"') : JSON.stringify(name),
           type: 'property',
           detail: about.type || '',
           info: about.description || about.title || undefined,
@@ -158,9 +160,15 @@ export function createEditor(host, options) {
       const about = summary(schema, schemasAt(schema, path));
       const values = about.enum || (about.type === 'boolean' ? [true, false] : null);
       if (!values) return null;
+      // inside a string the editor closed already, the closing quote is there: the value goes in without it
+      const closedAfter = context.state.sliceDoc(context.pos, context.pos + 1) === '"';
       return {
         from: word ? word.from : context.pos,
-        options: values.map((v) => ({ label: JSON.stringify(v), type: 'constant', info: about.description })),
+        options: values.map((v) => {
+          const text = JSON.stringify(v);
+          const inString = word && word.text.startsWith('"') && closedAfter && text.endsWith('"');
+          return { label: text, apply: inString ? text.slice(0, -1) : text, type: 'constant', info: about.description };
+        }),
       };
     }
     return null;
@@ -236,7 +244,7 @@ export function createEditor(host, options) {
         }),
         EditorView.contentAttributes.of({ 'aria-label': 'config (JSON)' }),
         // the page's Content-Security-Policy lets the editor's own <style> element in by this nonce only
-        EditorView.cspNonce.of(document.querySelector('meta[name=style-nonce]')?.content || ''),
+        EditorView.cspNonce.of(STYLE_NONCE),
       ],
     }),
   });

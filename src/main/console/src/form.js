@@ -25,15 +25,14 @@ export function renderForm(form, fields, config) {
     const id = 'field-' + name;
     const value = config ? config[name] : undefined;
     let input;
-    if (about.enum) {
+    if (about.enum || about.type === 'boolean') {
+      const choices = about.enum || [true, false];
+      // a stored value the schema does not offer stays a choice, so that saving the form never drops it
+      const offered = value === undefined || choices.some((v) => JSON.stringify(v) === JSON.stringify(value));
       input = h('select', { id, name },
         h('option', { value: '' }, '(not set)'),
-        about.enum.map((v) => h('option', { value: JSON.stringify(v), selected: value !== undefined && JSON.stringify(v) === JSON.stringify(value) }, String(v))));
-    } else if (about.type === 'boolean') {
-      input = h('select', { id, name },
-        h('option', { value: '' }, '(not set)'),
-        h('option', { value: 'true', selected: value === true }, 'true'),
-        h('option', { value: 'false', selected: value === false }, 'false'));
+        choices.map((v) => h('option', { value: JSON.stringify(v), selected: value !== undefined && JSON.stringify(v) === JSON.stringify(value) }, String(v))),
+        offered ? null : h('option', { value: JSON.stringify(value), selected: true }, JSON.stringify(value) + ' (stored)'));
     } else if (about.type === 'number' || about.type === 'integer') {
       input = h('input', {
         id, name, type: 'number', step: about.type === 'integer' ? '1' : 'any',
@@ -60,10 +59,13 @@ export function readForm(form, fields, config) {
   for (const { name } of fields) {
     const input = form.elements.namedItem(name);
     const raw = input.value;
-    if (raw === '') { delete next[name]; continue; }
+    if (raw === '') {
+      // an empty text field keeps a stored empty string; otherwise empty means not set
+      if (!(input.dataset.kind === 'string' && next[name] === '')) delete next[name];
+      continue;
+    }
     switch (input.dataset.kind) {
-      case 'enum': next[name] = JSON.parse(raw); break;
-      case 'boolean': next[name] = raw === 'true'; break;
+      case 'enum': case 'boolean': next[name] = JSON.parse(raw); break;
       case 'number': case 'integer': next[name] = Number(raw); break;
       default: next[name] = raw;
     }

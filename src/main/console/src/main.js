@@ -65,17 +65,26 @@ async function signIn(event) {
   setInterval(() => onChange(['services', 'clients']), 60000); // a safety net; the stream does the work
 }
 
-let refreshing = null;
-function onChange(kinds) {
-  // one refresh at a time; changes during one start the next
-  const run = async () => {
-    const tasks = [refreshStatus()];
-    if (kinds.includes('services')) tasks.push(refreshServices());
-    if (kinds.includes('clients')) tasks.push(refreshClients());
-    await Promise.all(tasks);
-    if (kinds.includes('services') && state.view === 'audit') await loadAudit();
-  };
-  refreshing = (refreshing || Promise.resolve()).then(run, run);
+// One refresh at a time: kinds that change meanwhile are gathered and read once, after it.
+const pending = new Set();
+let refreshing = false;
+async function onChange(kinds) {
+  kinds.forEach((k) => pending.add(k));
+  if (refreshing) return;
+  refreshing = true;
+  try {
+    while (pending.size) {
+      const now = [...pending];
+      pending.clear();
+      const tasks = [refreshStatus()];
+      if (now.includes('services')) tasks.push(refreshServices());
+      if (now.includes('clients')) tasks.push(refreshClients());
+      await Promise.all(tasks);
+      if (now.includes('services') && state.view === 'audit') await loadAudit();
+    }
+  } finally {
+    refreshing = false;
+  }
 }
 
 // ---- views and tabs ------------------------------------------------------------------------------------------
@@ -311,10 +320,11 @@ function confirmRollback(target) {
     + '. This is what changes:';
   $('confirm-diff').replaceChildren(diffTable(current ? current.config : null, target.config,
     'now (v' + state.version + ')', 'after (v' + target.version + "'s config)"));
+  const shown = state.version; // the version the diff was made against: the rollback applies only over it
   $('confirm-ok').onclick = async () => {
     $('confirm').close();
     const result = await api('POST', '/api/services/' + encodeURIComponent(state.service) + '/rollback',
-      JSON.stringify({ to_version: target.version }), state.version);
+      JSON.stringify({ to_version: target.version }), shown);
     await openService(state.service, true);
     $('history-result').textContent = result.ok
       ? 'rolled back to v' + target.version + ' as version ' + result.json.version : errorText(result);
@@ -418,6 +428,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('signin-form').addEventListener('submit', signIn);
   $('save').addEventListener('click', () => save());
   $('config-form').addEventListener('submit', saveForm);
+  $('config-form').addEventListener('input', () => { state.dirty = true; });
   $('audit-filter').addEventListener('submit', loadAudit);
   $('service-filter').addEventListener('input', renderServiceList);
   $('new-service').addEventListener('submit', (e) => { e.preventDefault(); openService($('new-service-name').value.trim()); });

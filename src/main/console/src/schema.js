@@ -16,9 +16,11 @@ function deref(root, schema, seen = 0) {
 /** The schema and every branch it combines, resolved. */
 function branches(root, schema) {
   const out = [];
+  const seen = new Set(); // a schema that refers to itself is visited once
   const visit = (s, depth) => {
     s = deref(root, s);
-    if (!s || typeof s !== 'object' || depth > 8) return;
+    if (!s || typeof s !== 'object' || depth > 8 || seen.has(s)) return;
+    seen.add(s);
     out.push(s);
     for (const key of ['allOf', 'anyOf', 'oneOf']) {
       if (Array.isArray(s[key])) s[key].forEach((b) => visit(b, depth + 1));
@@ -42,6 +44,8 @@ export function schemasAt(root, path) {
         else {
           let matched = false;
           for (const [pattern, sub] of Object.entries(s.patternProperties || {})) {
+            // the server bounds a schema's patterns; here a long one is not tried (its field gets no help)
+            if (pattern.length > 200 || segment.length > 200) continue;
             try { if (new RegExp(pattern, 'u').test(segment)) { next.push(sub); matched = true; } } catch (e) { /* skip */ }
           }
           if (!matched && s.additionalProperties && typeof s.additionalProperties === 'object') {
@@ -50,9 +54,9 @@ export function schemasAt(root, path) {
         }
       }
     }
-    current = next;
+    current = [...new Set(next)];
   }
-  return current.flatMap((c) => branches(root, c));
+  return [...new Set(current.flatMap((c) => branches(root, c)))];
 }
 
 /** The properties an object at `path` may have: name → subschema (the first that names it). */

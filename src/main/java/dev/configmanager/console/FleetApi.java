@@ -40,6 +40,9 @@ final class FleetApi {
     private final String healthPrefix;
     private final Supplier<String> storeProblem;
     private final @Nullable SharedPresence presence;
+    private static final Duration REJECTIONS_FRESH = Duration.ofSeconds(5);
+    private @Nullable Map<String, Long> rejections; // guarded by this
+    private Instant rejectionsCounted = Instant.EPOCH;
 
     /**
      * @param presence the clients of every broker on a shared database, or {@code null} where this broker is alone
@@ -101,7 +104,7 @@ final class FleetApi {
     void services(final ApiExchange call) throws Exception {
         auth.authorize(call, Role.READ);
         final Map<String, ClientState> health = healthByClient();
-        final Map<String, Long> rejected = store.rejectionsSince(Instant.now().minus(Duration.ofHours(1)));
+        final Map<String, Long> rejected = rejectionsLastHour();
         final ArrayNode list = Json.MAPPER.createArrayNode();
         for (final ConfigVersion v : store.allCurrent()) {
             final ObjectNode row = configs.describe(v, false);
@@ -123,6 +126,16 @@ final class FleetApi {
             list.add(row);
         }
         call.respond(200, list);
+    }
+
+    /** Counted at most every few seconds: every open page reads the services at each change. */
+    private synchronized Map<String, Long> rejectionsLastHour() throws StoreUnavailableException {
+        final Instant now = Instant.now();
+        if (rejections == null || rejectionsCounted.plus(REJECTIONS_FRESH).isBefore(now)) {
+            rejections = store.rejectionsSince(now.minus(Duration.ofHours(1)));
+            rejectionsCounted = now;
+        }
+        return rejections;
     }
 
     void audit(final ApiExchange call) throws Exception {

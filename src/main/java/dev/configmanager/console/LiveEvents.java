@@ -29,6 +29,9 @@ final class LiveEvents {
 
     private static final long HEARTBEAT_MS = 5_000;
     private static final long GATHER_MS = 150;
+    /** At most one event a second, however fast changes come (a flood of requests must not become one of reads). */
+    private static final long MIN_GAP_MS = 1_000;
+
     private static final long LIFETIME_MS = 10 * 60_000;
 
     private final ConsoleAuth auth;
@@ -57,12 +60,15 @@ final class LiveEvents {
             final OutputStream out = call.streamOk("text/event-stream; charset=utf-8", null);
             write(out, "retry: 2000\n\n");
             final long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LIFETIME_MS);
+            long lastSent = 0;
             while (System.nanoTime() < end) {
                 if (!wake.tryAcquire(HEARTBEAT_MS, TimeUnit.MILLISECONDS)) {
                     write(out, ": still here\n\n");
                     continue;
                 }
-                Thread.sleep(GATHER_MS); // a burst of changes goes out as one event
+                // a burst of changes goes out as one event, and events at most once a second
+                Thread.sleep(
+                        Math.max(GATHER_MS, MIN_GAP_MS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastSent)));
                 wake.drainPermits();
                 final ObjectNode data = Json.object();
                 final ArrayNode kinds = data.putArray("changed");
@@ -71,10 +77,13 @@ final class LiveEvents {
                     pending.clear();
                 }
                 write(out, "event: change\ndata: " + Json.text(data) + "\n\n");
+                lastSent = System.nanoTime();
             }
             out.close();
         } catch (final IOException e) {
             // the page went away
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt(); // the console stops
         } finally {
             open.decrementAndGet();
         }

@@ -33,7 +33,7 @@ final class StaticFiles implements HttpHandler {
             "app.css", "text/css; charset=utf-8",
             "favicon.svg", "image/svg+xml");
 
-    /** Where index.html takes the page load's style nonce. */
+    /** Where index.html takes the page load's style nonce (on its script element). */
     private static final String NONCE_PLACEHOLDER = "{{style-nonce}}";
 
     private final SecureRandom random = new SecureRandom();
@@ -62,7 +62,8 @@ final class StaticFiles implements HttpHandler {
             }
             exchange.getResponseHeaders().set("Content-Type", TYPES.get(file));
             // the editor puts its own styles in a <style> element: allowed by a nonce new at every page load, which
-            // the page reads from its meta tag; no other inline style or script runs
+            // the page's script reads from its own element's nonce attribute (hidden from selectors); no other inline
+            // style or script runs
             final String nonce = newNonce();
             if (file.equals("index.html")) {
                 bytes = new String(bytes, StandardCharsets.UTF_8)

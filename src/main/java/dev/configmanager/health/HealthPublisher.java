@@ -122,8 +122,9 @@ public final class HealthPublisher {
 
     /** On the client's health topic, and on its alias topic too if it has one, so that both tell the same. */
     private CompletableFuture<Void> toHealthTopics(final String clientId, final byte[] envelope, final boolean retain) {
-        return toTopics(clientId, envelope, retain)
-                .whenComplete((done, error) -> notices.changed(ChangeNotices.Kind.CLIENT, clientId));
+        final CompletableFuture<Void> sent = toTopics(clientId, envelope, retain);
+        // only the retained state is what a client's row shows; a client's own passing reports change nothing there
+        return retain ? sent.whenComplete((done, error) -> notices.changed(ChangeNotices.Kind.CLIENT, clientId)) : sent;
     }
 
     private CompletableFuture<Void> toTopics(final String clientId, final byte[] envelope, final boolean retain) {

@@ -13,6 +13,7 @@ import dev.configmanager.security.SigningKey;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.ClientText;
+import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ConfigUpdated;
 import dev.configmanager.wire.EpochSeconds;
 import dev.configmanager.wire.ServiceName;
@@ -149,8 +150,8 @@ public final class ConfigTopicPublisher implements ConfigPublication {
             final boolean toResultTopic,
             final Optional<ByteBuffer> correlationData) {
         final String service = answer.result().service();
-        if (ServiceName.isValid(service)) {
-            notices.changed(ChangeNotices.Kind.SERVICE, service); // its counts of answers changed
+        if (answer.result() instanceof ConfigResult.Rejected && ServiceName.isValid(service)) {
+            notices.changed(ChangeNotices.Kind.SERVICE, service); // its count of rejections changed
         }
         final Optional<String> resultTopic = toResultTopic && ServiceName.isValid(service)
                 ? Optional.of(topics.resultTopic(service))

@@ -135,7 +135,7 @@ class LiveConsoleTest {
                 .matcher(policy);
         assertTrue(nonce.find(), policy);
         assertTrue(
-                page.body().contains("<meta name=\"style-nonce\" content=\"" + nonce.group(1) + "\">"),
+                page.body().contains("<script src=\"/app.js\" defer nonce=\"" + nonce.group(1) + "\">"),
                 "the page reads the nonce its policy allows");
         assertNotNull(nonce.group(1));
         return nonce.group(1);
