@@ -4,6 +4,7 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import dev.configmanager.support.TestBroker;
 
 import java.io.IOException;
 import java.net.URI;
@@ -258,8 +259,8 @@ final class PeersFigure {
         }
 
         static Etcd start(final Path work) throws Exception {
-            final int port = freePort();
-            final int peer = freePort();
+            final int port = TestBroker.freePort();
+            final int peer = TestBroker.freePort();
             final Path dir = Files.createTempDirectory(work, "etcd");
             final Process p = new ProcessBuilder(
                             ETCD.toString(),
@@ -396,13 +397,7 @@ final class PeersFigure {
 
         @Override
         public void close() {
-            process.destroy();
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            process.destroyForcibly();
+            stop(process);
         }
     }
 
@@ -417,7 +412,7 @@ final class PeersFigure {
         }
 
         static Mosquitto start(final Path work) throws Exception {
-            final int port = freePort();
+            final int port = TestBroker.freePort();
             final Path dir = Files.createTempDirectory(work, "mosquitto");
             final Path conf = dir.resolve("mosquitto.conf");
             Files.writeString(
@@ -442,22 +437,22 @@ final class PeersFigure {
 
         @Override
         public void close() {
-            process.destroy();
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            stop(process);
         }
+    }
+
+    /** Asks a peer to stop, and makes it stop if it has not after 10 s. */
+    private static void stop(final Process process) {
+        process.destroy();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process.destroyForcibly();
     }
 
     private static String b64(final String s) {
         return B64.encodeToString(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static int freePort() throws IOException {
-        try (var s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
