@@ -124,7 +124,6 @@ public final class ImportDocument implements StoreContent.Source {
             String epoch = null;
             Integer form = null;
             String keyId = null;
-            final Set<String> seen = new HashSet<>();
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 final String field = parser.currentName();
                 if (isSection(field)) {
@@ -134,7 +133,6 @@ public final class ImportDocument implements StoreContent.Source {
                 if (!HEADER_FIELDS.contains(field)) {
                     throw invalid("unknown field \"" + clip(field) + "\" in the header");
                 }
-                seen.add(field);
                 final JsonNode value = value();
                 switch (field) {
                     case "format" -> format = value.asText(null);

@@ -102,13 +102,12 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     @Override
     public CompletableFuture<Void> publish(final ConfigVersion version) {
         return noticed(
-                version.service(),
-                sequencer.submit(
-                        version.service(),
-                        version.version(),
-                        () -> version.isDeleted()
-                                ? clearNow(version.service())
-                                : publishService.publish(updated(version))));
+                version.service(), sequencer.submit(version.service(), version.version(), () -> sendNow(version)));
+    }
+
+    /** The version on its retained topic now: its config, or for a deletion no retained message at all. */
+    private CompletableFuture<Void> sendNow(final ConfigVersion version) {
+        return version.isDeleted() ? clearNow(version.service()) : publishService.publish(updated(version));
     }
 
     /** Once {@code published} is done, whoever follows changes hears that {@code service} changed. */
@@ -123,12 +122,7 @@ public final class ConfigTopicPublisher implements ConfigPublication {
     public CompletableFuture<Void> publishIfNewer(final ConfigVersion version) {
         return noticed(
                 version.service(),
-                sequencer.submitIfNewer(
-                        version.service(),
-                        version.version(),
-                        () -> version.isDeleted()
-                                ? clearNow(version.service())
-                                : publishService.publish(updated(version))));
+                sequencer.submitIfNewer(version.service(), version.version(), () -> sendNow(version)));
     }
 
     /**
