@@ -14,6 +14,9 @@ import dev.configmanager.config.ExtensionVersion;
 import dev.configmanager.config.OwnedTopics;
 import dev.configmanager.config.SettingsReader;
 import dev.configmanager.console.ConsoleServer;
+import dev.configmanager.drift.DriftMetrics;
+import dev.configmanager.drift.FleetDrift;
+import dev.configmanager.health.FleetClients;
 import dev.configmanager.health.HealthService;
 import dev.configmanager.health.HealthTopicGuard;
 import dev.configmanager.mqtt.ConfigRequestInterceptor;
@@ -34,6 +37,8 @@ import dev.configmanager.store.DeferredStore;
 import dev.configmanager.store.PresenceLog;
 import dev.configmanager.store.SharedPresence;
 import dev.configmanager.store.StoreOpening;
+import dev.configmanager.store.StoreUnavailableException;
+import dev.configmanager.wire.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +64,7 @@ public final class ConfigManagerMain implements ExtensionMain {
     private ConsoleServer console;
     private AutoCloseable changes;
     private SharedPresence presence;
+    private DriftMetrics driftMetrics;
 
     /** Used by HiveMQ's extension loader: the home folder comes from the broker. */
     public ConfigManagerMain() {
@@ -114,7 +120,8 @@ public final class ConfigManagerMain implements ExtensionMain {
                     clock,
                     signer,
                     notices);
-            pipeline = new ConfigPipeline(settings, store, schemas, publisher, metrics, clock, health.storeStatus());
+            pipeline = new ConfigPipeline(
+                    settings, store, schemas, publisher, metrics, clock, health.storeStatus(), notices);
             changes = OtherBrokersChanges.follow(
                     store,
                     pipeline,
@@ -138,6 +145,13 @@ public final class ConfigManagerMain implements ExtensionMain {
                     health.tracker());
             health.start(Services.extensionExecutorService(), storeProblem);
             final ConfigPipeline running = pipeline;
+            final var drift = new FleetDrift(
+                    store, new FleetClients(retained, settings.health().healthPrefix(), presence), settings.drift());
+            driftMetrics = new DriftMetrics(drift, metrics);
+            driftMetrics.start();
+            health.tracker()
+                    .onForgotten(clientId ->
+                            Services.extensionExecutorService().execute(() -> forgetReports(opened, clientId)));
             final var transfer = new StoreTransfer(
                     store,
                     schemas::check,
@@ -165,7 +179,8 @@ public final class ConfigManagerMain implements ExtensionMain {
                     health,
                     transfer,
                     metrics,
-                    notices));
+                    notices,
+                    drift));
             if (store instanceof DeferredStore deferred) {
                 deferred.whenOpened(db -> catchUp(db, schemas, publisher, owned));
             }
@@ -228,7 +243,23 @@ public final class ConfigManagerMain implements ExtensionMain {
         }
     }
 
+    /** A client forgotten for good takes its reports of what it applied with it. */
+    private static void forgetReports(final ConfigStore store, final String clientId) {
+        try {
+            store.forgetReports(clientId);
+        } catch (final StoreUnavailableException | RuntimeException e) {
+            log.warn(
+                    "config-manager: the reports of forgotten client '{}' stay for now: {}",
+                    ClientText.escape(clientId, 80),
+                    e.toString());
+        }
+    }
+
     private void close() {
+        if (driftMetrics != null) {
+            driftMetrics.close();
+            driftMetrics = null;
+        }
         if (changes != null) {
             try {
                 changes.close();

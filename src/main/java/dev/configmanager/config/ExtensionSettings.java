@@ -34,7 +34,8 @@ public record ExtensionSettings(
         String secretsKeyFile,
         ConsoleSettings console,
         @Nullable SharedDatabase sharedDatabase,
-        SigningSettings signing) {
+        SigningSettings signing,
+        DriftSettings drift) {
 
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
     /** Stored configs live in a VARCHAR column of this many characters. */
@@ -72,7 +73,8 @@ public record ExtensionSettings(
                 DEFAULT_SECRETS_KEY_FILE,
                 ConsoleSettings.defaults(),
                 null,
-                SigningSettings.off());
+                SigningSettings.off(),
+                DriftSettings.defaults());
     }
 
     /** These settings with other access rules. */
@@ -94,7 +96,8 @@ public record ExtensionSettings(
                 secretsKeyFile,
                 console,
                 sharedDatabase,
-                signing);
+                signing,
+                drift);
     }
 
     public Path resolveDatabase(final Path brokerDataFolder) {

@@ -80,7 +80,13 @@ final class KnownElements {
             "console/local-token",
             "console/token/name",
             "console/token/role",
-            "console/token/sha256");
+            "console/token/sha256",
+            "drift",
+            "drift/client-pattern",
+            "drift/service-clients",
+            "drift/service-clients/service",
+            "drift/service-clients/client-pattern",
+            "drift/max-clients-per-service");
 
     /** Access settings that hold one value: a second one, or an empty one, cannot be read as meant. */
     private static final Set<String> SINGLE_VALUES =

@@ -86,7 +86,8 @@ public final class SettingsReader {
                 r.text("secrets/key-file", defaults.secretsKeyFile(), s -> s.isBlank() ? null : s),
                 readConsole(r, defaults.console()),
                 SharedDatabase.read(r),
-                SigningSettings.read(r));
+                SigningSettings.read(r),
+                DriftSettings.read(r, defaults.drift()));
     }
 
     /** {@code 7d}, {@code 12h}, {@code 30m}, {@code 45s} or plain seconds; {@code 0} is never. */

@@ -13,6 +13,9 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
 
     public static final TopicLayout DEFAULT = new TopicLayout("config", "config/updated", "config/result");
 
+    /** Clients report what they applied on {@code <requestPrefix>/applied/<service>} (SPEC §8). */
+    public static final String APPLIED_LEVEL = "applied";
+
     public enum Action {
         SET,
         PATCH,
@@ -54,7 +57,22 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
         final int slash = rest.indexOf('/');
         final String level = slash < 0 ? rest : rest.substring(0, slash);
         final String service = slash < 0 ? "" : rest.substring(slash + 1);
+        if (level.equals(APPLIED_LEVEL)) {
+            return Optional.empty(); // a report, not a request: see appliedService
+        }
         return Optional.of(new RequestTopic(Action.ofLevel(level).orElse(Action.UNKNOWN), service));
+    }
+
+    /**
+     * The service of a report topic ({@code <requestPrefix>/applied/<service>}): everything after the level, possibly
+     * empty or with more levels, not yet validated. Empty for any other topic.
+     */
+    public Optional<String> appliedService(final String topic) {
+        final String head = requestPrefix + "/" + APPLIED_LEVEL;
+        if (!isUnder(topic, head) || isExtensionOwned(topic)) {
+            return Optional.empty();
+        }
+        return Optional.of(topic.length() > head.length() ? topic.substring(head.length() + 1) : "");
     }
 
     /**
@@ -66,9 +84,10 @@ public record TopicLayout(String requestPrefix, String updatedPrefix, String res
             if (isUnder(requestPrefix, owned)) {
                 return Optional.of("'" + owned + "' contains the request prefix '" + requestPrefix + "'");
             }
-            if (isUnder(owned, requestPrefix)
-                    && Action.ofLevel(belowRequestPrefix(owned + "/").split("/", -1)[0])
-                            .isPresent()) {
+            final String level = isUnder(owned, requestPrefix)
+                    ? belowRequestPrefix(owned + "/").split("/", -1)[0]
+                    : "";
+            if (isUnder(owned, requestPrefix) && (Action.ofLevel(level).isPresent() || level.equals(APPLIED_LEVEL))) {
                 return Optional.of("'" + owned + "' lies where requests under '" + requestPrefix + "' are read");
             }
         }

@@ -30,6 +30,7 @@ final class ApiRouter implements HttpHandler {
     private final SigningKeyApi signingKey;
     private final BackupApi backups;
     private final LiveEvents events;
+    private final DriftApi drift;
 
     ApiRouter(
             final ConfigApi configs,
@@ -37,8 +38,10 @@ final class ApiRouter implements HttpHandler {
             final SchemaApi schemas,
             final SigningKeyApi signingKey,
             final BackupApi backups,
-            final LiveEvents events) {
+            final LiveEvents events,
+            final DriftApi drift) {
         this.events = events;
+        this.drift = drift;
         this.configs = configs;
         this.fleet = fleet;
         this.schemas = schemas;
@@ -75,7 +78,9 @@ final class ApiRouter implements HttpHandler {
         final String[] route = call.route();
         final String head = route.length > 0 ? route[0] : "";
         final String method = call.method();
-        if (head.equals("services") && route.length >= 2 && route.length <= 3) {
+        if (head.equals("services") && route.length == 3 && route[2].equals("drift") && method.equals("GET")) {
+            drift.service(call, serviceName(route[1]));
+        } else if (head.equals("services") && route.length >= 2 && route.length <= 3) {
             configs.handle(call, serviceName(route[1]), route.length == 3 ? route[2] : "");
         } else if (head.equals("schemas") && route.length == 2) {
             switch (method) {

@@ -8,6 +8,7 @@ import dev.configmanager.backup.StoreTransfer;
 import dev.configmanager.concurrent.ChangeNotices;
 import dev.configmanager.config.ConsoleSettings;
 import dev.configmanager.config.ExtensionSettings;
+import dev.configmanager.drift.FleetDrift;
 import dev.configmanager.health.HealthService;
 import dev.configmanager.pipeline.ConfigPipeline;
 import dev.configmanager.pipeline.SchemaRegistry;
@@ -75,7 +76,8 @@ public final class ConsoleServer {
             HealthService health,
             StoreTransfer transfer,
             MetricRegistry metrics,
-            ChangeNotices notices) {}
+            ChangeNotices notices,
+            FleetDrift drift) {}
 
     /**
      * Starts the console, or returns {@code null} (with the reason in the log) when it is off, cannot bind or fails
@@ -145,7 +147,8 @@ public final class ConsoleServer {
                 settings.health().healthPrefix(),
                 parts.storeProblem(),
                 parts.presence(),
-                parts.health());
+                parts.health(),
+                parts.drift());
         final var schemaApi = new SchemaApi(
                 parts.pipeline(), parts.schemas(), auth, settings.maxPayloadBytes(), settings.requestTimeout());
         final var backups = new BackupApi(auth, parts.transfer(), Clock.systemUTC());
@@ -157,7 +160,8 @@ public final class ConsoleServer {
                                 schemaApi,
                                 new SigningKeyApi(auth, parts.signer()),
                                 backups,
-                                new LiveEvents(auth, parts.notices())))
+                                new LiveEvents(auth, parts.notices()),
+                                new DriftApi(parts.drift(), auth)))
                 .getFilters()
                 .add(hostCheck);
         server.createContext("/metrics", new MetricsApi(auth, parts.metrics(), parts.storeProblem()))

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
 import dev.configmanager.config.ConsoleSettings.Role;
 import dev.configmanager.config.ExtensionVersion;
+import dev.configmanager.drift.FleetDrift;
+import dev.configmanager.health.FleetClients.ClientState;
 import dev.configmanager.health.HealthService;
 import dev.configmanager.store.AuditRecord;
 import dev.configmanager.store.ConfigStore;
@@ -20,12 +22,11 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /** The fleet-wide views: every service, the audit log, every client's health, and the extension's status. */
@@ -40,16 +41,14 @@ final class FleetApi {
     private final String healthPrefix;
     private final Supplier<String> storeProblem;
     private final @Nullable SharedPresence presence;
+    private final FleetDrift drift;
     private static final Duration REJECTIONS_FRESH = Duration.ofSeconds(5);
     private @Nullable Map<String, Long> rejections; // guarded by this
     private Instant rejectionsCounted = Instant.EPOCH;
 
-    /**
-     * @param presence the clients of every broker on a shared database, or {@code null} where this broker is alone
-     *                 (its retained health is then the whole picture)
-     */
     private final HealthService health;
 
+    /** @param presence this broker's place among those of a shared database, or {@code null} where it is alone */
     FleetApi(
             final ConfigApi configs,
             final ConfigStore store,
@@ -58,8 +57,10 @@ final class FleetApi {
             final String healthPrefix,
             final Supplier<String> storeProblem,
             final @Nullable SharedPresence presence,
-            final HealthService health) {
+            final HealthService health,
+            final FleetDrift drift) {
         this.health = health;
+        this.drift = drift;
         this.configs = configs;
         this.store = store;
         this.auth = auth;
@@ -70,49 +71,23 @@ final class FleetApi {
     }
 
     /**
-     * One client's health as the console shows it.
-     *
-     * @param data  the health status ({@code ok}, {@code event}, {@code err}, {@code timestamp})
-     * @param node  the broker it is on, where several share the database
-     * @param stale that broker stopped heartbeating: nobody can tell whether the client is still there
-     */
-    private record ClientState(JsonNode data, @Nullable String node, boolean stale) {
-        boolean online() {
-            return !stale && data.path("ok").asBoolean(false);
-        }
-
-        /** Which of two brokers' views of one client wins: online, then not stale, then the newer. */
-        static ClientState better(final ClientState a, final ClientState b) {
-            if (a.online() != b.online()) {
-                return a.online() ? a : b;
-            }
-            if (a.stale != b.stale) {
-                return a.stale ? b : a;
-            }
-            return a.data.path("timestamp").asDouble()
-                            >= b.data.path("timestamp").asDouble()
-                    ? a
-                    : b;
-        }
-    }
-
-    /**
-     * Every service with, from the retained health, how many of its clients are online and offline. A client
-     * belongs to a service when its id is the service name or starts with it followed by {@code -} or {@code .}
-     * (instances: {@code router-1}, {@code router.eu}).
+     * Every service with, from the fleet's health, how many of its clients are online and offline (a client is of a
+     * service by the {@code <drift>} client patterns: by default {@code router}, {@code router-1}, {@code router.eu}),
+     * and its drift counts.
      */
     void services(final ApiExchange call) throws Exception {
         auth.authorize(call, Role.READ);
-        final Map<String, ClientState> health = healthByClient();
+        final Map<String, ClientState> health = drift.clients().byClient();
+        final Map<String, FleetDrift.ServiceDrift> drifts = drift.all(health);
         final Map<String, Long> rejected = rejectionsLastHour();
         final ArrayNode list = Json.MAPPER.createArrayNode();
         for (final ConfigVersion v : store.allCurrent()) {
             final ObjectNode row = configs.describe(v, false);
+            final Predicate<String> ofService = drift.clientsOf(v.service());
             int online = 0;
             int offline = 0;
             for (final Map.Entry<String, ClientState> client : health.entrySet()) {
-                final String id = client.getKey();
-                if (id.equals(v.service()) || id.startsWith(v.service() + "-") || id.startsWith(v.service() + ".")) {
+                if (ofService.test(client.getKey())) {
                     if (client.getValue().online()) {
                         online++;
                     } else {
@@ -123,6 +98,10 @@ final class FleetApi {
             row.put("clients_online", online);
             row.put("clients_offline", offline);
             row.put("rejected_last_hour", rejected.getOrDefault(v.service(), 0L));
+            final FleetDrift.ServiceDrift d = drifts.get(v.service());
+            if (d != null) {
+                row.set("drift", DriftApi.counts(d));
+            }
             list.add(row);
         }
         call.respond(200, list);
@@ -169,7 +148,8 @@ final class FleetApi {
     void clients(final ApiExchange call) throws Exception {
         auth.authorize(call, Role.READ);
         final ArrayNode list = Json.MAPPER.createArrayNode();
-        for (final Map.Entry<String, ClientState> e : new TreeMap<>(healthByClient()).entrySet()) {
+        for (final Map.Entry<String, ClientState> e :
+                new TreeMap<>(drift.clients().byClient()).entrySet()) {
             final ClientState state = e.getValue();
             final JsonNode data = state.data();
             final ObjectNode row = list.addObject();
@@ -186,64 +166,6 @@ final class FleetApi {
             row.set("timestamp", data.get("timestamp"));
         }
         call.respond(200, list);
-    }
-
-    private static JsonNode data(final JsonNode health) {
-        return health.has("data") ? health.get("data") : health;
-    }
-
-    /**
-     * Client id → its health: this broker's clients from its retained health (current to the moment), the other
-     * brokers' from the shared presence; a client seen by several brokers as {@link ClientState#better}.
-     */
-    private Map<String, ClientState> healthByClient() throws Exception {
-        final Map<String, ClientState> health = new ConcurrentHashMap<>();
-        final String prefix = healthPrefix + "/";
-        final String self = presence == null ? null : presence.node();
-        retained.iterateAllRetainedMessages((context, message) -> {
-                    if (message.getTopic().startsWith(prefix)) {
-                        message.getPayload().ifPresent(payload -> {
-                            try {
-                                health.put(
-                                        message.getTopic().substring(prefix.length()),
-                                        new ClientState(data(Json.parse(Json.decodeUtf8(payload))), self, false));
-                            } catch (final Exception ignored) {
-                                // not health: not listed
-                            }
-                        });
-                    }
-                })
-                .get(10, TimeUnit.SECONDS);
-        for (final SharedPresence.ClientPresence p : otherBrokersClients()) {
-            if (p.node().equals(self)) {
-                continue; // the retained health is this broker's newest word on its own clients
-            }
-            final ObjectNode data = Json.object();
-            data.put("ok", p.online());
-            data.put("event", p.event());
-            if (p.err() != null) {
-                data.put("err", p.err());
-            }
-            data.put("timestamp", p.timestamp());
-            health.merge(p.clientId(), new ClientState(data, p.node(), p.brokerStale()), ClientState::better);
-        }
-        return health;
-    }
-
-    /**
-     * The clients the shared presence holds, or none while the database cannot be read: this broker's own clients
-     * (from its retained health) are listed all the same.
-     */
-    private List<SharedPresence.ClientPresence> otherBrokersClients() {
-        if (presence == null) {
-            return List.of();
-        }
-        try {
-            return presence.clients();
-        } catch (final StoreUnavailableException e) {
-            log.debug("config-manager: the other brokers' clients cannot be read now: {}", e.getMessage());
-            return List.of();
-        }
     }
 
     /**

@@ -74,7 +74,8 @@ final class MetricsApi implements HttpHandler {
 
     /**
      * {@code dev.configmanager.requests.rejected.<code>} becomes {@code configmanager_requests_rejected{code=…}},
-     * {@code dev.configmanager.health.events.<event>} {@code configmanager_health_events{event=…}}; every other name
+     * {@code dev.configmanager.health.events.<event>} {@code configmanager_health_events{event=…}},
+     * {@code dev.configmanager.drift.clients.<state>.<service>} {@code configmanager_drift_clients_<state>{service=…}}; every other name
      * loses its prefix and has its dots and dashes made underscores.
      */
     static Collector.MetricFamilySamples.Sample sample(
@@ -86,7 +87,14 @@ final class MetricsApi implements HttpHandler {
         String name = dropwizardName.substring(DROPWIZARD_PREFIX.length());
         final List<String> names = new ArrayList<>(labelNames == null ? List.of() : labelNames);
         final List<String> values = new ArrayList<>(labelValues == null ? List.of() : labelValues);
-        for (final String[] labelled : new String[][] {{"requests.rejected.", "code"}, {"health.events.", "event"}}) {
+        for (final String[] labelled : new String[][] {
+            {"requests.rejected.", "code"},
+            {"health.events.", "event"},
+            {"drift.clients.in_sync.", "service"},
+            {"drift.clients.behind.", "service"},
+            {"drift.clients.failed.", "service"},
+            {"drift.clients.unknown.", "service"}
+        }) {
             if (name.startsWith(labelled[0])) {
                 names.add(labelled[1]);
                 values.add(name.substring(labelled[0].length()));

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Turns the broker's client lifecycle into retained health and keepalive membership, with no code in the clients.
@@ -33,6 +34,7 @@ public final class ClientHealthTracker {
 
     private static final Logger log = LoggerFactory.getLogger(ClientHealthTracker.class);
 
+    private final List<Consumer<String>> forgotten = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final TrackedClients tracked;
     private final HealthPublisher publisher;
     private final KeepaliveWheel keepalives;
@@ -90,10 +92,23 @@ public final class ClientHealthTracker {
             outcome.add(
                     current != null
                             ? CompletableFuture.completedFuture(false)
-                            : publisher.clear(id).thenApply(ignored -> true));
+                            : publisher.clear(id).thenApply(ignored -> {
+                                for (final Consumer<String> listener : forgotten) {
+                                    listener.accept(id);
+                                }
+                                return true;
+                            }));
             return current;
         });
         return outcome.get(0);
+    }
+
+    /**
+     * Tells {@code listener} each client id that is forgotten (what else is kept about it can go too). Called on the
+     * thread that removed the health: the listener must hand blocking work elsewhere.
+     */
+    public void onForgotten(final Consumer<String> listener) {
+        forgotten.add(listener);
     }
 
     /** Number of tracked clients that are connected now. */

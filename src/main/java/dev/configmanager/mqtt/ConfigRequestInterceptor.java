@@ -72,7 +72,11 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
         try {
             final TopicLayout topics = owned.topics();
             final Optional<RequestTopic> request = topics.parseRequest(topic);
-            if (request.isPresent()) {
+            final Optional<String> reportOn = topics.appliedService(topic);
+            if (reportOn.isPresent()) {
+                final ClientIdentity who = ClientIdentity.of(clientId, input.getConnectionInformation());
+                handleReport(reportOn.get(), packet, clientId, mqtt5, access.mayRead(who, reportOn.get()), output);
+            } else if (request.isPresent()) {
                 final ClientIdentity who = ClientIdentity.of(clientId, input.getConnectionInformation());
                 final String service = request.get().service();
                 final boolean mayWrite = access.mayWrite(who, service);
@@ -185,6 +189,52 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
                 puback = mqtt5 ? PubackReason.of(a.result()) : PubackReason.SUCCESS;
             } catch (final RuntimeException e) {
                 log.error("config-manager: answering a request by '{}' failed", ClientText.escape(clientId, 80), e);
+            } finally {
+                finish(output, async, puback);
+            }
+        });
+    }
+
+    /**
+     * A report of what the client applied: stored, never delivered. The PUBACK waits until it is stored (QoS 1 means
+     * "kept"). A refused report is answered on {@code config/result/<service>}, but only to a client that may read the
+     * service (the same rule as a request's result topic); a report never names a response topic of its own choosing.
+     */
+    private void handleReport(
+            final String service,
+            final PublishPacket packet,
+            final String clientId,
+            final boolean mqtt5,
+            final boolean mayRead,
+            final PublishInboundOutput output) {
+        final Async<PublishInboundOutput> async = mqtt5
+                ? output.async(
+                        timeout,
+                        TimeoutFallback.FAILURE,
+                        AckReasonCode.UNSPECIFIED_ERROR,
+                        "store_unavailable: the report timed out")
+                : output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.SUCCESS, null);
+        final CompletableFuture<Optional<Answer>> submitted;
+        try {
+            submitted = pipeline.submitReport(service, packet.getPayload().orElse(EMPTY), clientId, mayRead);
+        } catch (final RuntimeException e) {
+            log.error("config-manager: submitting a report by '{}' failed", ClientText.escape(clientId, 80), e);
+            finish(output, async, new PubackReason(AckReasonCode.UNSPECIFIED_ERROR, "internal"));
+            return;
+        }
+        submitted.whenComplete((answer, error) -> {
+            PubackReason puback = new PubackReason(AckReasonCode.UNSPECIFIED_ERROR, "internal");
+            try {
+                if (error != null) {
+                    log.error("config-manager: a report by '{}' failed", ClientText.escape(clientId, 80), error);
+                } else if (answer.isEmpty()) {
+                    puback = PubackReason.SUCCESS;
+                } else {
+                    publisher.publishResult(answer.get(), Optional.empty(), mayRead, packet.getCorrelationData());
+                    puback = mqtt5 ? PubackReason.of(answer.get().result()) : PubackReason.SUCCESS;
+                }
+            } catch (final RuntimeException e) {
+                log.error("config-manager: answering a report by '{}' failed", ClientText.escape(clientId, 80), e);
             } finally {
                 finish(output, async, puback);
             }

@@ -1,10 +1,13 @@
 package dev.configmanager.pipeline;
 
 import com.codahale.metrics.MetricRegistry;
+import dev.configmanager.concurrent.ChangeNotices;
 import dev.configmanager.config.ExtensionSettings;
+import dev.configmanager.config.TopicLayout;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
 import dev.configmanager.pipeline.RequestParser.Parsed;
+import dev.configmanager.store.ClientReport;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.StoreStatusListener;
@@ -48,6 +51,8 @@ public final class ConfigPipeline implements AutoCloseable {
     private final GroupCommitWriter writer;
     private final SchemaChanges schemaChanges;
     private final StoreStatusReport status;
+    private final AppliedReportParser reportParser = new AppliedReportParser();
+    private final ReportWriter reports;
 
     public ConfigPipeline(
             final ExtensionSettings settings,
@@ -56,7 +61,8 @@ public final class ConfigPipeline implements AutoCloseable {
             final ConfigPublication publication,
             final MetricRegistry metricRegistry,
             final Clock clock,
-            final StoreStatusListener storeStatus) {
+            final StoreStatusListener storeStatus,
+            final ChangeNotices notices) {
         this.decider = new ConfigDecider(schemas, settings);
         this.schemas = schemas;
         this.parser = new RequestParser(settings.maxPayloadBytes(), settings.maxDepth());
@@ -71,6 +77,7 @@ public final class ConfigPipeline implements AutoCloseable {
                         store, decider, schemas, current, publication, metrics, clock, status, settings.dedupWindow()),
                 status);
         this.schemaChanges = new SchemaChanges(schemas, writer, clock);
+        this.reports = new ReportWriter(store, settings.drift().maxClientsPerService(), notices);
     }
 
     /**
@@ -124,6 +131,41 @@ public final class ConfigPipeline implements AutoCloseable {
                 auditNote);
     }
 
+    /**
+     * A client's report of what it applied ({@code config/applied/<service>}, SPEC §8), attributed to the client that
+     * published it. Stored as the client's latest report on the service once it is read and allowed; else refused
+     * like a request (answered with its request id, and an audit line). Reports are small and read in place.
+     *
+     * @param authorized whether the read rules let this client read the service
+     * @return empty once the report is stored, else the rejection to answer
+     */
+    public CompletableFuture<Optional<Answer>> submitReport(
+            final String service, final ByteBuffer payload, final String clientId, final boolean authorized) {
+        final String requester = "mqtt:" + ClientText.escape(clientId, 240);
+        final AppliedReportParser.Read read = reportParser.read(service, payload.asReadOnlyBuffer());
+        final Parsed.Failed refused;
+        if (!authorized) {
+            refused = new Parsed.Failed(
+                    Rejected.of(
+                            read instanceof AppliedReportParser.Read.Failed f
+                                    ? f.rejection().service()
+                                    : service,
+                            ErrorCode.NOT_AUTHORIZED,
+                            "client '" + ClientText.escape(clientId, 80) + "' may not read '"
+                                    + ClientText.escape(service, 64) + "', so it may not report on it"),
+                    read.requestId());
+        } else if (read instanceof AppliedReportParser.Read.Failed f) {
+            refused = new Parsed.Failed(f.rejection(), f.requestId());
+        } else {
+            final AppliedReportParser.Read.Ok ok = (AppliedReportParser.Read.Ok) read;
+            final String requestId = ok.requestId() != null ? ok.requestId() : Envelope.newId();
+            return reports.offer(new ClientReport(service, clientId, ok.report(), clock.instant()))
+                    .thenApply(r -> Optional.ofNullable(r).map(x -> new Answer(requestId, x)));
+        }
+        return rejectEarly(refused, TopicLayout.APPLIED_LEVEL, requester, RequestOrigin.MQTT, null)
+                .thenApply(Optional::of);
+    }
+
     /** A request from the console: the body is the document itself, the expected version comes from If-Match. */
     public CompletableFuture<Answer> submitHttp(
             final RequestTopic topic,
@@ -171,14 +213,15 @@ public final class ConfigPipeline implements AutoCloseable {
                     return rejectEarly(
                             new Parsed.Failed(
                                     Rejected.of(service, ErrorCode.NOT_AUTHORIZED, refusal), parsed.requestId()),
-                            topic.action(),
+                            topic.action().topicLevel(),
                             requester,
                             origin,
                             auditNote);
                 }
                 return parsed instanceof Parsed.Ok ok
                         ? submit(ok.request().withAuditNote(auditNote))
-                        : rejectEarly((Parsed.Failed) parsed, topic.action(), requester, origin, auditNote);
+                        : rejectEarly(
+                                (Parsed.Failed) parsed, topic.action().topicLevel(), requester, origin, auditNote);
             } catch (final RuntimeException e) {
                 log.error(
                         "config-manager: reading a {} request for '{}' failed unexpectedly",
@@ -238,7 +281,7 @@ public final class ConfigPipeline implements AutoCloseable {
     /** A request refused before deciding: answered once its audit line is stored, in order with the others. */
     private CompletableFuture<Answer> rejectEarly(
             final Parsed.Failed failed,
-            final Action action,
+            final String action,
             final String requester,
             final RequestOrigin origin,
             final @Nullable String auditNote) {
@@ -246,9 +289,7 @@ public final class ConfigPipeline implements AutoCloseable {
         final Rejected r = failed.rejection();
         final CompletableFuture<ConfigResult> result = new CompletableFuture<>();
         writer.offer(new Pending.Refused(
-                r,
-                RequestAudit.rejected(r, action.topicLevel(), origin, requester, requestId, auditNote, clock.instant()),
-                result));
+                r, RequestAudit.rejected(r, action, origin, requester, requestId, auditNote, clock.instant()), result));
         return result.thenApply(x -> new Answer(requestId, x));
     }
 
@@ -266,6 +307,7 @@ public final class ConfigPipeline implements AutoCloseable {
     public void close() {
         writer.stopTaking(); // what is read from here on is answered "stopping", as it would be after the close
         readers.close();
+        reports.close();
         writer.close();
     }
 }

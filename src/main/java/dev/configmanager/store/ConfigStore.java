@@ -42,6 +42,23 @@ public interface ConfigStore extends AutoCloseable {
         return Map.of();
     }
 
+    /**
+     * Stores each client's latest report of what it applied (durably, one sync for all of them), over the client's
+     * previous report on that service. A client new to a service is refused while the service has reports of
+     * {@code maxClientsPerService} clients.
+     *
+     * @return the reports refused for that bound; nothing of them was kept
+     * @throws WriteRefusedException the database works but refused these rows; nothing was kept
+     */
+    List<ClientReport> recordReports(List<ClientReport> reports, int maxClientsPerService)
+            throws StoreUnavailableException, WriteRefusedException;
+
+    /** The latest report of every client on {@code service} ({@code null}: on every service), by service and client. */
+    List<StoredReport> reports(String service) throws StoreUnavailableException;
+
+    /** Forgets every report of a client that is gone for good; how many there were. */
+    int forgetReports(String clientId) throws StoreUnavailableException;
+
     /** Schemas set through the console, by service. */
     Map<String, String> schemas() throws StoreUnavailableException;
 

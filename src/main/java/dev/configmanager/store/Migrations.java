@@ -112,7 +112,23 @@ final class Migrations {
                                 err VARCHAR(256),
                                 changed_at TIMESTAMP(3) WITH TIME ZONE NOT NULL)"""),
             // 8: which store wrote each change, so that a broker's feed skips its own (it published them already)
-            List.of("ALTER TABLE cm_change ADD COLUMN IF NOT EXISTS writer VARCHAR(64)"));
+            List.of("ALTER TABLE cm_change ADD COLUMN IF NOT EXISTS writer VARCHAR(64)"),
+            // 9: what each client last reported it applied, per service (desired versus running); keys are hashes of
+            //    service and client id (a client id may be 65,535 characters) and of the client id alone (forgetting)
+            List.of(
+                    """
+                            CREATE TABLE IF NOT EXISTS cm_applied (
+                                applied_key CHAR(64) PRIMARY KEY,
+                                client_key CHAR(64) NOT NULL,
+                                service VARCHAR(64) NOT NULL,
+                                client_id VARCHAR(65535) NOT NULL,
+                                version BIGINT NOT NULL,
+                                checksum VARCHAR(128) NOT NULL,
+                                ok BOOLEAN NOT NULL,
+                                error VARCHAR(1024),
+                                reported_at TIMESTAMP(3) WITH TIME ZONE NOT NULL)""",
+                    "CREATE INDEX IF NOT EXISTS cm_applied_by_service ON cm_applied (service)",
+                    "CREATE INDEX IF NOT EXISTS cm_applied_by_client ON cm_applied (client_key)"));
 
     private Migrations() {}
 

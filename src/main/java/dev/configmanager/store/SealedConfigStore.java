@@ -142,6 +142,22 @@ public final class SealedConfigStore implements ConfigStore {
     }
 
     @Override
+    public List<ClientReport> recordReports(final List<ClientReport> reports, final int maxClientsPerService)
+            throws StoreUnavailableException, WriteRefusedException {
+        return store.recordReports(reports, maxClientsPerService);
+    }
+
+    @Override
+    public List<StoredReport> reports(final String service) throws StoreUnavailableException {
+        return store.reports(service);
+    }
+
+    @Override
+    public int forgetReports(final String clientId) throws StoreUnavailableException {
+        return store.forgetReports(clientId);
+    }
+
+    @Override
     public Map<String, String> schemas() throws StoreUnavailableException {
         return store.schemas();
     }

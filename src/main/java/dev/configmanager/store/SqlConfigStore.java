@@ -256,6 +256,45 @@ public final class SqlConfigStore implements ConfigStore {
         }
     }
 
+    /**
+     * Stored and made durable at once, like a schema: reports have no journal record of their own, and come in
+     * batches (one sync for each).
+     */
+    @Override
+    public synchronized List<ClientReport> recordReports(
+            final List<ClientReport> reports, final int maxClientsPerService)
+            throws StoreUnavailableException, WriteRefusedException {
+        if (reports.isEmpty()) {
+            return List.of();
+        }
+        final Connection c = connection.get();
+        final List<ClientReport> refused;
+        try {
+            refused = ClientReportTable.write(c, dialect, reports, maxClientsPerService);
+            c.commit();
+        } catch (final SQLException e) {
+            Durability.refuseIfAboutTheRows(c, e);
+            throw connection.dropAfter("store " + reports.size() + " client report(s)", e);
+        }
+        try {
+            durability.syncCommitted(c);
+        } catch (final IOException | SQLException e) {
+            // committed in the database; what failed is the sync after it, which the housekeeping retries
+            log.warn("config-manager: after storing client reports: {}", e.toString());
+        }
+        return refused;
+    }
+
+    @Override
+    public List<StoredReport> reports(final String service) throws StoreUnavailableException {
+        return reads.read("read the client reports", c -> ClientReportTable.read(c, service));
+    }
+
+    @Override
+    public synchronized int forgetReports(final String clientId) throws StoreUnavailableException {
+        return onWriterConnection("forget a client's reports", c -> ClientReportTable.forget(c, clientId));
+    }
+
     /** Stored and made durable at once (a schema is rare and has no journal record of its own). */
     @Override
     public synchronized void putSchema(final String service, final String schemaJson, final AuditRecord audit)

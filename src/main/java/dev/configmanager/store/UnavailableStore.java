@@ -53,6 +53,22 @@ public final class UnavailableStore implements ConfigStore {
     }
 
     @Override
+    public List<ClientReport> recordReports(final List<ClientReport> reports, final int maxClientsPerService)
+            throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
+    public List<StoredReport> reports(final String service) throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
+    public int forgetReports(final String clientId) throws StoreUnavailableException {
+        throw unavailable();
+    }
+
+    @Override
     public void putSchema(final String service, final String schemaJson, final AuditRecord audit)
             throws StoreUnavailableException {
         throw unavailable();

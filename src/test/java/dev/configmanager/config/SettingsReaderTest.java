@@ -110,6 +110,28 @@ class SettingsReaderTest {
     }
 
     @Test
+    void driftClientPatternsNameAServicesClientsAndAServiceMayHaveItsOwn() throws Exception {
+        final DriftSettings defaults =
+                SettingsReader.read(write("<config-manager/>")).drift();
+        assertTrue(defaults.clientsOf("router").test("router-1"));
+        assertTrue(defaults.clientsOf("router").test("router.eu"));
+        assertFalse(defaults.clientsOf("router").test("routerx"));
+        final DriftSettings set = SettingsReader.read(write("""
+                        <config-manager><drift>
+                          <client-pattern>tars-{service}</client-pattern>
+                          <service-clients><service>tts</service><client-pattern>speech-*</client-pattern></service-clients>
+                          <service-clients><service>Not A Name</service><client-pattern>x</client-pattern></service-clients>
+                          <max-clients-per-service>50</max-clients-per-service>
+                        </drift></config-manager>""")).drift();
+        assertTrue(set.clientsOf("router").test("tars-router"));
+        assertFalse(set.clientsOf("router").test("router-1"), "the patterns set replace the default ones");
+        assertTrue(set.clientsOf("tts").test("speech-2"));
+        assertFalse(set.clientsOf("tts").test("tars-tts"), "a service's own patterns are used instead");
+        assertEquals(1, set.serviceClients().size(), "an entry without a valid service name is ignored");
+        assertEquals(50, set.maxClientsPerService());
+    }
+
+    @Test
     void missingFileMeansDefaults() {
         assertEquals(ExtensionSettings.defaults(), SettingsReader.read(dir.resolve("nope.xml")));
     }

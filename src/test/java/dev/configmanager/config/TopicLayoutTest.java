@@ -37,6 +37,21 @@ class TopicLayoutTest {
     }
 
     @Test
+    void reportsAreNotRequestsAndNameTheirService() {
+        assertEquals(Optional.empty(), topics.parseRequest("config/applied/router"));
+        assertEquals(Optional.of("router"), topics.appliedService("config/applied/router"));
+        assertEquals(Optional.of("a/b"), topics.appliedService("config/applied/a/b"), "checked as a service later");
+        assertEquals(Optional.of(""), topics.appliedService("config/applied"));
+        assertEquals(Optional.empty(), topics.appliedService("config/set/router"));
+        assertEquals(Optional.empty(), topics.appliedService("config/appliedx/router"));
+        assertTrue(
+                new TopicLayout("config", "config/applied", "config/result")
+                        .conflict()
+                        .isPresent(),
+                "the updated topics cannot lie where reports are read");
+    }
+
+    @Test
     void aFilterReadsOneServiceOrAllOrNone() {
         assertEquals(new ReadScope.Service("router"), topics.readScope("config/updated/router"));
         assertEquals(new ReadScope.All(), topics.readScope("config/updated/+"));

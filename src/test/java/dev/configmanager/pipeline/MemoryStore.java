@@ -156,6 +156,36 @@ final class MemoryStore implements ConfigStore {
                 .toList();
     }
 
+    /** Reports are not what the pipeline tests with this store are about: kept in memory, bounded by nothing. */
+    private final Map<String, dev.configmanager.store.ClientReport> reports = new TreeMap<>();
+
+    @Override
+    public synchronized List<dev.configmanager.store.ClientReport> recordReports(
+            final List<dev.configmanager.store.ClientReport> batch, final int maxClientsPerService) {
+        for (final var r : batch) {
+            reports.put(r.service() + "\0" + r.clientId(), r);
+        }
+        return List.of();
+    }
+
+    @Override
+    public synchronized List<dev.configmanager.store.StoredReport> reports(final String service) {
+        final List<dev.configmanager.store.StoredReport> rows = new ArrayList<>();
+        for (final var r : reports.values()) {
+            if (service == null || service.equals(r.service())) {
+                rows.add(new dev.configmanager.store.StoredReport(r, null));
+            }
+        }
+        return rows;
+    }
+
+    @Override
+    public synchronized int forgetReports(final String clientId) {
+        final int before = reports.size();
+        reports.values().removeIf(r -> r.clientId().equals(clientId));
+        return before - reports.size();
+    }
+
     @Override
     public synchronized Map<String, String> schemas() {
         return Map.copyOf(schemas);

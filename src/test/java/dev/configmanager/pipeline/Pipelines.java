@@ -27,6 +27,7 @@ final class Pipelines {
 
                     @Override
                     public void storeUnavailable(final String reason) {}
-                });
+                },
+                new dev.configmanager.concurrent.ChangeNotices());
     }
 }

@@ -1,0 +1,136 @@
+package dev.configmanager.store;
+
+import dev.configmanager.wire.AppliedReport;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The latest report of each client on each service ({@code cm_applied}). Rows are keyed by a hash of service and
+ * client id, since a client id may be far longer than a key can be; a second hash of the client id alone finds every
+ * row of a client that is forgotten.
+ */
+final class ClientReportTable {
+
+    private static final String COLUMNS =
+            "applied_key, client_key, service, client_id, version, checksum, ok, error, reported_at";
+
+    private ClientReportTable() {}
+
+    /**
+     * Writes each report over the client's previous one. A client new to a service is taken only while the service
+     * has reports of fewer than {@code maxClientsPerService} clients.
+     *
+     * @return the reports refused for that bound, nothing of them kept
+     */
+    static List<ClientReport> write(
+            final Connection c,
+            final SqlDialect dialect,
+            final List<ClientReport> reports,
+            final int maxClientsPerService)
+            throws SQLException {
+        final List<ClientReport> refused = new ArrayList<>();
+        final Map<String, Integer> counts = new HashMap<>();
+        try (var update = c.prepareStatement("UPDATE cm_applied SET version = ?, checksum = ?, ok = ?, error = ?, "
+                        + "reported_at = ? WHERE applied_key = ?");
+                // an upsert: another broker may take the same client's first report at the same time
+                var insert = c.prepareStatement(dialect.upsert("cm_applied", COLUMNS, "applied_key"))) {
+            for (final ClientReport r : reports) {
+                final AppliedReport a = r.report();
+                final String key = hash(r.service() + "\0" + r.clientId());
+                update.setLong(1, a.version());
+                update.setString(2, a.checksum());
+                update.setBoolean(3, a.ok());
+                update.setString(4, a.error());
+                update.setTimestamp(5, Timestamp.from(r.reportedAt()));
+                update.setString(6, key);
+                if (update.executeUpdate() > 0) {
+                    continue;
+                }
+                final int count = counts.containsKey(r.service()) ? counts.get(r.service()) : count(c, r.service());
+                if (count >= maxClientsPerService) {
+                    refused.add(r);
+                    counts.put(r.service(), count);
+                    continue;
+                }
+                counts.put(r.service(), count + 1);
+                insert.setString(1, key);
+                insert.setString(2, hash(r.clientId()));
+                insert.setString(3, r.service());
+                insert.setString(4, r.clientId());
+                insert.setLong(5, a.version());
+                insert.setString(6, a.checksum());
+                insert.setBoolean(7, a.ok());
+                insert.setString(8, a.error());
+                insert.setTimestamp(9, Timestamp.from(r.reportedAt()));
+                insert.executeUpdate();
+            }
+        }
+        return refused;
+    }
+
+    private static int count(final Connection c, final String service) throws SQLException {
+        try (var s = c.prepareStatement("SELECT COUNT(*) FROM cm_applied WHERE service = ?")) {
+            s.setString(1, service);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /** Every report of {@code service} ({@code null}: of every service), with its version's stored checksum. */
+    static List<StoredReport> read(final Connection c, final String service) throws SQLException {
+        final String sql = "SELECT a.service, a.client_id, a.version, a.checksum, a.ok, a.error, a.reported_at, "
+                + "h.checksum FROM cm_applied a LEFT JOIN cm_history h ON h.service = a.service "
+                + "AND h.version = a.version" + (service == null ? "" : " WHERE a.service = ?")
+                + " ORDER BY a.service, a.client_id";
+        try (var s = c.prepareStatement(sql)) {
+            if (service != null) {
+                s.setString(1, service);
+            }
+            final List<StoredReport> rows = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    final AppliedReport report =
+                            new AppliedReport(rs.getLong(3), rs.getString(4), rs.getBoolean(5), rs.getString(6));
+                    rows.add(new StoredReport(
+                            new ClientReport(
+                                    rs.getString(1),
+                                    rs.getString(2),
+                                    report,
+                                    rs.getTimestamp(7).toInstant()),
+                            rs.getString(8)));
+                }
+            }
+            return rows;
+        }
+    }
+
+    /** Removes every report of a client (it is gone for good). */
+    static int forget(final Connection c, final String clientId) throws SQLException {
+        try (var s = c.prepareStatement("DELETE FROM cm_applied WHERE client_key = ?")) {
+            s.setString(1, hash(clientId));
+            return s.executeUpdate();
+        }
+    }
+
+    private static String hash(final String text) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (final NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}
