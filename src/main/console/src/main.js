@@ -142,6 +142,7 @@ async function refreshServices() {
     const current = state.services.find((s) => s.service === state.service);
     if (current && current.version !== state.version && !state.dirty) await openService(state.service, true);
     else if (state.pane === 'history') await loadHistory();
+    else if (state.pane === 'drift') await loadDrift();
   }
 }
 
@@ -156,6 +157,62 @@ function clientsCell(s) {
     s.clients_offline ? [' · ', h('span', { class: 'dot offline' }), ' ' + s.clients_offline + ' offline'] : null);
 }
 
+// ---- desired versus running ------------------------------------------------------------------------------------
+
+const DRIFT_STATES = ['in_sync', 'behind', 'failed', 'unknown'];
+const DRIFT_WORDS = { in_sync: 'in sync', behind: 'behind', failed: 'failed', unknown: 'never reported' };
+
+// "12/14 in sync · 1 behind · 1 failed": what an operator asks after a change, in one line
+function driftText(d) {
+  if (!d || !d.total) return 'no reports';
+  return d.in_sync + '/' + d.total + ' in sync'
+    + ['behind', 'failed', 'unknown'].filter((k) => d[k]).map((k) => ' · ' + d[k] + ' ' + DRIFT_WORDS[k]).join('');
+}
+
+function driftCell(d) {
+  if (!d || !d.total) return h('span', { class: 'meta' }, 'no reports');
+  return h('span', { class: 'drift', title: driftText(d) },
+    h('span', { class: 'drift-bar', 'aria-hidden': 'true' },
+      DRIFT_STATES.filter((k) => d[k]).map((k) => h('span', { class: k, dataset: { share: d[k] / d.total } }))),
+    driftText(d));
+}
+
+// widths through the CSSOM: the page's CSP lets no inline style attribute in
+function sizeDriftBars(root) {
+  for (const s of root.querySelectorAll('.drift-bar span[data-share]')) s.style.width = (100 * s.dataset.share) + '%';
+}
+
+function fleetDrift() {
+  const total = { in_sync: 0, behind: 0, failed: 0, unknown: 0, total: 0 };
+  for (const s of state.services) {
+    if (s.deleted || !s.drift) continue;
+    for (const k of Object.keys(total)) total[k] += s.drift[k] || 0;
+  }
+  return total;
+}
+
+async function loadDrift() {
+  const result = await api('GET', '/api/services/' + encodeURIComponent(state.service) + '/drift');
+  const drift = result.ok ? result.json : { clients: [], counts: null };
+  $('drift-summary').replaceChildren(result.ok
+    ? driftCell(drift.counts) : h('span', { class: 'meta' }, result.status === 404 ? 'no reports yet' : errorText(result)));
+  if (result.ok && drift.desired_version != null) {
+    $('drift-summary').append(h('span', { class: 'meta' }, ' against v' + drift.desired_version));
+  }
+  sizeDriftBars($('drift-summary'));
+  const body = h('tbody', {}, drift.clients.map((c) => h('tr', { dataset: { client: c.client_id, state: c.state } },
+    h('td', { class: 'client-id' }, c.client_id),
+    h('td', {}, h('span', { class: 'state ' + (c.state === 'unknown' ? 'unreported' : c.state) }, DRIFT_WORDS[c.state])),
+    h('td', { class: 'num' }, c.version != null ? 'v' + c.version : '—'),
+    h('td', {}, c.reported_at ? timeEl(c.reported_at) : ''),
+    h('td', {}, h('span', { class: 'dot ' + (c.online ? 'online' : 'offline') }), c.online ? ' online' : ' offline',
+      c.node ? h('span', { class: 'meta' }, ' on ' + c.node) : null),
+    h('td', {}, c.why ? text(c.why) : c.state === 'behind' ? 'v' + drift.desired_version + ' not applied yet' : ''))));
+  $('drift').tBodies[0].replaceWith(body);
+  $('drift-empty').hidden = drift.clients.length > 0;
+  $('drift').hidden = drift.clients.length === 0;
+}
+
 function renderOverview() {
   const live = state.services.filter((s) => !s.deleted);
   const online = state.clients.filter((c) => c.online && !c.stale).length;
@@ -164,6 +221,10 @@ function renderOverview() {
   $('card-services-sub').textContent = state.services.length - live.length ? (state.services.length - live.length) + ' deleted' : '';
   $('card-online').textContent = online;
   $('card-offline').textContent = (state.clients.length - online) + ' offline or gone';
+  const drift = fleetDrift();
+  $('card-drift').textContent = drift.total ? drift.in_sync + '/' + drift.total : '—';
+  $('card-drift-sub').textContent = drift.total ? driftText(drift).replace(/^[^·]*(· )?/, '') || 'every reporting client' : 'no client has reported yet';
+  $('card-drift').parentElement.dataset.state = drift.failed ? 'bad' : drift.behind || drift.unknown ? 'warn' : 'ok';
   $('card-rejected').textContent = rejected;
   $('card-rejected').parentElement.dataset.state = rejected ? 'warn' : 'ok';
   const ok = state.status ? state.status.store_ok : null;
@@ -176,8 +237,10 @@ function renderOverview() {
     h('td', { class: 'num' }, 'v' + s.version),
     h('td', {}, timeEl(s.updated_at), h('span', { class: 'meta' }, ' by ' + s.updated_by)),
     h('td', {}, clientsCell(s)),
+    h('td', {}, driftCell(s.drift)),
     h('td', { class: 'num' + (s.rejected_last_hour ? ' warn' : '') }, s.rejected_last_hour || 0))));
   $('overview-services').tBodies[0].replaceWith(body);
+  sizeDriftBars(body);
   $('overview-empty').hidden = live.length > 0;
   $('overview-services').hidden = live.length === 0;
 }
@@ -193,7 +256,12 @@ function renderServiceList() {
         onclick: () => openService(s.service),
       },
       h('span', { class: 'dot ' + health(s), title: s.clients_online + ' client(s) online, ' + s.clients_offline + ' offline' }),
-      h('span', { class: 'name' }, s.service), h('span', { class: 'badge' }, 'v' + s.version)))));
+      h('span', { class: 'name' }, s.service),
+      s.drift && s.drift.total
+        ? h('span', { class: 'badge drift-badge' + (s.drift.failed ? ' bad' : s.drift.in_sync < s.drift.total ? ' warn' : ''), title: driftText(s.drift) },
+          s.drift.in_sync + '/' + s.drift.total)
+        : null,
+      h('span', { class: 'badge' }, 'v' + s.version)))));
   $('service-list-empty').hidden = list.children.length > 0;
 }
 
@@ -240,8 +308,9 @@ function showPane(pane) {
     b.classList.toggle('active', active);
     b.setAttribute('aria-selected', active);
   }
-  for (const p of ['editor', 'form', 'history']) $('pane-' + p).hidden = p !== pane;
+  for (const p of ['editor', 'form', 'history', 'drift']) $('pane-' + p).hidden = p !== pane;
   if (pane === 'history') loadHistory();
+  if (pane === 'drift') loadDrift();
 }
 
 async function validate(text) {

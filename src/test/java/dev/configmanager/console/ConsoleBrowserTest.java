@@ -190,6 +190,7 @@ class ConsoleBrowserTest {
         click(By.id("form-save"));
         until(() -> browser.findElement(By.id("service-version")).getText().equals("v3"));
         assertEquals(45, retainedMinChars());
+        final String checksum3 = retainedChecksum();
 
         // history: a side-by-side diff with the changed word marked on each side
         click(By.id("subtab-history"));
@@ -211,6 +212,50 @@ class ConsoleBrowserTest {
         click(By.id("confirm-ok"));
         until(() -> browser.findElement(By.id("service-version")).getText().equals("v4"));
         assertEquals(30, retainedMinChars(), "the rollback published version 1's content");
+
+        // desired versus running: three instances report (current, older, failed), the service's own client never
+        final String checksum4 = retainedChecksum();
+        final Mqtt5BlockingClient[] instances = new Mqtt5BlockingClient[3];
+        for (int i = 0; i < 3; i++) {
+            instances[i] = Mqtt5Client.builder()
+                    .identifier("router-" + (i + 1))
+                    .serverHost("127.0.0.1")
+                    .serverPort(broker.port())
+                    .buildBlocking();
+            instances[i].connect();
+        }
+        try {
+            report(instances[0], "{\"version\": 4, \"checksum\": \"" + checksum4 + "\", \"ok\": true}");
+            report(instances[1], "{\"version\": 3, \"checksum\": \"" + checksum3 + "\", \"ok\": true}");
+            report(
+                    instances[2],
+                    "{\"version\": 4, \"checksum\": \"" + checksum4 + "\", \"ok\": false, "
+                            + "\"error\": \"router_stream_min_chars: the tokenizer needs at least 32\"}");
+            click(By.id("subtab-drift"));
+            until(() -> text("#drift-summary").contains("1/4 in sync"));
+            assertEquals("1/4 in sync · 1 behind · 1 failed · 1 never reported against v4", text("#drift-summary"));
+            assertEquals("in sync", text("#drift tr[data-client='router-1'] .state"));
+            assertEquals("behind", text("#drift tr[data-client='router-2'] .state"));
+            assertTrue(text("#drift tr[data-client='router-2']").contains("v3"));
+            assertEquals("failed", text("#drift tr[data-client='router-3'] .state"));
+            assertTrue(text("#drift tr[data-client='router-3']").contains("the tokenizer needs at least 32"));
+            assertEquals("never reported", text("#drift tr[data-client='router'] .state"));
+            assertEquals("1/4", text("#service-list li[data-service='router'] .drift-badge"));
+            // pushed: the instance that was behind reports the current version, and the page follows
+            report(instances[1], "{\"version\": 4, \"checksum\": \"" + checksum4 + "\", \"ok\": true}");
+            until(() -> text("#drift tr[data-client='router-2'] .state").equals("in sync"));
+            assertEquals("2/4 in sync · 1 failed · 1 never reported against v4", text("#drift-summary"));
+            screenshot("06b-running-versions");
+            click(By.id("tab-overview"));
+            until(() -> text("#overview-services tr[data-service='router']").contains("2/4 in sync"));
+            assertEquals("2/4", text("#card-drift"));
+            assertEquals("1 failed · 1 never reported", text("#card-drift-sub"));
+            screenshot("06c-overview-running");
+        } finally {
+            for (final Mqtt5BlockingClient c : instances) {
+                c.disconnect();
+            }
+        }
 
         // clients: a client going offline shows without a reload, pushed by the server
         ((JavascriptExecutor) browser).executeScript("window.notReloaded = true;");
@@ -281,6 +326,27 @@ class ConsoleBrowserTest {
                                 + "const lines = [...document.querySelectorAll('#editor .cm-line')];"
                                 + "return mark ? lines.indexOf(mark.closest('.cm-line')) + 1 : 0;"))
                 .intValue();
+    }
+
+    private static String retainedChecksum() throws Exception {
+        return RetainedReader.receiveJson(broker.port(), "config/updated/router")
+                .get("checksum")
+                .asText();
+    }
+
+    /** What an instance of the service publishes once it applied a version (SPEC §8); stored when the PUBACK comes. */
+    private static void report(final Mqtt5BlockingClient instance, final String report) {
+        final var sent = instance.publishWith()
+                .topic("config/applied/router")
+                .qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                .payload(report.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .send();
+        assertFalse(
+                ((com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult.Mqtt5Qos1Result) sent)
+                        .getPubAck()
+                        .getReasonCode()
+                        .isError(),
+                report);
     }
 
     private static int retainedMinChars() throws Exception {
