@@ -181,7 +181,15 @@ final class FleetApi {
         if (retained.getRetainedMessage(healthPrefix + "/" + clientId)
                 .get(10, TimeUnit.SECONDS)
                 .isEmpty()) {
-            throw new ApiExchange.Failure(404, ErrorCode.NOT_FOUND.wire(), "no health is kept for this client");
+            // its health went before (a broker that lost its retained store): what is left of it is its reports
+            if (store.forgetReports(clientId) == 0) {
+                throw new ApiExchange.Failure(
+                        404, ErrorCode.NOT_FOUND.wire(), "neither health nor reports are kept for this client");
+            }
+            final ObjectNode body = Json.object();
+            body.put("forgotten", clientId);
+            call.respond(200, body);
+            return;
         }
         if (!health.tracker().forget(clientId).get(10, TimeUnit.SECONDS)) {
             throw new ApiExchange.Failure(

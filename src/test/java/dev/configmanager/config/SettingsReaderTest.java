@@ -79,6 +79,8 @@ class SettingsReaderTest {
                 Map.of("tars-tts", "system/health/tts", "tars-router", "system/health/router"),
                 s.health().aliases());
         assertEquals(ExtensionSettings.defaults().access(), s.access());
+        assertTrue(s.drift().clientsOf("router").test("tars-router"), "py-tars client ids are of their service");
+        assertTrue(s.drift().clientsOf("router").test("router-1"));
 
         Files.writeString(
                 shipped, Files.readString(shipped).replace("<profile>tars</profile>", "<profile>../x</profile>"));

@@ -45,15 +45,18 @@ class DriftTest {
 
     private static final int CONSOLE = TestBroker.freePort();
     private static final String READER = "read-token-drift-51c3";
-    private static final String SETTINGS = """
+    private static final String ADMIN = "admin-token-drift-90ab";
+    private static final String SETTINGS =
+            """
             <console><port>%d</port>
               <token><name>viewer</name><role>read</role><sha256>%s</sha256></token>
+              <token><name>admin</name><role>admin</role><sha256>%s</sha256></token>
             </console>
             <access>
               <default>deny</default>
               <rule><client-id>ops</client-id><write>*</write><read>*</read></rule>
               <rule><client-id>web-*</client-id><read>web</read></rule>
-            </access>""".formatted(CONSOLE, CanonicalJson.sha256Hex(READER));
+            </access>""".formatted(CONSOLE, CanonicalJson.sha256Hex(READER), CanonicalJson.sha256Hex(ADMIN));
 
     @RegisterExtension
     static final BrokerExtension fixture = BrokerExtension.manual();
@@ -62,7 +65,7 @@ class DriftTest {
 
     @Test
     void reportsShowWhoIsInSyncBehindFailedOrUnknownAndSurviveARestart() throws Exception {
-        final TestBroker broker = fixture.start(dir -> TestBroker.start(dir, SETTINGS));
+        final TestBroker broker = fixture.start(dir -> TestBroker.startPersistent(dir, SETTINGS));
         final String c1;
         final String c2;
         try (Requester ops = new Requester(broker.port(), "ops")) {
@@ -199,6 +202,32 @@ class DriftTest {
         assertTrue(inSync.matcher(metrics).find(), metrics);
         assertTrue(behind.matcher(metrics).find(), metrics);
         assertTrue(failedCount.matcher(metrics).find(), metrics);
+
+        // a client forgotten for good takes its reports with it
+        final HttpResponse<String> forgotten = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + CONSOLE + "/api/clients/web-3"))
+                        .header("Authorization", "Bearer " + ADMIN)
+                        .DELETE()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, forgotten.statusCode(), forgotten.body());
+        final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (states(drift("web")).containsKey("web-3") && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
+        assertEquals(Map.of("web-1", "in_sync", "web-2", "behind", "web-5", "failed"), states(drift("web")));
+
+        // one whose health is gone already (a broker that lost its retained store) can still be forgotten
+        broker.stop();
+        broker.startFresh();
+        final HttpResponse<String> reportsOnly = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + CONSOLE + "/api/clients/web-5"))
+                        .header("Authorization", "Bearer " + ADMIN)
+                        .DELETE()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, reportsOnly.statusCode(), reportsOnly.body());
+        assertEquals(Map.of("web-1", "in_sync", "web-2", "behind"), states(drift("web")));
     }
 
     private record Outcome(Mqtt5PubAckReasonCode code, JsonNode result) {}
