@@ -111,6 +111,32 @@ class SharedDatabaseBrokersTest {
                 final JsonNode own =
                         awaitClient(consoleA, "ops-a", c -> c.path("online").asBoolean());
                 assertTrue(own.path("node").asText().endsWith(":" + a.port()), "A's own clients name A: " + own);
+
+                // drift: a report through B is in the shared store, so A's console shows it, on B
+                final JsonNode current = RetainedReader.receiveJson(portB, "config/updated/router");
+                clientOfB
+                        .client()
+                        .publishWith()
+                        .topic("config/applied/router")
+                        .qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                        .payload(("{\"version\": " + current.get("version").asLong() + ", \"checksum\": \""
+                                        + current.get("checksum").asText() + "\", \"ok\": true}")
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        .send();
+                final JsonNode drift = Json.parse(HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(
+                                                "http://127.0.0.1:" + consoleA + "/api/services/router/drift"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body());
+                final JsonNode row = java.util.stream.StreamSupport.stream(
+                                drift.get("clients").spliterator(), false)
+                        .filter(c -> c.get("client_id").asText().equals("router-on-b"))
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError("B's reporting client is not in A's drift: " + drift));
+                assertEquals("in_sync", row.get("state").asText(), row.toString());
+                assertTrue(row.get("node").asText().endsWith(":" + portB), row.toString());
             }
             awaitClient(consoleA, "router-on-b", c -> !c.path("online").asBoolean());
         }
