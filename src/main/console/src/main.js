@@ -196,8 +196,9 @@ async function loadDrift() {
   const drift = result.ok ? result.json : { clients: [], counts: null };
   $('drift-summary').replaceChildren(result.ok
     ? driftCell(drift.counts) : h('span', { class: 'meta' }, result.status === 404 ? 'no reports yet' : errorText(result)));
-  if (result.ok && drift.desired_version != null) {
-    $('drift-summary').append(h('span', { class: 'meta' }, ' against v' + drift.desired_version));
+  if (result.ok) {
+    $('drift-summary').append(h('span', { class: 'meta' }, ' against v' + drift.desired_version
+      + (drift.counts.offline ? ' · ' + drift.counts.offline + ' offline, not counted' : '')));
   }
   sizeDriftBars($('drift-summary'));
   const body = h('tbody', {}, drift.clients.map((c) => h('tr', { dataset: { client: c.client_id, state: c.state } },

@@ -16,6 +16,7 @@ import dev.configmanager.config.SettingsReader;
 import dev.configmanager.console.ConsoleServer;
 import dev.configmanager.drift.DriftMetrics;
 import dev.configmanager.drift.FleetDrift;
+import dev.configmanager.drift.ForgottenReports;
 import dev.configmanager.health.FleetClients;
 import dev.configmanager.health.HealthService;
 import dev.configmanager.health.HealthTopicGuard;
@@ -37,8 +38,6 @@ import dev.configmanager.store.DeferredStore;
 import dev.configmanager.store.PresenceLog;
 import dev.configmanager.store.SharedPresence;
 import dev.configmanager.store.StoreOpening;
-import dev.configmanager.store.StoreUnavailableException;
-import dev.configmanager.wire.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +64,7 @@ public final class ConfigManagerMain implements ExtensionMain {
     private AutoCloseable changes;
     private SharedPresence presence;
     private DriftMetrics driftMetrics;
+    private ForgottenReports forgottenReports;
 
     /** Used by HiveMQ's extension loader: the home folder comes from the broker. */
     public ConfigManagerMain() {
@@ -145,13 +145,13 @@ public final class ConfigManagerMain implements ExtensionMain {
                     health.tracker());
             health.start(Services.extensionExecutorService(), storeProblem);
             final ConfigPipeline running = pipeline;
-            final var drift = new FleetDrift(
-                    store, new FleetClients(retained, settings.health().healthPrefix(), presence), settings.drift());
+            final var fleetClients = new FleetClients(retained, settings.health(), presence);
+            final var drift = new FleetDrift(store, fleetClients, settings.drift());
             driftMetrics = new DriftMetrics(drift, metrics);
             driftMetrics.start();
-            health.tracker()
-                    .onForgotten(clientId ->
-                            Services.extensionExecutorService().execute(() -> forgetReports(opened, clientId)));
+            forgottenReports = new ForgottenReports(store, fleetClients);
+            forgottenReports.start();
+            health.tracker().onForgotten(forgottenReports::forgotten);
             final var transfer = new StoreTransfer(
                     store,
                     schemas::check,
@@ -243,22 +243,14 @@ public final class ConfigManagerMain implements ExtensionMain {
         }
     }
 
-    /** A client forgotten for good takes its reports of what it applied with it. */
-    private static void forgetReports(final ConfigStore store, final String clientId) {
-        try {
-            store.forgetReports(clientId);
-        } catch (final StoreUnavailableException | RuntimeException e) {
-            log.warn(
-                    "config-manager: the reports of forgotten client '{}' stay for now: {}",
-                    ClientText.escape(clientId, 80),
-                    e.toString());
-        }
-    }
-
     private void close() {
         if (driftMetrics != null) {
             driftMetrics.close();
             driftMetrics = null;
+        }
+        if (forgottenReports != null) {
+            forgottenReports.close();
+            forgottenReports = null;
         }
         if (changes != null) {
             try {

@@ -59,6 +59,15 @@ public record DriftSettings(
         };
     }
 
+    /**
+     * Whether every pattern of {@code service} holds its name, so that a client id without the name in it cannot be
+     * of it (a cheap test before the patterns, for fleets of many clients and services).
+     */
+    public boolean patternsHoldName(final String service) {
+        return serviceClients.getOrDefault(service, clientPatterns).stream()
+                .allMatch(p -> p.contains(SERVICE_PLACEHOLDER));
+    }
+
     static DriftSettings read(final XmlValues r, final DriftSettings defaults) {
         final List<String> general = patterns(r.texts("drift/client-pattern"), "<drift><client-pattern>");
         final Map<String, List<String>> perService = new LinkedHashMap<>();

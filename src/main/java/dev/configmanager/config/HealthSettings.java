@@ -1,5 +1,7 @@
 package dev.configmanager.config;
 
+import dev.configmanager.wire.ClientText;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +56,22 @@ public record HealthSettings(
                 List.of(),
                 DEFAULT_FORGET_AFTER,
                 Map.of());
+    }
+
+    /**
+     * Whether the extension could publish this client's health and keepalive at all: one topic level, only
+     * characters every MQTT client decodes, at most {@code max-client-id-length} characters, and both topics within
+     * what MQTT can encode (so also with a long configured prefix).
+     */
+    public boolean hasTopicShape(final String id) {
+        return !id.isEmpty()
+                && id.length() <= maxClientIdLength
+                && id.indexOf('/') < 0
+                && id.indexOf('+') < 0
+                && id.indexOf('#') < 0
+                && ClientText.isSafe(id)
+                && OwnedTopics.fitsMqtt(healthTopic(id))
+                && OwnedTopics.fitsMqtt(keepaliveTopic(id));
     }
 
     public String healthTopic(final String clientId) {

@@ -25,20 +25,14 @@ final class DriftApi {
 
     void service(final ApiExchange call, final String service) throws Exception {
         auth.authorize(call, Role.READ);
-        final ServiceDrift d = drift.service(service);
-        if (d.desired() == null && d.clients().isEmpty()) {
-            throw new ApiExchange.Failure(
-                    404, ErrorCode.NOT_FOUND.wire(), "'" + service + "' has no config and no client of it reported");
+        final ServiceDrift d = drift.all().services().get(service);
+        if (d == null) {
+            throw new ApiExchange.Failure(404, ErrorCode.NOT_FOUND.wire(), "'" + service + "' has no config");
         }
         final ObjectNode body = Json.object();
         body.put("service", service);
-        if (d.desired() == null) {
-            body.putNull("desired_version");
-            body.putNull("desired_checksum");
-        } else {
-            body.put("desired_version", d.desired().version());
-            body.put("desired_checksum", d.desired().checksum());
-        }
+        body.put("desired_version", d.desired().version());
+        body.put("desired_checksum", d.desired().checksum());
         body.set("counts", counts(d));
         final var rows = body.putArray("clients");
         for (final ClientDrift c : d.clients()) {
@@ -62,7 +56,10 @@ final class DriftApi {
         call.respond(200, body);
     }
 
-    /** {@code {"in_sync", "behind", "failed", "unknown", "total"}}: what the service list and overview show. */
+    /**
+     * {@code {"in_sync", "behind", "failed", "unknown", "total", "offline"}}: what the service list and overview show.
+     * The states count the clients that are not known to be gone; {@code offline} the reporters that are.
+     */
     static ObjectNode counts(final ServiceDrift d) {
         final ObjectNode counts = Json.object();
         int total = 0;
@@ -71,6 +68,7 @@ final class DriftApi {
             total += e.getValue();
         }
         counts.put("total", total);
+        counts.put("offline", d.offline());
         return counts;
     }
 }

@@ -17,22 +17,20 @@ import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.wire.ErrorCode;
 import dev.configmanager.wire.Json;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /** The fleet-wide views: every service, the audit log, every client's health, and the extension's status. */
 final class FleetApi {
-
-    private static final Logger log = LoggerFactory.getLogger(FleetApi.class);
 
     private final ConfigApi configs;
     private final ConfigStore store;
@@ -78,27 +76,34 @@ final class FleetApi {
     void services(final ApiExchange call) throws Exception {
         auth.authorize(call, Role.READ);
         final Map<String, ClientState> health = drift.clients().byClient();
-        final Map<String, FleetDrift.ServiceDrift> drifts = drift.all(health);
+        final FleetDrift.Fleet fleet = drift.all(health);
+        final Map<String, Set<String>> clientsOf = new HashMap<>();
+        fleet.owners()
+                .forEach((id, service) ->
+                        clientsOf.computeIfAbsent(service, s -> new HashSet<>()).add(id));
+        fleet.services()
+                .forEach((service, d) -> d.clients()
+                        .forEach(c -> clientsOf
+                                .computeIfAbsent(service, s -> new HashSet<>())
+                                .add(c.clientId())));
         final Map<String, Long> rejected = rejectionsLastHour();
         final ArrayNode list = Json.MAPPER.createArrayNode();
         for (final ConfigVersion v : store.allCurrent()) {
             final ObjectNode row = configs.describe(v, false);
-            final Predicate<String> ofService = drift.clientsOf(v.service());
             int online = 0;
             int offline = 0;
-            for (final Map.Entry<String, ClientState> client : health.entrySet()) {
-                if (ofService.test(client.getKey())) {
-                    if (client.getValue().online()) {
-                        online++;
-                    } else {
-                        offline++;
-                    }
+            for (final String id : clientsOf.getOrDefault(v.service(), Set.of())) {
+                final ClientState state = health.get(id);
+                if (state != null && state.online()) {
+                    online++;
+                } else if (state != null) {
+                    offline++;
                 }
             }
             row.put("clients_online", online);
             row.put("clients_offline", offline);
             row.put("rejected_last_hour", rejected.getOrDefault(v.service(), 0L));
-            final FleetDrift.ServiceDrift d = drifts.get(v.service());
+            final FleetDrift.ServiceDrift d = fleet.services().get(v.service());
             if (d != null) {
                 row.set("drift", DriftApi.counts(d));
             }
@@ -182,6 +187,10 @@ final class FleetApi {
                 .get(10, TimeUnit.SECONDS)
                 .isEmpty()) {
             // its health went before (a broker that lost its retained store): what is left of it is its reports
+            if (!health.tracker().forget(clientId).get(10, TimeUnit.SECONDS)) {
+                throw new ApiExchange.Failure(
+                        409, "client_connected", "the client is connected; it can be forgotten once gone");
+            }
             if (store.forgetReports(clientId) == 0) {
                 throw new ApiExchange.Failure(
                         404, ErrorCode.NOT_FOUND.wire(), "neither health nor reports are kept for this client");

@@ -15,10 +15,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Per service, how many clients are in sync, behind, failed or unknown, as gauges
+ * Per service with a config, how many clients are in sync, behind, failed or unknown, as gauges
  * {@code dev.configmanager.drift.clients.<state>.<service>} (on {@code /metrics}:
  * {@code configmanager_drift_clients_<state>{service=…}}). Counted on a thread of its own every few seconds, since a
- * count reads the store and every retained health message: a scrape only reads the last count.
+ * count reads the store and every retained health message: a scrape only reads the last count. A service that is
+ * deleted loses its gauges.
  */
 public final class DriftMetrics implements AutoCloseable {
 
@@ -29,7 +30,6 @@ public final class DriftMetrics implements AutoCloseable {
     private final FleetDrift drift;
     private final MetricRegistry registry;
     private final Map<String, Map<State, Integer>> counts = new ConcurrentHashMap<>();
-    private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService thread =
             Executors.newSingleThreadScheduledExecutor(Threads.factory("config-manager-drift"));
 
@@ -46,14 +46,21 @@ public final class DriftMetrics implements AutoCloseable {
 
     private void count() {
         try {
-            for (final Map.Entry<String, FleetDrift.ServiceDrift> e :
-                    drift.all().entrySet()) {
+            final Map<String, FleetDrift.ServiceDrift> services = drift.all().services();
+            for (final Map.Entry<String, FleetDrift.ServiceDrift> e : services.entrySet()) {
                 final String service = e.getKey();
                 counts.put(service, e.getValue().counts());
-                if (registered.add(service)) {
+                for (final State s : State.values()) {
+                    // gauge() adds the metric once and returns it after that
+                    registry.gauge(name(s, service), () -> (Gauge<Integer>)
+                            () -> counts.getOrDefault(service, Map.of()).getOrDefault(s, 0));
+                }
+            }
+            for (final String gone : Set.copyOf(counts.keySet())) {
+                if (!services.containsKey(gone)) {
+                    counts.remove(gone);
                     for (final State s : State.values()) {
-                        registry.register(PREFIX + s.wire() + "." + service, (Gauge<Integer>)
-                                () -> counts.getOrDefault(service, Map.of()).getOrDefault(s, 0));
+                        registry.remove(name(s, gone));
                     }
                 }
             }
@@ -62,9 +69,19 @@ public final class DriftMetrics implements AutoCloseable {
         }
     }
 
+    private static String name(final State state, final String service) {
+        return PREFIX + state.wire() + "." + service;
+    }
+
     @Override
     public void close() {
         thread.shutdownNow();
+        try {
+            // a count still running would register gauges after their removal
+            thread.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         registry.removeMatching((name, metric) -> name.startsWith(PREFIX));
     }
 }

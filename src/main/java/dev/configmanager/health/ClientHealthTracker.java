@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -34,7 +35,7 @@ public final class ClientHealthTracker {
 
     private static final Logger log = LoggerFactory.getLogger(ClientHealthTracker.class);
 
-    private final List<Consumer<String>> forgotten = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Consumer<String>> forgotten = new CopyOnWriteArrayList<>();
     private final TrackedClients tracked;
     private final HealthPublisher publisher;
     private final KeepaliveWheel keepalives;
@@ -94,7 +95,11 @@ public final class ClientHealthTracker {
                             ? CompletableFuture.completedFuture(false)
                             : publisher.clear(id).thenApply(ignored -> {
                                 for (final Consumer<String> listener : forgotten) {
-                                    listener.accept(id);
+                                    try {
+                                        listener.accept(id);
+                                    } catch (final RuntimeException e) {
+                                        log.warn("config-manager: after forgetting a client: {}", e.toString());
+                                    }
                                 }
                                 return true;
                             }));

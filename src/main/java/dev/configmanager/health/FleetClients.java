@@ -3,6 +3,7 @@ package dev.configmanager.health;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.extension.sdk.api.services.publish.RetainedMessageStore;
+import dev.configmanager.config.HealthSettings;
 import dev.configmanager.store.SharedPresence;
 import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.wire.Json;
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -25,6 +27,9 @@ public final class FleetClients {
 
     private final RetainedMessageStore retained;
     private final String healthPrefix;
+    /** A client's extra health topics: the same client again, not a client of its own. */
+    private final Set<String> aliasTopics;
+
     private final @Nullable SharedPresence presence;
 
     /**
@@ -32,9 +37,10 @@ public final class FleetClients {
      *                 (its retained health is then the whole picture)
      */
     public FleetClients(
-            final RetainedMessageStore retained, final String healthPrefix, final @Nullable SharedPresence presence) {
+            final RetainedMessageStore retained, final HealthSettings health, final @Nullable SharedPresence presence) {
         this.retained = retained;
-        this.healthPrefix = healthPrefix;
+        this.healthPrefix = health.healthPrefix();
+        this.aliasTopics = Set.copyOf(health.aliases().values());
         this.presence = presence;
     }
 
@@ -78,7 +84,7 @@ public final class FleetClients {
         final String prefix = healthPrefix + "/";
         final String self = presence == null ? null : presence.node();
         retained.iterateAllRetainedMessages((context, message) -> {
-                    if (message.getTopic().startsWith(prefix)) {
+                    if (message.getTopic().startsWith(prefix) && !aliasTopics.contains(message.getTopic())) {
                         message.getPayload().ifPresent(payload -> {
                             try {
                                 health.put(

@@ -4,7 +4,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.configmanager.config.Glob;
 import dev.configmanager.config.HealthSettings;
-import dev.configmanager.config.OwnedTopics;
 import dev.configmanager.wire.ClientText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,20 +53,9 @@ public final class TrackedClients {
         return matchesAny(include, clientId) && !matchesAny(exclude, clientId);
     }
 
-    /**
-     * Whether the extension could publish this client's health and keepalive at all: one topic level, only
-     * characters every MQTT client decodes, at most {@code max-client-id-length} characters, and both topics within
-     * what MQTT can encode (so also with a long configured prefix).
-     */
+    /** See {@link HealthSettings#hasTopicShape}. */
     public boolean hasTopicShape(final String id) {
-        return !id.isEmpty()
-                && id.length() <= settings.maxClientIdLength()
-                && id.indexOf('/') < 0
-                && id.indexOf('+') < 0
-                && id.indexOf('#') < 0
-                && ClientText.isSafe(id)
-                && OwnedTopics.fitsMqtt(settings.healthTopic(id))
-                && OwnedTopics.fitsMqtt(settings.keepaliveTopic(id));
+        return settings.hasTopicShape(id);
     }
 
     private static boolean matchesAny(final List<Pattern> patterns, final String id) {

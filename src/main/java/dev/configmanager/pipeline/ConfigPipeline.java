@@ -3,6 +3,7 @@ package dev.configmanager.pipeline;
 import com.codahale.metrics.MetricRegistry;
 import dev.configmanager.concurrent.ChangeNotices;
 import dev.configmanager.config.ExtensionSettings;
+import dev.configmanager.config.HealthSettings;
 import dev.configmanager.config.TopicLayout;
 import dev.configmanager.config.TopicLayout.Action;
 import dev.configmanager.config.TopicLayout.RequestTopic;
@@ -53,6 +54,7 @@ public final class ConfigPipeline implements AutoCloseable {
     private final StoreStatusReport status;
     private final AppliedReportParser reportParser = new AppliedReportParser();
     private final ReportWriter reports;
+    private final HealthSettings reportingIds;
 
     public ConfigPipeline(
             final ExtensionSettings settings,
@@ -78,6 +80,7 @@ public final class ConfigPipeline implements AutoCloseable {
                 status);
         this.schemaChanges = new SchemaChanges(schemas, writer, clock);
         this.reports = new ReportWriter(store, settings.drift().maxClientsPerService(), notices);
+        this.reportingIds = settings.health();
     }
 
     /**
@@ -142,25 +145,36 @@ public final class ConfigPipeline implements AutoCloseable {
     public CompletableFuture<Optional<Answer>> submitReport(
             final String service, final ByteBuffer payload, final String clientId, final boolean authorized) {
         final String requester = "mqtt:" + ClientText.escape(clientId, 240);
-        final AppliedReportParser.Read read = reportParser.read(service, payload.asReadOnlyBuffer());
         final Parsed.Failed refused;
         if (!authorized) {
+            // a refused client gets no result (it may not read the service): no request id to read, nothing parsed
             refused = new Parsed.Failed(
                     Rejected.of(
-                            read instanceof AppliedReportParser.Read.Failed f
-                                    ? f.rejection().service()
-                                    : service,
+                            ClientText.escape(service, 64),
                             ErrorCode.NOT_AUTHORIZED,
                             "client '" + ClientText.escape(clientId, 80) + "' may not read '"
                                     + ClientText.escape(service, 64) + "', so it may not report on it"),
-                    read.requestId());
-        } else if (read instanceof AppliedReportParser.Read.Failed f) {
-            refused = new Parsed.Failed(f.rejection(), f.requestId());
+                    null);
         } else {
-            final AppliedReportParser.Read.Ok ok = (AppliedReportParser.Read.Ok) read;
-            final String requestId = ok.requestId() != null ? ok.requestId() : Envelope.newId();
-            return reports.offer(new ClientReport(service, clientId, ok.report(), clock.instant()))
-                    .thenApply(r -> Optional.ofNullable(r).map(x -> new Answer(requestId, x)));
+            final AppliedReportParser.Read read = reportParser.read(service, payload.asReadOnlyBuffer());
+            if (read instanceof AppliedReportParser.Read.Failed f) {
+                refused = new Parsed.Failed(f.rejection(), f.requestId());
+            } else if (!reportingIds.hasTopicShape(clientId)) {
+                // every client that reports can be forgotten like its health, and its id stays short
+                refused = new Parsed.Failed(
+                        Rejected.of(
+                                service,
+                                ErrorCode.INVALID_REQUEST,
+                                "a client id that cannot have health topics (empty, longer than "
+                                        + "<health><max-client-id-length>, or with / + # or control characters) "
+                                        + "cannot report"),
+                        read.requestId());
+            } else {
+                final AppliedReportParser.Read.Ok ok = (AppliedReportParser.Read.Ok) read;
+                final String requestId = ok.requestId() != null ? ok.requestId() : Envelope.newId();
+                return reports.offer(new ClientReport(service, clientId, ok.report(), clock.instant()))
+                        .thenApply(r -> Optional.ofNullable(r).map(x -> new Answer(requestId, x)));
+            }
         }
         return rejectEarly(refused, TopicLayout.APPLIED_LEVEL, requester, RequestOrigin.MQTT, null)
                 .thenApply(Optional::of);

@@ -4,6 +4,7 @@ import dev.configmanager.concurrent.ChangeNotices;
 import dev.configmanager.concurrent.Threads;
 import dev.configmanager.store.ClientReport;
 import dev.configmanager.store.ConfigStore;
+import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.StoreUnavailableException;
 import dev.configmanager.store.WriteRefusedException;
 import dev.configmanager.wire.ConfigResult.Rejected;
@@ -13,25 +14,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Stores clients' reports on a thread of its own, off the config writer's path: whatever reports are waiting go to
- * the store as one batch with one sync. Reports wait by client and service, so a client that reports again before its
- * last report is stored replaces it (only the latest counts), and a flood of reports costs one row per client.
+ * Stores clients' reports on a thread of its own, off the config writer's thread: the reports waiting go to the store
+ * in batches of at most {@value #MAX_BATCH}, one sync each, so a config commit waits for one such batch at most.
+ * Reports wait by client and service: a client that reports again before its last report is stored replaces it (only
+ * the latest counts), and a flood costs one row per client.
  */
 final class ReportWriter implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ReportWriter.class);
     /** Clients whose reports may wait at once; more are answered store_unavailable (try again). */
     static final int MAX_WAITING = 10_000;
-    /** How long a batch gathers after the first report: a version change makes a fleet report within moments. */
+    /** Unanswered reports of one client on one service: a client that floods is told to wait, not remembered. */
+    static final int MAX_WAITERS_PER_CLIENT = 32;
+
+    private static final int MAX_BATCH = 256;
+    /** How long a batch gathers after its first report: a version change makes a fleet report within moments. */
     private static final long GATHER_MILLIS = 10;
 
     private final ConfigStore store;
@@ -65,18 +74,24 @@ final class ReportWriter implements AutoCloseable {
         final String key = report.service() + "\0" + report.clientId();
         synchronized (this) {
             final Waiting w = waiting.get(key);
-            if (stopped || (w == null && waiting.size() >= MAX_WAITING)) {
-                answer.complete(Rejected.of(
-                        report.service(),
-                        ErrorCode.STORE_UNAVAILABLE,
-                        stopped ? "the broker is stopping" : "too many reports are waiting to be stored; try again"));
+            final String refusal = stopped
+                    ? "the broker is stopping"
+                    : w == null && waiting.size() >= MAX_WAITING
+                            ? "too many reports are waiting to be stored; try again"
+                            : w != null && w.answers.size() >= MAX_WAITERS_PER_CLIENT
+                                    ? "this client's earlier reports are still waiting to be stored; try again"
+                                    : null;
+            if (refusal != null) {
+                answer.complete(Rejected.of(report.service(), ErrorCode.STORE_UNAVAILABLE, refusal));
                 return answer;
             }
             if (w == null) {
                 final Waiting added = new Waiting(report);
                 added.answers.add(answer);
                 waiting.put(key, added);
-                notifyAll();
+                if (waiting.size() == 1) {
+                    notifyAll(); // only the first: later ones must not cut the gathering short
+                }
             } else {
                 w.report = report; // the latest report is the one that counts
                 w.answers.add(answer);
@@ -86,62 +101,91 @@ final class ReportWriter implements AutoCloseable {
     }
 
     private void writeLoop() {
-        while (true) {
-            final List<Waiting> batch;
-            synchronized (this) {
-                try {
-                    while (waiting.isEmpty() && !stopped) {
-                        wait();
-                    }
-                    if (waiting.isEmpty()) {
-                        return;
-                    }
-                    if (!stopped) {
-                        wait(GATHER_MILLIS); // let the rest of a fleet's reports join this sync
-                    }
-                } catch (final InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        try {
+            while (true) {
+                final List<Waiting> batch = take();
+                if (batch.isEmpty()) {
                     return;
                 }
-                batch = new ArrayList<>(waiting.values());
-                waiting.clear();
-            }
-            try {
-                store(batch);
-            } catch (final RuntimeException e) {
-                log.error("config-manager: storing client reports failed", e);
-                for (final Waiting w : batch) {
-                    answer(w, Rejected.of(w.report.service(), ErrorCode.INTERNAL, "internal error"));
+                try {
+                    store(batch);
+                } catch (final RuntimeException e) {
+                    log.error("config-manager: storing client reports failed", e);
+                    answerAll(batch, ErrorCode.INTERNAL, "internal error");
                 }
             }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (final Throwable t) {
+            log.error("config-manager: the client report writer stopped", t);
+        } finally {
+            // nothing may wait for a writer that is gone: answer what is left, refuse what comes
+            final List<Waiting> left;
+            synchronized (this) {
+                stopped = true;
+                left = new ArrayList<>(waiting.values());
+                waiting.clear();
+            }
+            answerAll(left, ErrorCode.STORE_UNAVAILABLE, "the broker is stopping; the report was not stored");
         }
     }
 
+    /** The next batch, after a short gathering; empty once stopped with nothing left. */
+    private synchronized List<Waiting> take() throws InterruptedException {
+        while (waiting.isEmpty() && !stopped) {
+            wait();
+        }
+        if (!stopped && waiting.size() < MAX_BATCH) {
+            wait(GATHER_MILLIS); // let the rest of a fleet's reports join this sync
+        }
+        final List<Waiting> batch = new ArrayList<>(Math.min(waiting.size(), MAX_BATCH));
+        final Iterator<Waiting> it = waiting.values().iterator();
+        while (it.hasNext() && batch.size() < MAX_BATCH) {
+            batch.add(it.next());
+            it.remove();
+        }
+        return batch;
+    }
+
     private void store(final List<Waiting> batch) {
+        final List<Waiting> storable = new ArrayList<>(batch.size());
         try {
-            answerStored(
-                    batch, store.recordReports(batch.stream().map(w -> w.report).toList(), maxClientsPerService));
-        } catch (final StoreUnavailableException e) {
+            final Map<String, Boolean> hasConfig = new HashMap<>();
             for (final Waiting w : batch) {
-                answer(
-                        w,
-                        Rejected.of(
-                                w.report.service(),
-                                ErrorCode.STORE_UNAVAILABLE,
-                                "the config database is " + "unavailable; the report was not stored"));
+                final String service = w.report.service();
+                if (!hasConfig.containsKey(service)) {
+                    final Optional<ConfigVersion> current = store.current(service);
+                    hasConfig.put(service, current.isPresent() && !current.get().isDeleted());
+                }
+                if (hasConfig.get(service)) {
+                    storable.add(w);
+                } else {
+                    // only services with a config have reports: the table grows with the services, not the topics
+                    answer(
+                            w,
+                            Rejected.of(service, ErrorCode.NOT_FOUND, "'" + service + "' has no config to report on"));
+                }
             }
+            answerStored(
+                    storable,
+                    store.recordReports(storable.stream().map(w -> w.report).toList(), maxClientsPerService));
+        } catch (final StoreUnavailableException e) {
+            answerAll(
+                    batch,
+                    ErrorCode.STORE_UNAVAILABLE,
+                    "the config database is unavailable; the report was not stored");
         } catch (final WriteRefusedException e) {
             // the rows are checked before they come here; should one be refused anyway, it fails alone
-            if (batch.size() > 1) {
-                for (final Waiting w : batch) {
+            if (storable.size() > 1) {
+                for (final Waiting w : storable) {
                     store(List.of(w));
                 }
-            } else {
+            } else if (storable.size() == 1) {
                 log.warn("config-manager: a client report was refused by the database: {}", e.getMessage());
                 answer(
-                        batch.get(0),
+                        storable.get(0),
                         Rejected.of(
-                                batch.get(0).report.service(),
+                                storable.get(0).report.service(),
                                 ErrorCode.INVALID_REQUEST,
                                 "the database refused this report"));
             }
@@ -167,6 +211,12 @@ final class ReportWriter implements AutoCloseable {
         }
         for (final String service : services) {
             notices.changed(ChangeNotices.Kind.SERVICE, service);
+        }
+    }
+
+    private static void answerAll(final List<Waiting> batch, final ErrorCode code, final String message) {
+        for (final Waiting w : batch) {
+            answer(w, Rejected.of(w.report.service(), code, message));
         }
     }
 

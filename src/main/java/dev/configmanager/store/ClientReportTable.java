@@ -1,17 +1,14 @@
 package dev.configmanager.store;
 
 import dev.configmanager.wire.AppliedReport;
+import dev.configmanager.wire.CanonicalJson;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -39,24 +36,34 @@ final class ClientReportTable {
             final List<ClientReport> reports,
             final int maxClientsPerService)
             throws SQLException {
-        final List<ClientReport> refused = new ArrayList<>();
-        final Map<String, Integer> counts = new HashMap<>();
+        final List<ClientReport> missing = new ArrayList<>();
         try (var update = c.prepareStatement("UPDATE cm_applied SET version = ?, checksum = ?, ok = ?, error = ?, "
-                        + "reported_at = ? WHERE applied_key = ?");
-                // an upsert: another broker may take the same client's first report at the same time
-                var insert = c.prepareStatement(dialect.upsert("cm_applied", COLUMNS, "applied_key"))) {
+                + "reported_at = ? WHERE applied_key = ?")) {
             for (final ClientReport r : reports) {
                 final AppliedReport a = r.report();
-                final String key = hash(r.service() + "\0" + r.clientId());
                 update.setLong(1, a.version());
                 update.setString(2, a.checksum());
                 update.setBoolean(3, a.ok());
                 update.setString(4, a.error());
                 update.setTimestamp(5, Timestamp.from(r.reportedAt()));
-                update.setString(6, key);
-                if (update.executeUpdate() > 0) {
-                    continue;
+                update.setString(6, key(r));
+                update.addBatch();
+            }
+            final int[] updated = update.executeBatch();
+            for (int i = 0; i < updated.length; i++) {
+                if (updated[i] == 0) {
+                    missing.add(reports.get(i));
                 }
+            }
+        }
+        if (missing.isEmpty()) {
+            return List.of();
+        }
+        final List<ClientReport> refused = new ArrayList<>();
+        final Map<String, Integer> counts = new HashMap<>();
+        // an upsert: another broker may take the same client's first report at the same time
+        try (var insert = c.prepareStatement(dialect.upsert("cm_applied", COLUMNS, "applied_key"))) {
+            for (final ClientReport r : missing) {
                 final int count = counts.containsKey(r.service()) ? counts.get(r.service()) : count(c, r.service());
                 if (count >= maxClientsPerService) {
                     refused.add(r);
@@ -64,8 +71,9 @@ final class ClientReportTable {
                     continue;
                 }
                 counts.put(r.service(), count + 1);
-                insert.setString(1, key);
-                insert.setString(2, hash(r.clientId()));
+                final AppliedReport a = r.report();
+                insert.setString(1, key(r));
+                insert.setString(2, CanonicalJson.sha256Hex(r.clientId()));
                 insert.setString(3, r.service());
                 insert.setString(4, r.clientId());
                 insert.setLong(5, a.version());
@@ -73,10 +81,15 @@ final class ClientReportTable {
                 insert.setBoolean(7, a.ok());
                 insert.setString(8, a.error());
                 insert.setTimestamp(9, Timestamp.from(r.reportedAt()));
-                insert.executeUpdate();
+                insert.addBatch();
             }
+            insert.executeBatch();
         }
         return refused;
+    }
+
+    private static String key(final ClientReport r) {
+        return CanonicalJson.sha256Hex(r.service() + "\0" + r.clientId());
     }
 
     private static int count(final Connection c, final String service) throws SQLException {
@@ -120,17 +133,8 @@ final class ClientReportTable {
     /** Removes every report of a client (it is gone for good). */
     static int forget(final Connection c, final String clientId) throws SQLException {
         try (var s = c.prepareStatement("DELETE FROM cm_applied WHERE client_key = ?")) {
-            s.setString(1, hash(clientId));
+            s.setString(1, CanonicalJson.sha256Hex(clientId));
             return s.executeUpdate();
-        }
-    }
-
-    private static String hash(final String text) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (final NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
     }
 }

@@ -28,8 +28,9 @@ public final class ClientText {
 
     /**
      * {@code s} with every refused character, and the backslash itself (so an escape in the output is never the
-     * client's own text), written as {@code \\uXXXX}, then clipped to {@code maxChars} (with "..." when cut): safe
-     * to echo anywhere, and still says what the client sent.
+     * client's own text), written as {@code \\uXXXX}, then clipped to at most {@code maxChars} (with "..." after
+     * them when cut, never inside an escape or a character): safe to echo anywhere, and still says what the client
+     * sent.
      */
     public static String escape(final String s, final int maxChars) {
         if (s == null) {
@@ -37,11 +38,12 @@ public final class ClientText {
         }
         final var sb = new StringBuilder(Math.min(s.length(), maxChars) + 8);
         for (int i = 0; i < s.length(); ) {
-            if (sb.length() >= maxChars) {
+            final int cp = s.codePointAt(i);
+            final boolean escaped = isRefused(cp) || cp == '\\';
+            if (sb.length() + (escaped ? 6 : Character.charCount(cp)) > maxChars) {
                 return sb.append("...").toString();
             }
-            final int cp = s.codePointAt(i);
-            if (isRefused(cp) || cp == '\\') {
+            if (escaped) {
                 sb.append(String.format("\\u%04x", cp));
             } else {
                 sb.appendCodePoint(cp);

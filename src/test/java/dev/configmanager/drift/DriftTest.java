@@ -129,6 +129,41 @@ class DriftTest {
             assertEquals(Mqtt5PubAckReasonCode.SUCCESS, report(r5, "web", report(1, c2, true, null)).code);
             assertEquals("failed", states(drift("web")).get("web-5"));
             r5.disconnect();
+            // gone, it is still listed, but no longer counted (a replaced pod must not stay "failed" for days)
+            final long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (row(drift("web"), "web-5").get("online").asBoolean() && System.nanoTime() < gone) {
+                Thread.sleep(100);
+            }
+            drift = drift("web");
+            assertEquals("failed", states(drift).get("web-5"));
+            assertEquals(1, drift.at("/counts/failed").asInt(), drift.toString());
+            assertEquals(1, drift.at("/counts/offline").asInt());
+
+            // a long error text, as a traceback is, is kept clipped and escaped, never refused for its length
+            final Outcome traceback =
+                    report(r3, "web", report(2, c2, false, "Traceback:\n" + "  File \"x.py\"\n".repeat(300)));
+            assertEquals(Mqtt5PubAckReasonCode.SUCCESS, traceback.code);
+            final String kept = row(drift("web"), "web-3").get("error").asText();
+            assertTrue(kept.startsWith("Traceback:\\u000a") && kept.length() <= 515, kept);
+
+            // only a service with a config has reports: the table grows with services, not with topics
+            final Mqtt5BlockingClient reader = connect(broker, "ops");
+            final Outcome noConfig = report(reader, "web-nothing", report(1, c1, true, null));
+            reader.disconnect();
+            assertEquals(
+                    "not_found",
+                    noConfig.result == null
+                            ? null
+                            : noConfig.result.at("/data/error/code").asText());
+
+            // a client that never reported is of the service with the longest name its id fits
+            try (Requester ops = new Requester(broker.port(), "ops")) {
+                assertTrue(ops.send("set", "web-eu", "{\"config\": {\"a\": 1}}").accepted());
+            }
+            final Mqtt5BlockingClient eu = connect(broker, "web-eu-1");
+            assertEquals("unknown", states(drift("web-eu")).get("web-eu-1"));
+            assertFalse(states(drift("web")).containsKey("web-eu-1"), "web-eu-1 is of web-eu, not of web");
+            eu.disconnect();
 
             // malformed: refused with a clear error on the result topic, the stored report untouched
             final Outcome bad = report(r1, "web", "{\"version\": \"two\", \"checksum\": \"" + c2 + "\", \"ok\": 1}");
@@ -184,11 +219,14 @@ class DriftTest {
                 states(after),
                 "reports survive a restart (web-4 never reported and is offline now): " + after);
         assertFalse(row(after, "web-1").get("online").asBoolean());
+        final Mqtt5BlockingClient back1 = connect(broker, "web-1");
+        final Mqtt5BlockingClient back3 = connect(broker, "web-3");
 
         // per-service gauges on /metrics, counted every few seconds
         final Pattern inSync = Pattern.compile("configmanager_drift_clients_in_sync\\{service=\"web\",?} 1\\.0");
-        final Pattern behind = Pattern.compile("configmanager_drift_clients_behind\\{service=\"web\",?} 1\\.0");
-        final Pattern failedCount = Pattern.compile("configmanager_drift_clients_failed\\{service=\"web\",?} 2\\.0");
+        // web-2 and web-5 are offline: listed, not counted
+        final Pattern behind = Pattern.compile("configmanager_drift_clients_behind\\{service=\"web\",?} 0\\.0");
+        final Pattern failedCount = Pattern.compile("configmanager_drift_clients_failed\\{service=\"web\",?} 1\\.0");
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         String metrics = "";
         while (System.nanoTime() < deadline) {
@@ -202,6 +240,8 @@ class DriftTest {
         assertTrue(inSync.matcher(metrics).find(), metrics);
         assertTrue(behind.matcher(metrics).find(), metrics);
         assertTrue(failedCount.matcher(metrics).find(), metrics);
+        back1.disconnect();
+        back3.disconnect();
 
         // a client forgotten for good takes its reports with it
         final HttpResponse<String> forgotten = http.send(

@@ -1,12 +1,14 @@
 package dev.configmanager.pipeline;
 
 import dev.configmanager.store.AuditRecord;
+import dev.configmanager.store.ClientReport;
 import dev.configmanager.store.ConfigStore;
 import dev.configmanager.store.ConfigVersion;
 import dev.configmanager.store.RequestAnswer;
 import dev.configmanager.store.RequestAnsweredException;
 import dev.configmanager.store.StoreContent;
 import dev.configmanager.store.StoreUnavailableException;
+import dev.configmanager.store.StoredReport;
 import dev.configmanager.store.WriteRefusedException;
 import dev.configmanager.wire.ConfigResult;
 
@@ -157,11 +159,11 @@ final class MemoryStore implements ConfigStore {
     }
 
     /** Reports are not what the pipeline tests with this store are about: kept in memory, bounded by nothing. */
-    private final Map<String, dev.configmanager.store.ClientReport> reports = new TreeMap<>();
+    private final Map<String, ClientReport> reports = new TreeMap<>();
 
     @Override
-    public synchronized List<dev.configmanager.store.ClientReport> recordReports(
-            final List<dev.configmanager.store.ClientReport> batch, final int maxClientsPerService) {
+    public synchronized List<ClientReport> recordReports(
+            final List<ClientReport> batch, final int maxClientsPerService) {
         for (final var r : batch) {
             reports.put(r.service() + "\0" + r.clientId(), r);
         }
@@ -169,11 +171,11 @@ final class MemoryStore implements ConfigStore {
     }
 
     @Override
-    public synchronized List<dev.configmanager.store.StoredReport> reports(final String service) {
-        final List<dev.configmanager.store.StoredReport> rows = new ArrayList<>();
+    public synchronized List<StoredReport> reports(final String service) {
+        final List<StoredReport> rows = new ArrayList<>();
         for (final var r : reports.values()) {
             if (service == null || service.equals(r.service())) {
-                rows.add(new dev.configmanager.store.StoredReport(r, null));
+                rows.add(new StoredReport(r, null));
             }
         }
         return rows;

@@ -34,7 +34,9 @@ class ClientTextTest {
     @Test
     void escapedTextIsBoundedHoweverMuchOfItNeedsEscaping() {
         assertEquals("xxxx...", ClientText.escape("x".repeat(65_535), 4));
-        assertTrue(ClientText.escape("\u0001".repeat(10_000), 80).length() <= 80 + 5 + 3);
+        assertTrue(ClientText.escape("\u0001".repeat(10_000), 80).length() <= 80 + 3, "never more than the bound");
+        assertEquals("ab...", ClientText.escape("ab\ncd", 7), "an escape that would not fit is left out whole");
+        assertEquals("a...", ClientText.escape("a\uD83D\uDE00", 2), "so is a character of two chars");
         assertEquals("", ClientText.escape(null, 80));
     }
 }
