@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -47,5 +48,22 @@ public final class Threads {
         final Thread t = factory(name).newThread(body);
         t.start();
         return t;
+    }
+
+    /**
+     * Stops a pool: with {@code interrupt}, what runs is interrupted and what waits is dropped; without it, what was
+     * handed over still runs. Waits up to {@code seconds} for it to end.
+     */
+    public static void stop(final ExecutorService pool, final boolean interrupt, final int seconds) {
+        if (interrupt) {
+            pool.shutdownNow();
+        } else {
+            pool.shutdown();
+        }
+        try {
+            pool.awaitTermination(seconds, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -75,13 +75,7 @@ public final class DriftMetrics implements AutoCloseable {
 
     @Override
     public void close() {
-        thread.shutdownNow();
-        try {
-            // a count still running would register gauges after their removal
-            thread.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.stop(thread, true, 10); // a count still running would register gauges after their removal
         registry.removeMatching((name, metric) -> name.startsWith(PREFIX));
     }
 }

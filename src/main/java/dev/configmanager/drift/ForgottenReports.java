@@ -81,11 +81,6 @@ public final class ForgottenReports implements AutoCloseable {
 
     @Override
     public void close() {
-        thread.shutdownNow();
-        try {
-            thread.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.stop(thread, true, 10);
     }
 }

@@ -147,13 +147,7 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
             final boolean authorized,
             final Replies replies,
             final PublishInboundOutput output) {
-        final Async<PublishInboundOutput> async = mqtt5
-                ? output.async(
-                        timeout,
-                        TimeoutFallback.FAILURE,
-                        AckReasonCode.UNSPECIFIED_ERROR,
-                        "store_unavailable: the request timed out")
-                : output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.SUCCESS, null);
+        final Async<PublishInboundOutput> async = takeOutput(output, mqtt5, "request");
         final Optional<ByteBuffer> correlationData = packet.getCorrelationData();
         final CompletableFuture<Answer> submitted;
         try {
@@ -207,13 +201,7 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
             final boolean mqtt5,
             final boolean mayRead,
             final PublishInboundOutput output) {
-        final Async<PublishInboundOutput> async = mqtt5
-                ? output.async(
-                        timeout,
-                        TimeoutFallback.FAILURE,
-                        AckReasonCode.UNSPECIFIED_ERROR,
-                        "store_unavailable: the report timed out")
-                : output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.SUCCESS, null);
+        final Async<PublishInboundOutput> async = takeOutput(output, mqtt5, "report");
         final CompletableFuture<Optional<Answer>> submitted;
         try {
             submitted = pipeline.submitReport(service, packet.getPayload().orElse(EMPTY), clientId, mayRead);
@@ -239,6 +227,21 @@ public final class ConfigRequestInterceptor implements PublishInboundInterceptor
                 finish(output, async, puback);
             }
         });
+    }
+
+    /**
+     * The publish waits for its answer (SDK async output); if the answer takes longer than the request timeout, the
+     * SDK refuses it (MQTT 5) or acknowledges it (MQTT 3, which has no reason codes), and drops it either way.
+     */
+    private Async<PublishInboundOutput> takeOutput(
+            final PublishInboundOutput output, final boolean mqtt5, final String what) {
+        return mqtt5
+                ? output.async(
+                        timeout,
+                        TimeoutFallback.FAILURE,
+                        AckReasonCode.UNSPECIFIED_ERROR,
+                        "store_unavailable: the " + what + " timed out")
+                : output.async(timeout, TimeoutFallback.FAILURE, AckReasonCode.SUCCESS, null);
     }
 
     /** The request itself is never delivered: it is always stopped here, with the PUBACK that matches the result. */

@@ -7,7 +7,6 @@ import dev.configmanager.wire.Envelope;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -45,11 +44,6 @@ final class ReadingThreads implements AutoCloseable {
     /** Reads what was handed over, then stops (at most five seconds). */
     @Override
     public void close() {
-        pool.shutdown();
-        try {
-            pool.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.stop(pool, false, 5);
     }
 }

@@ -259,12 +259,7 @@ public final class SharedPresence implements PresenceLog {
     /** Writes what is left, marks this broker's clients offline (it stops), and closes the connection. */
     @Override
     public void close() {
-        writer.shutdown();
-        try {
-            writer.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.stop(writer, false, 5);
         synchronized (this) {
             try {
                 flush();

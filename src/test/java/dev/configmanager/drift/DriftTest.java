@@ -244,12 +244,7 @@ class DriftTest {
         back3.disconnect();
 
         // a client forgotten for good takes its reports with it
-        final HttpResponse<String> forgotten = http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + CONSOLE + "/api/clients/web-3"))
-                        .header("Authorization", "Bearer " + ADMIN)
-                        .DELETE()
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> forgotten = forget("web-3");
         assertEquals(200, forgotten.statusCode(), forgotten.body());
         final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (states(drift("web")).containsKey("web-3") && System.nanoTime() < until) {
@@ -260,12 +255,7 @@ class DriftTest {
         // one whose health is gone already (a broker that lost its retained store) can still be forgotten
         broker.stop();
         broker.startFresh();
-        final HttpResponse<String> reportsOnly = http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + CONSOLE + "/api/clients/web-5"))
-                        .header("Authorization", "Bearer " + ADMIN)
-                        .DELETE()
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> reportsOnly = forget("web-5");
         assertEquals(200, reportsOnly.statusCode(), reportsOnly.body());
         assertEquals(Map.of("web-1", "in_sync", "web-2", "behind"), states(drift("web")));
     }
@@ -361,6 +351,16 @@ class DriftTest {
             }
         }
         throw new AssertionError(name + " is not listed: " + services);
+    }
+
+    /** What "forget" in the console does (admin). */
+    private static HttpResponse<String> forget(final String clientId) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + CONSOLE + "/api/clients/" + clientId))
+                        .header("Authorization", "Bearer " + ADMIN)
+                        .DELETE()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode drift(final String service) throws Exception {
