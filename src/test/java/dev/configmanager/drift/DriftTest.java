@@ -104,6 +104,7 @@ class DriftTest {
                                             + report(2, c2, false, "threads: out of range") + "}")
                             .code);
 
+            awaitState("web", "web-4", "unknown"); // its health is published just after it connects
             JsonNode drift = drift("web");
             assertEquals(2, drift.get("desired_version").asLong());
             assertEquals(c2, drift.get("desired_checksum").asText());
@@ -161,7 +162,7 @@ class DriftTest {
                 assertTrue(ops.send("set", "web-eu", "{\"config\": {\"a\": 1}}").accepted());
             }
             final Mqtt5BlockingClient eu = connect(broker, "web-eu-1");
-            assertEquals("unknown", states(drift("web-eu")).get("web-eu-1"));
+            awaitState("web-eu", "web-eu-1", "unknown");
             assertFalse(states(drift("web")).containsKey("web-eu-1"), "web-eu-1 is of web-eu, not of web");
             eu.disconnect();
 
@@ -232,7 +233,9 @@ class DriftTest {
         while (System.nanoTime() < deadline) {
             metrics = http.send(request("/metrics").build(), HttpResponse.BodyHandlers.ofString())
                     .body();
-            if (inSync.matcher(metrics).find()) {
+            if (inSync.matcher(metrics).find()
+                    && behind.matcher(metrics).find()
+                    && failedCount.matcher(metrics).find()) {
                 break;
             }
             Thread.sleep(500);
@@ -351,6 +354,14 @@ class DriftTest {
             }
         }
         throw new AssertionError(name + " is not listed: " + services);
+    }
+
+    private static void awaitState(final String service, final String clientId, final String state) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!state.equals(states(drift(service)).get(clientId)) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(state, states(drift(service)).get(clientId), clientId + " of " + service);
     }
 
     /** What "forget" in the console does (admin). */
