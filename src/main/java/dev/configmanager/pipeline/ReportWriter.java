@@ -16,7 +16,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +25,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Stores clients' reports on a thread of its own, off the config writer's thread: the reports waiting go to the store
- * in batches of at most {@value #MAX_BATCH}, one sync each, so a config commit waits for one such batch at most.
- * Reports wait by client and service: a client that reports again before its last report is stored replaces it (only
- * the latest counts), and a flood costs one row per client.
+ * Stores clients' reports on a thread of its own, off the config writer's thread: whatever reports are waiting go to
+ * the store together ({@link ConfigStore#recordReports} writes them in short transactions and returns once they are
+ * durable, on H2 with the store's next regular sync). Reports wait by client and service: a client that reports again
+ * before its last report is stored replaces it (only the latest counts), and a flood costs one row per client.
  */
 final class ReportWriter implements AutoCloseable {
 
@@ -39,7 +38,6 @@ final class ReportWriter implements AutoCloseable {
     /** Unanswered reports of one client on one service: a client that floods is told to wait, not remembered. */
     static final int MAX_WAITERS_PER_CLIENT = 32;
 
-    private static final int MAX_BATCH = 256;
     /** How long a batch gathers after its first report: a version change makes a fleet report within moments. */
     private static final long GATHER_MILLIS = 10;
 
@@ -135,15 +133,11 @@ final class ReportWriter implements AutoCloseable {
         while (waiting.isEmpty() && !stopped) {
             wait();
         }
-        if (!stopped && waiting.size() < MAX_BATCH) {
+        if (!stopped) {
             wait(GATHER_MILLIS); // let the rest of a fleet's reports join this sync
         }
-        final List<Waiting> batch = new ArrayList<>(Math.min(waiting.size(), MAX_BATCH));
-        final Iterator<Waiting> it = waiting.values().iterator();
-        while (it.hasNext() && batch.size() < MAX_BATCH) {
-            batch.add(it.next());
-            it.remove();
-        }
+        final List<Waiting> batch = new ArrayList<>(waiting.values());
+        waiting.clear();
         return batch;
     }
 

@@ -61,6 +61,11 @@ final class DatabaseCommits implements Durability {
     }
 
     @Override
+    public boolean syncsCommitsLater() {
+        return false;
+    }
+
+    @Override
     public void syncCommitted(final Connection c) {}
 
     /** Once a minute: the request answers whose dedup window ended. */

@@ -30,6 +30,9 @@ interface Durability extends AutoCloseable {
     void commit(Connection c, List<ConfigVersion> versions, List<AuditRecord> audit, List<RequestAnswer> answers)
             throws SQLException, IOException, WriteRefusedException;
 
+    /** Whether what {@code c} commits without {@link #commit} is durable only after {@link #syncCommitted}. */
+    boolean syncsCommitsLater();
+
     /** Makes what {@code c} committed without {@link #commit} (a schema) durable at once. */
     void syncCommitted(Connection c) throws SQLException, IOException;
 

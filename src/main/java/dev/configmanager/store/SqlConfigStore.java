@@ -38,6 +38,13 @@ public final class SqlConfigStore implements ConfigStore {
     private static final Logger log = LoggerFactory.getLogger(SqlConfigStore.class);
     /** How long the change feed waits for a notification before it reads the change log anyway. */
     private static final long FEED_POLL_MS = 2_000;
+    /** Reports written per transaction: how long a config commit may wait for them. */
+    private static final int REPORT_CHUNK = 256;
+    /**
+     * How long reports wait for the housekeeping's sync (once a second) before syncing themselves: at most four report
+     * syncs a second on the store, and a report acknowledged within about a quarter of a second (figure 8).
+     */
+    private static final long REPORT_SYNC_WAIT_MS = 250;
     /** The {@code cm_meta} key of the canonical form the stored texts and checksums are in (absent: form 1). */
     static final String FORM_KEY = "canonical_form";
 
@@ -48,6 +55,10 @@ public final class SqlConfigStore implements ConfigStore {
 
     /** Taken from an import, once, while the store is empty: read without the lock by every publish. */
     private volatile String epoch;
+    /** Report transactions committed, and how many of them a sync covers (H2). Guarded by this. */
+    private long reportCommits;
+
+    private long reportsSynced;
 
     private final SqlDialect dialect;
     private final Connector connector;
@@ -257,32 +268,76 @@ public final class SqlConfigStore implements ConfigStore {
     }
 
     /**
-     * Stored and made durable at once, like a schema: reports have no journal record of their own, and come in
-     * batches (one sync for each).
+     * Written in chunks of {@value #REPORT_CHUNK}, each its own short transaction under this store's lock (a config
+     * commit waits for one chunk at most), then made durable: on H2 by the next housekeeping sync, which runs about
+     * once a second anyway, or by a sync of their own after {@value #REPORT_SYNC_WAIT_MS} ms (waited for without the
+     * lock); on PostgreSQL each commit is durable already.
      */
     @Override
-    public synchronized List<ClientReport> recordReports(
+    public List<ClientReport> recordReports(final List<ClientReport> reports, final int maxClientsPerService)
+            throws StoreUnavailableException, WriteRefusedException {
+        final List<ClientReport> refused = new ArrayList<>();
+        for (int from = 0; from < reports.size(); from += REPORT_CHUNK) {
+            refused.addAll(writeReports(
+                    reports.subList(from, Math.min(reports.size(), from + REPORT_CHUNK)), maxClientsPerService));
+        }
+        if (!reports.isEmpty()) {
+            awaitReportsSynced();
+        }
+        return refused;
+    }
+
+    private synchronized List<ClientReport> writeReports(
             final List<ClientReport> reports, final int maxClientsPerService)
             throws StoreUnavailableException, WriteRefusedException {
-        if (reports.isEmpty()) {
-            return List.of();
-        }
         final Connection c = connection.get();
-        final List<ClientReport> refused;
         try {
-            refused = ClientReportTable.write(c, dialect, reports, maxClientsPerService);
+            final List<ClientReport> refused = ClientReportTable.write(c, dialect, reports, maxClientsPerService);
             c.commit();
+            reportCommits++;
+            return refused;
         } catch (final SQLException e) {
             Durability.refuseIfAboutTheRows(c, e);
             throw connection.dropAfter("store " + reports.size() + " client report(s)", e);
         }
+    }
+
+    /** Until a sync covers every report committed so far; if the housekeeping does not come in time, syncs itself. */
+    private synchronized void awaitReportsSynced() throws StoreUnavailableException {
+        if (!durability.syncsCommitsLater()) {
+            reportsSynced = reportCommits;
+            return;
+        }
+        final long mine = reportCommits;
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REPORT_SYNC_WAIT_MS);
+        while (reportsSynced < mine) {
+            final long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                syncReports(connection.get());
+                return;
+            }
+            try {
+                wait(left); // the lock is free meanwhile: config commits go on
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreUnavailableException("interrupted while the reports were synced", e);
+            }
+        }
+    }
+
+    /** Under this store's lock. */
+    private void syncReports(final Connection c) throws StoreUnavailableException {
+        final long covered = reportCommits;
         try {
             durability.syncCommitted(c);
-        } catch (final IOException | SQLException e) {
-            // committed in the database; what failed is the sync after it, which the housekeeping retries
-            log.warn("config-manager: after storing client reports: {}", e.toString());
+        } catch (final SQLException e) {
+            throw connection.dropAfter("sync the client reports", e);
+        } catch (final IOException e) {
+            // H2 is synced; emptying the journal after it failed, which the housekeeping retries
+            log.warn("config-manager: after syncing client reports: {}", e.toString());
         }
-        return refused;
+        reportsSynced = covered;
+        notifyAll();
     }
 
     @Override
@@ -512,10 +567,16 @@ public final class SqlConfigStore implements ConfigStore {
             return;
         }
         try {
+            if (reportsSynced < reportCommits) {
+                syncReports(c.get()); // syncs H2, and so also whatever the journal holds
+            }
             durability.housekeeping(c.get());
         } catch (final SQLException e) {
             // dropped like any failed connection; reopening it restores again
             connection.dropAfter("sync (commits stay in the journal)", e);
+        } catch (final StoreUnavailableException e) {
+            // the connection is dropped; reports waiting for this sync sync themselves, or are answered unavailable
+            log.warn("config-manager: syncing the config database failed: {}", e.getMessage());
         } catch (final IOException e) {
             log.warn(
                     "config-manager: the database is synced but the housekeeping after it failed; trying again: {}",

@@ -71,6 +71,7 @@ public final class Benchmark {
         bench.figure("5 start-up", bench::startUp);
         bench.figure("6 shared database", () -> SharedStoreFigure.run(bench.table, work));
         bench.figure("7 peers", () -> PeersFigure.run(bench.table, work, EXTENSION));
+        bench.figure("8 reports", () -> ReportsFigure.run(bench.table, work, EXTENSION));
         bench.table.write(OUT);
         System.out.printf("done in %.1f min; results in %s%n", (System.nanoTime() - started) / 6e10, OUT);
         System.exit(0);

@@ -55,6 +55,79 @@ class CrashRecoveryTest {
                         H2ConfigStore.journalPath(home.resolve("data/config-manager/config-manager"))));
     }
 
+    /**
+     * Reports of what clients applied are acknowledged once synced (they have no journal record): ten clients report
+     * in turn, each a rising version, the broker is killed mid-stream, and each client's stored report is at least
+     * the last one it had acknowledged.
+     */
+    @Test
+    void everyAcknowledgedReportSurvivesSigkill() throws Exception {
+        final Path home = dir.resolve("broker-reports");
+        final int port = TestBroker.freePort();
+        final int clients = 10;
+        final long[] acked = new long[clients];
+        java.util.Arrays.fill(acked, -1);
+        final AtomicInteger acks = new AtomicInteger();
+        final ChildBroker first = ChildBroker.start(home, port);
+        try (Requester r = new Requester(port, "crash-ops")) {
+            assertTrue(r.send("set", "crash-fleet", "{\"config\": {\"n\": 1}}").accepted());
+        }
+        final List<Thread> reporters = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            final int me = c;
+            final Thread t = new Thread(() -> {
+                try {
+                    final var client = com.hivemq.client.mqtt.mqtt5.Mqtt5Client.builder()
+                            .identifier("crash-fleet-" + me)
+                            .serverHost("127.0.0.1")
+                            .serverPort(port)
+                            .buildBlocking();
+                    client.connect();
+                    for (long v = 0; ; v++) {
+                        client.publishWith()
+                                .topic("config/applied/crash-fleet")
+                                .qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                                .payload(("{\"version\": " + v + ", \"checksum\": \"c\", \"ok\": true}")
+                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                                .send(); // returns with the PUBACK: stored
+                        acked[me] = v;
+                        acks.incrementAndGet();
+                    }
+                } catch (final Throwable expected) {
+                    // the broker died under us: acked holds the last acknowledged version
+                }
+            });
+            t.start();
+            reporters.add(t);
+        }
+        while (acks.get() < 150) {
+            Thread.sleep(1);
+        }
+        first.kill();
+        for (final Thread t : reporters) {
+            t.join(TimeUnit.SECONDS.toMillis(60));
+        }
+        System.out.printf("CrashRecoveryTest: SIGKILL after %d acknowledged reports%n", acks.get());
+        // reports have no journal record: what was acknowledged is in the H2 file itself, which is read as it was left
+        try (Connection db =
+                DriverManager.getConnection(H2ConfigStore.url(home.resolve("data/config-manager/config-manager")))) {
+            for (int c = 0; c < clients; c++) {
+                try (var q = db.prepareStatement("SELECT version FROM cm_applied WHERE client_id = ?")) {
+                    q.setString(1, "crash-fleet-" + c);
+                    try (ResultSet rs = q.executeQuery()) {
+                        if (acked[c] < 0) {
+                            continue;
+                        }
+                        assertTrue(rs.next(), "client " + c + " had report " + acked[c] + " acknowledged");
+                        assertTrue(
+                                rs.getLong(1) >= acked[c],
+                                "client " + c + ": stored " + rs.getLong(1) + ", acknowledged " + acked[c]);
+                    }
+                }
+            }
+        }
+    }
+
     /** Something done to the broker's files while it runs. */
     private interface Interference {
         void apply(Path home) throws Exception;
