@@ -140,7 +140,7 @@ public final class FleetDrift {
         }
         final Map<String, List<StoredReport>> reports = new HashMap<>();
         final Set<String> reporters = new HashSet<>();
-        for (final StoredReport r : store.reports(null)) {
+        for (final StoredReport r : store.reports()) {
             reports.computeIfAbsent(r.report().service(), s -> new ArrayList<>())
                     .add(r);
             reporters.add(r.report().clientId());

@@ -102,16 +102,11 @@ final class ClientReportTable {
         }
     }
 
-    /** Every report of {@code service} ({@code null}: of every service), with its version's stored checksum. */
-    static List<StoredReport> read(final Connection c, final String service) throws SQLException {
-        final String sql = "SELECT a.service, a.client_id, a.version, a.checksum, a.ok, a.error, a.reported_at, "
-                + "h.checksum FROM cm_applied a LEFT JOIN cm_history h ON h.service = a.service "
-                + "AND h.version = a.version" + (service == null ? "" : " WHERE a.service = ?")
-                + " ORDER BY a.service, a.client_id";
-        try (var s = c.prepareStatement(sql)) {
-            if (service != null) {
-                s.setString(1, service);
-            }
+    /** Every report, with the stored checksum of the version it names. */
+    static List<StoredReport> read(final Connection c) throws SQLException {
+        try (var s = c.prepareStatement("SELECT a.service, a.client_id, a.version, a.checksum, a.ok, a.error, "
+                + "a.reported_at, h.checksum FROM cm_applied a LEFT JOIN cm_history h ON h.service = a.service "
+                + "AND h.version = a.version ORDER BY a.service, a.client_id")) {
             final List<StoredReport> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {

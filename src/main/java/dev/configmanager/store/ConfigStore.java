@@ -53,8 +53,8 @@ public interface ConfigStore extends AutoCloseable {
     List<ClientReport> recordReports(List<ClientReport> reports, int maxClientsPerService)
             throws StoreUnavailableException, WriteRefusedException;
 
-    /** The latest report of every client on {@code service} ({@code null}: on every service), by service and client. */
-    List<StoredReport> reports(String service) throws StoreUnavailableException;
+    /** The latest report of every client on every service, by service and client. */
+    List<StoredReport> reports() throws StoreUnavailableException;
 
     /** Forgets every report of a client that is gone for good; how many there were. */
     int forgetReports(String clientId) throws StoreUnavailableException;

@@ -176,8 +176,8 @@ public final class DeferredStore implements ConfigStore {
     }
 
     @Override
-    public List<StoredReport> reports(final String service) throws StoreUnavailableException {
-        return store().reports(service);
+    public List<StoredReport> reports() throws StoreUnavailableException {
+        return store().reports();
     }
 
     @Override

@@ -148,8 +148,8 @@ public final class SealedConfigStore implements ConfigStore {
     }
 
     @Override
-    public List<StoredReport> reports(final String service) throws StoreUnavailableException {
-        return store.reports(service);
+    public List<StoredReport> reports() throws StoreUnavailableException {
+        return store.reports();
     }
 
     @Override

@@ -341,8 +341,8 @@ public final class SqlConfigStore implements ConfigStore {
     }
 
     @Override
-    public List<StoredReport> reports(final String service) throws StoreUnavailableException {
-        return reads.read("read the client reports", c -> ClientReportTable.read(c, service));
+    public List<StoredReport> reports() throws StoreUnavailableException {
+        return reads.read("read the client reports", ClientReportTable::read);
     }
 
     @Override

@@ -59,7 +59,7 @@ public final class UnavailableStore implements ConfigStore {
     }
 
     @Override
-    public List<StoredReport> reports(final String service) throws StoreUnavailableException {
+    public List<StoredReport> reports() throws StoreUnavailableException {
         throw unavailable();
     }
 

@@ -171,14 +171,8 @@ final class MemoryStore implements ConfigStore {
     }
 
     @Override
-    public synchronized List<StoredReport> reports(final String service) {
-        final List<StoredReport> rows = new ArrayList<>();
-        for (final var r : reports.values()) {
-            if (service == null || service.equals(r.service())) {
-                rows.add(new StoredReport(r, null));
-            }
-        }
-        return rows;
+    public synchronized List<StoredReport> reports() {
+        return reports.values().stream().map(r -> new StoredReport(r, null)).toList();
     }
 
     @Override
