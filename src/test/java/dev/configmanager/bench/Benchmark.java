@@ -473,6 +473,15 @@ public final class Benchmark {
 
     /** Requester {@code r} on broker {@code ports[r % ports.length]}: spread over brokers sharing a database. */
     static double closedLoop(final int[] ports, final int requesters, final long millis) throws Exception {
+        return closedLoop(ports, requesters, millis, MqttQos.AT_LEAST_ONCE);
+    }
+
+    /**
+     * As above, each requester subscribed to its answers at {@code answers}: at QoS 1 HiveMQ puts every answer in the
+     * requester's client queue (on disk with file persistence) before sending it, at QoS 0 it sends it at once.
+     */
+    static double closedLoop(final int[] ports, final int requesters, final long millis, final MqttQos answers)
+            throws Exception {
         final AtomicLong accepted = new AtomicLong();
         final List<Mqtt5AsyncClient> clients = new ArrayList<>();
         final List<Runnable> first = new ArrayList<>();
@@ -491,7 +500,7 @@ public final class Benchmark {
                     .send();
             c.subscribeWith()
                     .topicFilter("bench/tp/" + service)
-                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .qos(answers)
                     .callback(answer -> {
                         if (System.nanoTime() >= end.get()) {
                             finished.countDown();
@@ -736,11 +745,11 @@ public final class Benchmark {
         }
     }
 
-    private static double median(final List<Double> values) {
+    static double median(final List<Double> values) {
         return Stats.of(toArray(values)).median();
     }
 
-    private static double[] toArray(final List<Double> values) {
+    static double[] toArray(final List<Double> values) {
         return values.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
