@@ -243,6 +243,12 @@ class DriftTest {
         assertTrue(inSync.matcher(metrics).find(), metrics);
         assertTrue(behind.matcher(metrics).find(), metrics);
         assertTrue(failedCount.matcher(metrics).find(), metrics);
+        // the services counted: a scrape reads it even before any service has gauges, and so asks for counts
+        assertTrue(
+                Pattern.compile("configmanager_drift_services [1-9]")
+                        .matcher(metrics)
+                        .find(),
+                metrics);
         back1.disconnect();
         back3.disconnect();
 
