@@ -45,6 +45,7 @@ final class CommitJournal implements AutoCloseable {
     private final Object fileKey;
 
     private long end;
+    private long changes;
     private boolean inDoubt;
 
     private CommitJournal(final Path path, final FileChannel channel, final Object fileKey, final long end) {
@@ -98,6 +99,14 @@ final class CommitJournal implements AutoCloseable {
     }
 
     /**
+     * Goes up with every change of the journal's contents (an append, an undo, a cut): the same number means the same
+     * records, where the same size may not (a cut, then an append of a record as long as those cut).
+     */
+    long changes() {
+        return changes;
+    }
+
+    /**
      * Appends one commit and syncs it. Returns where the journal ended before, for {@link #truncate} when the
      * commit then fails in H2.
      */
@@ -109,6 +118,7 @@ final class CommitJournal implements AutoCloseable {
         record.putInt(body.length).putInt((int) crc.getValue()).put(body).flip();
         final long before = end;
         long at = before;
+        changes++;
         try {
             while (record.hasRemaining()) {
                 at += channel.write(record, at);
@@ -147,6 +157,7 @@ final class CommitJournal implements AutoCloseable {
 
     /** Cuts the journal back to {@code position} (0 after a checkpoint: H2 holds everything) and syncs that. */
     void truncate(final long position) throws IOException {
+        changes++;
         channel.truncate(position);
         channel.force(true);
         end = position;

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BiFunction;
 
 /**
@@ -46,6 +47,33 @@ interface Durability extends AutoCloseable {
 
     /** Whether the commit just made should do the housekeeping at once rather than in a second. */
     boolean housekeepingDue();
+
+    /**
+     * The scheduled housekeeping, begun under the store's lock: either done at once ({@link #housekeeping}, then
+     * empty), or a sync that may run beside the commits that follow, on another connection, without the lock.
+     *
+     * @param syncAnyway commits made outside {@link #commit} (client reports) wait for a sync
+     */
+    default Optional<SyncBeside> beginHousekeeping(final Connection c, final boolean syncAnyway)
+            throws SQLException, IOException {
+        housekeeping(c);
+        return Optional.empty();
+    }
+
+    /** A sync that makes durable everything committed before it began, whatever is committed meanwhile. */
+    interface SyncBeside {
+        /** Without the store's lock, on a connection of the housekeeping's own. */
+        void sync(Connection other) throws SQLException;
+
+        /**
+         * Under the store's lock again: what the sync made durable need not be kept elsewhere any more.
+         *
+         * @return {@code false} when the database the sync reached did not hold what the store's own connection
+         *     committed (it was opened afresh from its file after the database shut down): nothing is let go, and
+         *     the store's connection must be opened again, which restores what the database lost
+         */
+        boolean finish() throws IOException;
+    }
 
     @Override
     void close() throws IOException;

@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * The embedded store's durability: a commit is durable once its {@link CommitJournal} record is synced, not when H2
- * syncs, which a checkpoint does about once a second (and then empties the journal). Restoring applies the
+ * syncs, which the housekeeping does about once a second beside the commits (and then empties the journal when
+ * nothing was appended meanwhile). Restoring applies the
  * journalled commits H2 had not synced when the process died. H2 holds the sequence number of the last journal
  * record it has, written in the same transaction as that record's rows, so a record is never applied twice.
  * <p>
@@ -121,6 +122,55 @@ final class JournalledCommits implements Durability {
             return;
         }
         checkpoint(c);
+    }
+
+    /**
+     * H2's sync runs beside the commits that follow it: it makes durable every commit made before it began (their
+     * records are all in the journal as it was then, up to record {@code journalSeq}), and the journal is emptied
+     * afterwards only if it did not change meanwhile. Under steady writes that may not happen for a while: H2 is still
+     * synced every second, the journal grows until {@link #housekeepingDue()} has a commit checkpoint under the lock
+     * (writing what a second of commits changed, as before), and a record H2 holds already is skipped by its number
+     * at a restore. The number H2 holds is read on the sync's own connection first: a database opened afresh from its
+     * file there (after H2 shut the database down) lacks the latest commits, and then nothing is let go.
+     */
+    @Override
+    public Optional<SyncBeside> beginHousekeeping(final Connection c, final boolean syncAnyway) throws SQLException {
+        if (journal.size() == 0 && !syncAnyway) {
+            return Optional.empty();
+        }
+        if (journal.isDetached()) {
+            reattach(c); // syncs the database under the lock: rare
+            return Optional.empty();
+        }
+        final CommitJournal marked = journal;
+        final long changes = marked.changes();
+        final long seq = journalSeq;
+        return Optional.of(new SyncBeside() {
+            private long held = -1;
+
+            @Override
+            public void sync(final Connection other) throws SQLException {
+                try {
+                    held = tables.meta(other, JOURNAL_SEQ_KEY)
+                            .map(Long::parseLong)
+                            .orElse(-1L);
+                } finally {
+                    other.rollback(); // a read: nothing to keep, and no transaction left open
+                }
+                syncDatabase(other);
+            }
+
+            @Override
+            public boolean finish() throws IOException {
+                if (held < seq) {
+                    return false;
+                }
+                if (journal == marked && marked.changes() == changes && marked.size() > 0) {
+                    marked.truncate(0);
+                }
+                return true;
+            }
+        });
     }
 
     /** H2 writes its own commits to disk in its own time: a row without a journal record waits for a sync. */

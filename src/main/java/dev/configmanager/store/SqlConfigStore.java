@@ -3,6 +3,7 @@ package dev.configmanager.store;
 import dev.configmanager.concurrent.Threads;
 import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.ConfigResult;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +31,8 @@ import java.util.function.UnaryOperator;
  * pipeline writes from a single thread, so the lock costs nothing and keeps transactions simple); the console's reads
  * use a {@link ReadConnection} of their own.
  * <p>
- * The durability's housekeeping (H2: sync itself and empty the journal) runs about once a second under the same lock,
- * so a commit that arrives meanwhile waits for it.
+ * The durability's housekeeping (H2: sync itself and empty the journal) runs about once a second; H2's sync itself
+ * runs on a connection of its own beside the writer's commits, so none waits for it.
  */
 public final class SqlConfigStore implements ConfigStore {
 
@@ -66,6 +67,12 @@ public final class SqlConfigStore implements ConfigStore {
     private final Durability durability;
     private final ReopeningConnection connection;
     private final ReadConnection reads;
+    /**
+     * The housekeeping's own connection, for a sync beside the writer's commits; only its thread touches it (and
+     * {@link #close} once that thread has ended).
+     */
+    private volatile @Nullable Connection housekeepingConnection;
+
     private final ScheduledExecutorService housekeeping =
             Executors.newSingleThreadScheduledExecutor(Threads.factory("config-manager-checkpoint"));
 
@@ -117,7 +124,7 @@ public final class SqlConfigStore implements ConfigStore {
                 final SqlConfigStore store = new SqlConfigStore(name, epoch, dialect, tables, durability, connector, c);
                 // Off the writer's path: a commit never waits for it unless the durability says it is due.
                 store.housekeeping.scheduleWithFixedDelay(
-                        store::housekeep, housekeepingMillis, housekeepingMillis, TimeUnit.MILLISECONDS);
+                        store::housekeepBeside, housekeepingMillis, housekeepingMillis, TimeUnit.MILLISECONDS);
                 return store;
             } catch (final Exception e) {
                 ReopeningConnection.closeQuietly(c);
@@ -560,7 +567,91 @@ public final class SqlConfigStore implements ConfigStore {
         }
     }
 
-    /** The durability's housekeeping; a failure leaves what it would have done for the next try (or start). */
+    /**
+     * The scheduled housekeeping. H2's sync (10–50 ms under load on this project's machine) runs on a connection of its
+     * own without this store's lock, so commits go on beside it instead of waiting for it once a second; what it
+     * covers is decided under the lock before it starts (see {@link Durability#beginHousekeeping}).
+     */
+    private void housekeepBeside() {
+        final Durability.SyncBeside sync;
+        final long coveredReports;
+        synchronized (this) {
+            final Optional<Connection> c = connection.ifOpen();
+            if (c.isEmpty()) {
+                // the writer's connection failed: the database is opened again with it, not kept open by this one
+                closeHousekeepingConnection();
+                return;
+            }
+            final boolean reportsWaiting = reportsSynced < reportCommits;
+            coveredReports = reportCommits;
+            try {
+                final Optional<Durability.SyncBeside> begun = durability.beginHousekeeping(c.get(), reportsWaiting);
+                if (begun.isEmpty()) {
+                    if (reportsSynced < reportCommits) {
+                        syncReports(c.get());
+                    }
+                    return;
+                }
+                sync = begun.get();
+            } catch (final SQLException e) {
+                connection.dropAfter("sync (commits stay in the journal)", e);
+                return;
+            } catch (final StoreUnavailableException e) {
+                log.warn("config-manager: syncing the config database failed: {}", e.getMessage());
+                return;
+            } catch (final IOException | RuntimeException e) {
+                log.warn("config-manager: the housekeeping failed; trying again: {}", e.toString());
+                return;
+            }
+        }
+        try {
+            sync.sync(housekeepingConnection());
+        } catch (final SQLException | RuntimeException e) {
+            closeHousekeepingConnection();
+            synchronized (this) {
+                // as when the writer's own connection fails a sync: opened again, it restores what H2 lost
+                connection.dropAfter("sync (commits stay in the journal)", e);
+            }
+            return;
+        }
+        synchronized (this) {
+            try {
+                if (!sync.finish()) {
+                    closeHousekeepingConnection();
+                    connection.dropAfter(
+                            "sync (the database was opened afresh and lacks the latest commits; they stay in the "
+                                    + "journal)",
+                            new SQLException("the synced database lacks the journal's latest commits"));
+                    return;
+                }
+            } catch (final IOException | RuntimeException e) {
+                log.warn(
+                        "config-manager: the database is synced but the housekeeping after it failed; trying again: {}",
+                        e.toString());
+            }
+            if (reportsSynced < coveredReports) {
+                reportsSynced = coveredReports;
+                notifyAll();
+            }
+        }
+    }
+
+    /** Only the housekeeping thread uses it. */
+    private Connection housekeepingConnection() throws SQLException {
+        if (housekeepingConnection == null) {
+            housekeepingConnection = connector.connect();
+        }
+        return housekeepingConnection;
+    }
+
+    private void closeHousekeepingConnection() {
+        if (housekeepingConnection != null) {
+            ReopeningConnection.closeQuietly(housekeepingConnection);
+            housekeepingConnection = null;
+        }
+    }
+
+    /** The durability's housekeeping at once, under the lock: a commit made it due. */
     private synchronized void housekeep() {
         final Optional<Connection> c = connection.ifOpen();
         if (c.isEmpty()) {
@@ -588,8 +679,14 @@ public final class SqlConfigStore implements ConfigStore {
 
     @Override
     public void close() {
-        // no interrupt: an interrupted thread in the middle of file I/O closes the channel under H2 and the journal
-        housekeeping.shutdown();
+        // no interrupt: an interrupted thread in the middle of file I/O closes the channel under H2 and the journal;
+        // waited for, since its sync may be running beside the lock on a connection of its own
+        Threads.stop(housekeeping, false, 30);
+        if (housekeeping.isTerminated()) {
+            closeHousekeepingConnection();
+        } else {
+            log.warn("config-manager: the config database's sync did not end within 30 s; closing without waiting");
+        }
         closeDatabase();
     }
 

@@ -1,6 +1,7 @@
 package dev.configmanager.store;
 
 import dev.configmanager.wire.RequestOrigin;
+import org.h2.Driver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,11 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
 import java.time.Instant;
 import java.util.List;
+import java.util.Properties;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -104,6 +108,93 @@ class JournalRecoveryTest {
         try (SqlConfigStore store = H2ConfigStore.open(copy, 10_000)) {
             assertEquals(1, store.current("svc").orElseThrow().version());
         }
+    }
+
+    /**
+     * The once-a-second sync runs beside the writer's commits, on a connection of its own: a commit made after it
+     * began may not be in it, so its journal record must stay. The crash here comes right after such a sync, with H2's
+     * file as the sync left it (version 1) and version 2 committed after it: version 2 comes back from the journal.
+     */
+    @Test
+    void aSyncBesideTheWriterKeepsTheRecordsOfCommitsMadeMeanwhile() throws Exception {
+        final Path file = dir.resolve("db/config-manager");
+        final Path journal = H2ConfigStore.journalPath(file);
+        createDatabase(file);
+        final Path crashed = dir.resolve("crashed/config-manager");
+        try (Connection writer = connect(file);
+                Connection other = connect(file);
+                JournalledCommits commits = journalledCommits(journal)) {
+            commits.restore(writer);
+            commits.commit(writer, List.of(version(1)), List.of(audit(1)), List.of());
+
+            final Durability.SyncBeside sync =
+                    commits.beginHousekeeping(writer, false).orElseThrow();
+            sync.sync(other);
+            Files.createDirectories(crashed.getParent());
+            Files.copy(Path.of(file + ".mv.db"), Path.of(crashed + ".mv.db")); // H2's file as that sync left it
+            commits.commit(writer, List.of(version(2)), List.of(audit(2)), List.of()); // before the sync finishes
+            assertTrue(sync.finish());
+            assertTrue(Files.size(journal) > 0, "the record of the commit made meanwhile is kept");
+            Files.copy(journal, H2ConfigStore.journalPath(crashed));
+
+            final Durability.SyncBeside quiet =
+                    commits.beginHousekeeping(writer, false).orElseThrow();
+            quiet.sync(other);
+            assertTrue(quiet.finish());
+            assertEquals(0, Files.size(journal), "nothing was committed meanwhile: the journal is emptied");
+            assertTrue(commits.beginHousekeeping(writer, false).isEmpty(), "an empty journal needs no sync");
+        }
+        try (SqlConfigStore store = H2ConfigStore.open(crashed, 10_000)) {
+            assertEquals(
+                    List.of(2L, 1L),
+                    store.history("svc", 10).stream()
+                            .map(ConfigVersion::version)
+                            .toList());
+            assertEquals(2, store.audit("svc", null, 10).size(), "no audit line applied twice");
+        }
+    }
+
+    /**
+     * When H2 shuts a database down (it does on running out of memory), the sync's next connection opens it afresh
+     * from its file, without the commits only the journal holds. That sync must let nothing go.
+     */
+    @Test
+    void aSyncThatReachesADatabaseWithoutTheLatestCommitsLetsNothingGo() throws Exception {
+        final Path file = dir.resolve("db/config-manager");
+        final Path journal = H2ConfigStore.journalPath(file);
+        createDatabase(file);
+        final Path older = dir.resolve("older/config-manager");
+        Files.createDirectories(older.getParent());
+        Files.copy(Path.of(file + ".mv.db"), Path.of(older + ".mv.db")); // the file before the commits
+        try (Connection writer = connect(file);
+                Connection afresh = connect(older);
+                JournalledCommits commits = journalledCommits(journal)) {
+            commits.restore(writer);
+            commits.commit(writer, List.of(version(1)), List.of(audit(1)), List.of());
+            final long journalled = Files.size(journal);
+
+            final Durability.SyncBeside sync =
+                    commits.beginHousekeeping(writer, false).orElseThrow();
+            sync.sync(afresh);
+            assertFalse(sync.finish(), "the store's connection is to be opened again");
+            assertEquals(journalled, Files.size(journal), "the journal keeps the commit");
+        }
+    }
+
+    private static void createDatabase(final Path file) throws Exception {
+        try (SqlConfigStore created = H2ConfigStore.open(file, 10_000, NO_CHECKPOINT)) {
+            assertTrue(created.current("svc").isEmpty()); // migrated, with its journal, then closed
+        }
+    }
+
+    private static Connection connect(final Path file) throws Exception {
+        final Connection c = new Driver().connect(H2ConfigStore.url(file), new Properties());
+        c.setAutoCommit(false);
+        return c;
+    }
+
+    private static JournalledCommits journalledCommits(final Path journal) throws Exception {
+        return JournalledCommits.open(journal, CommitJournal.Opener.REAL, new ConfigTables(SqlDialect.H2, 10_000));
     }
 
     @Test
