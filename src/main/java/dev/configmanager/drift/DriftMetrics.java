@@ -12,18 +12,18 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Per service with a config, how many clients are in sync, behind, failed or unknown, as gauges
  * {@code dev.configmanager.drift.clients.<state>.<service>} (on {@code /metrics}:
  * {@code configmanager_drift_clients_<state>{service=…}}). A count reads the store and every retained health message
- * (10,000 clients: 10,000 JSON documents), so it is made only for someone who reads the gauges: a read finds counts at
- * most {@value #EVERY_SECONDS} s old (it counts again itself when they are older), and a thread of its own counts every
- * {@value #EVERY_SECONDS} s while gauges are being read, so gauges of new services appear and those of deleted
- * services go. Nobody reading: one count at start (so the gauges exist), then none.
+ * (10,000 clients: 10,000 JSON documents), so it runs on a thread of its own, every {@value #EVERY_SECONDS} s while
+ * someone has read a gauge within {@value #INTEREST_SECONDS} s (a scraper at Prometheus's default minute keeps them
+ * fresh), and not at all otherwise after the first (so the gauges exist). A read never counts: it returns the last
+ * counts, and when they are old (nobody read for a while) asks the thread for new ones, which the next read finds.
  */
 public final class DriftMetrics implements AutoCloseable {
 
@@ -33,27 +33,25 @@ public final class DriftMetrics implements AutoCloseable {
     private static final String SERVICES = "dev.configmanager.drift.services";
 
     private static final long EVERY_SECONDS = 15;
+    private static final long INTEREST_SECONDS = 120;
 
     private final FleetDrift drift;
     private final MetricRegistry registry;
     private final Map<String, Map<State, Integer>> counts = new ConcurrentHashMap<>();
     private final ScheduledExecutorService thread =
             Executors.newSingleThreadScheduledExecutor(Threads.factory("config-manager-drift"));
-    /** Whether a gauge was read since the thread last counted: the first count is always made. */
-    private final AtomicBoolean read = new AtomicBoolean(true);
-    /** Held while counting, by the thread or by a reader: one count at a time, none after close. */
-    private final Object counting = new Object();
 
+    /** When a gauge was last read (at start: long enough ago that nobody is); only the thread counts. */
+    private volatile long readAtNanos = System.nanoTime() - TimeUnit.SECONDS.toNanos(INTEREST_SECONDS);
+    /** When the last count that worked began, or 0: none yet. */
     private volatile long countedAtNanos;
-    private volatile boolean counted;
-    private boolean closed;
 
     public DriftMetrics(final FleetDrift drift, final MetricRegistry registry) {
         this.drift = drift;
         this.registry = registry;
         // the registry outlives the extension when it is stopped and started again
         registry.removeMatching(DriftMetrics::ours);
-        registry.gauge(SERVICES, () -> (Gauge<Integer>) () -> fresh().size());
+        registry.gauge(SERVICES, () -> (Gauge<Integer>) () -> read().size());
     }
 
     private static boolean ours(final String name, final Metric metric) {
@@ -61,57 +59,57 @@ public final class DriftMetrics implements AutoCloseable {
     }
 
     public void start() {
-        thread.scheduleWithFixedDelay(this::countIfRead, 1, EVERY_SECONDS, TimeUnit.SECONDS);
+        thread.scheduleWithFixedDelay(this::countWhileRead, 1, EVERY_SECONDS, TimeUnit.SECONDS);
     }
 
-    private void countIfRead() {
-        if (read.getAndSet(false)) {
+    private void countWhileRead() {
+        if (countedAtNanos == 0 || System.nanoTime() - readAtNanos < TimeUnit.SECONDS.toNanos(INTEREST_SECONDS)) {
             count();
         }
     }
 
-    /** What a gauge reads: counts at most {@value #EVERY_SECONDS} s old. */
-    private Map<String, Map<State, Integer>> fresh() {
-        read.set(true);
-        if (!counted || System.nanoTime() - countedAtNanos > TimeUnit.SECONDS.toNanos(EVERY_SECONDS)) {
-            count();
+    /** What a gauge reads: the last counts; old ones (the thread was idle) are counted anew for the next read. */
+    private Map<String, Map<State, Integer>> read() {
+        final long now = System.nanoTime();
+        final boolean idle = now - readAtNanos >= TimeUnit.SECONDS.toNanos(INTEREST_SECONDS);
+        readAtNanos = now;
+        if (idle) {
+            try {
+                thread.execute(this::count);
+            } catch (final RejectedExecutionException stopped) {
+                // closing: the gauges go with it
+            }
         }
         return counts;
     }
 
+    /** On the thread only. */
     private void count() {
-        synchronized (counting) {
-            if (closed
-                    || (counted && System.nanoTime() - countedAtNanos < TimeUnit.SECONDS.toNanos(EVERY_SECONDS) / 2)) {
-                return; // another reader (or the thread) has just counted
+        final long started = System.nanoTime();
+        try {
+            final Map<String, FleetDrift.ServiceDrift> services = drift.all().services();
+            for (final Map.Entry<String, FleetDrift.ServiceDrift> e : services.entrySet()) {
+                final String service = e.getKey();
+                counts.put(service, e.getValue().counts());
+                for (final State s : State.values()) {
+                    // gauge() adds the metric once and returns it after that
+                    registry.gauge(name(s, service), () -> (Gauge<Integer>)
+                            () -> read().getOrDefault(service, Map.of()).getOrDefault(s, 0));
+                }
             }
-            try {
-                final Map<String, FleetDrift.ServiceDrift> services =
-                        drift.all().services();
-                for (final Map.Entry<String, FleetDrift.ServiceDrift> e : services.entrySet()) {
-                    final String service = e.getKey();
-                    counts.put(service, e.getValue().counts());
+            for (final String gone : Set.copyOf(counts.keySet())) {
+                if (!services.containsKey(gone)) {
+                    counts.remove(gone);
                     for (final State s : State.values()) {
-                        // gauge() adds the metric once and returns it after that
-                        registry.gauge(name(s, service), () -> (Gauge<Integer>)
-                                () -> fresh().getOrDefault(service, Map.of()).getOrDefault(s, 0));
+                        registry.remove(name(s, gone));
                     }
                 }
-                for (final String gone : Set.copyOf(counts.keySet())) {
-                    if (!services.containsKey(gone)) {
-                        counts.remove(gone);
-                        for (final State s : State.values()) {
-                            registry.remove(name(s, gone));
-                        }
-                    }
-                }
-            } catch (final Exception e) {
-                log.debug("config-manager: drift could not be counted now: {}", e.toString());
-            } finally {
-                // a failed count is not tried again by every gauge of the same scrape
-                countedAtNanos = System.nanoTime();
-                counted = true;
             }
+            countedAtNanos = started;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt(); // stopping
+        } catch (final Exception e) {
+            log.debug("config-manager: drift could not be counted now: {}", e.toString());
         }
     }
 
@@ -121,10 +119,7 @@ public final class DriftMetrics implements AutoCloseable {
 
     @Override
     public void close() {
-        Threads.stop(thread, true, 10);
-        synchronized (counting) {
-            closed = true; // a count still running (a reader's) would register gauges after their removal
-        }
+        Threads.stop(thread, true, 10); // a count still running would register gauges after their removal
         registry.removeMatching(DriftMetrics::ours);
     }
 }
