@@ -43,8 +43,8 @@ public final class DriftMetrics implements AutoCloseable {
 
     /** When a gauge was last read (at start: long enough ago that nobody is); only the thread counts. */
     private volatile long readAtNanos = System.nanoTime() - TimeUnit.SECONDS.toNanos(INTEREST_SECONDS);
-    /** When the last count that worked began, or 0: none yet. */
-    private volatile long countedAtNanos;
+    /** Whether a count has worked yet: until one has, the thread counts whether anyone reads or not. */
+    private volatile boolean counted;
 
     public DriftMetrics(final FleetDrift drift, final MetricRegistry registry) {
         this.drift = drift;
@@ -63,7 +63,7 @@ public final class DriftMetrics implements AutoCloseable {
     }
 
     private void countWhileRead() {
-        if (countedAtNanos == 0 || System.nanoTime() - readAtNanos < TimeUnit.SECONDS.toNanos(INTEREST_SECONDS)) {
+        if (!counted || System.nanoTime() - readAtNanos < TimeUnit.SECONDS.toNanos(INTEREST_SECONDS)) {
             count();
         }
     }
@@ -85,7 +85,6 @@ public final class DriftMetrics implements AutoCloseable {
 
     /** On the thread only. */
     private void count() {
-        final long started = System.nanoTime();
         try {
             final Map<String, FleetDrift.ServiceDrift> services = drift.all().services();
             for (final Map.Entry<String, FleetDrift.ServiceDrift> e : services.entrySet()) {
@@ -105,7 +104,7 @@ public final class DriftMetrics implements AutoCloseable {
                     }
                 }
             }
-            countedAtNanos = started;
+            counted = true;
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt(); // stopping
         } catch (final Exception e) {
