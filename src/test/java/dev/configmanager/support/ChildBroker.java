@@ -53,6 +53,11 @@ public final class ChildBroker implements AutoCloseable {
         return port;
     }
 
+    /** The child JVM's process id (a benchmark reads how busy its compiler threads are). */
+    public long pid() {
+        return process.pid();
+    }
+
     /** SIGKILL: no shutdown hook, no extension stop, no flush. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
