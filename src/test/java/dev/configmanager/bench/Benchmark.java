@@ -359,7 +359,11 @@ public final class Benchmark {
         final long databaseBytes;
         long updates = 0;
         try (BenchBroker broker = BenchBroker.start(work, EXTENSION, filePersistence)) {
-            closedLoop(broker.port, 64, 15_000); // warm-up: the JIT is still compiling the broker's paths
+            // the JIT compiles the broker's paths for a minute and more under load: measured once it is done
+            System.out.println("figure 3, " + mode + ": "
+                    + JitWarmUp.run(
+                            millis -> closedLoop(broker.port, 64, millis),
+                            ProcessHandle.current().pid()));
             final Timer commits = Services.metricRegistry().timer("dev.configmanager.store.commit");
             for (int k = 0; k < sizes.length; k++) {
                 final long commitsBefore = commits.getCount();

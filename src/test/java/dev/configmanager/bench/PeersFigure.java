@@ -46,7 +46,6 @@ final class PeersFigure {
     private static final int ROUNDS = 500;
     private static final int WARM_UP = 100;
     private static final long THROUGHPUT_MILLIS = 5_000;
-    private static final long WARM_UP_MILLIS = 15_000;
     private static final int SUSTAINED_ROUNDS = 3;
     private static final Base64.Encoder B64 = Base64.getEncoder();
 
@@ -69,8 +68,11 @@ final class PeersFigure {
                 Etcd e = etcd ? Etcd.start(work) : null;
                 Mosquitto m = mosquitto ? Mosquitto.start(work) : null) {
             // the broker's JVM compiles its paths during the first seconds of load (etcd and Mosquitto are native):
-            // warmed up first, so that the rounds measure it as it runs for days
-            Benchmark.closedLoop(new int[] {broker.port}, 16, WARM_UP_MILLIS);
+            // warmed up until its compiler is done, so that the rounds measure it as it runs for days
+            System.out.println("figure 7: "
+                    + JitWarmUp.run(
+                            millis -> Benchmark.closedLoop(new int[] {broker.port}, 16, millis),
+                            ProcessHandle.current().pid()));
             for (final int bytes : new int[] {18, 16 * 1024}) {
                 roundTrips(table, broker, e, m, bytes);
             }
