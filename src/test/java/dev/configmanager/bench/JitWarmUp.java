@@ -52,7 +52,7 @@ final class JitWarmUp {
             }
         } while (busiest >= QUIET && System.nanoTime() - started < MAX_MILLIS * 1_000_000);
         return String.format(
-                "warmed up %.0f s, until the JIT compilers used %.0f %% of a core",
+                "warmed up %.0f s; the JIT compilers used %.0f %% of a core in its last 10 s",
                 (System.nanoTime() - started) / 1e9, busiest * 100);
     }
 
