@@ -358,9 +358,21 @@ class ConsoleBrowserTest {
                 .asInt();
     }
 
+    /**
+     * The text a person sees in the first element {@code css} selects. A pushed notice re-renders a pane between
+     * finding an element and reading it (the element found is then gone): read again from the page as it is now.
+     */
     private static String text(final String css) {
-        final var found = browser.findElements(By.cssSelector(css));
-        return found.isEmpty() ? "" : found.get(0).getText();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                final var found = browser.findElements(By.cssSelector(css));
+                return found.isEmpty() ? "" : found.get(0).getText();
+            } catch (final StaleElementReferenceException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**
@@ -390,8 +402,7 @@ class ConsoleBrowserTest {
     }
 
     private static String rowText(final String client) {
-        final var rows = browser.findElements(By.cssSelector("#clients tr[data-client='" + client + "']"));
-        return rows.isEmpty() ? "" : rows.get(0).getText();
+        return text("#clients tr[data-client='" + client + "']");
     }
 
     private static void until(final java.util.function.BooleanSupplier condition) {
