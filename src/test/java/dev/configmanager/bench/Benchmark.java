@@ -362,7 +362,7 @@ public final class Benchmark {
             // the JIT compiles the broker's paths for a minute and more under load: measured once it is done
             System.out.println("figure 3, " + mode + ": "
                     + JitWarmUp.run(
-                            millis -> closedLoop(broker.port, 64, millis),
+                            (step, millis) -> closedLoop(broker.port, 64, millis),
                             ProcessHandle.current().pid()));
             final Timer commits = Services.metricRegistry().timer("dev.configmanager.store.commit");
             for (int k = 0; k < sizes.length; k++) {
@@ -478,6 +478,11 @@ public final class Benchmark {
     /** Requester {@code r} on broker {@code ports[r % ports.length]}: spread over brokers sharing a database. */
     static double closedLoop(final int[] ports, final int requesters, final long millis) throws Exception {
         return closedLoop(ports, requesters, millis, MqttQos.AT_LEAST_ONCE);
+    }
+
+    /** Answers at QoS 1 and QoS 0 in turn, step by step: a warm-up that compiles both ways of delivering them. */
+    static MqttQos answersInTurn(final int step) {
+        return step % 2 == 0 ? MqttQos.AT_LEAST_ONCE : MqttQos.AT_MOST_ONCE;
     }
 
     /**

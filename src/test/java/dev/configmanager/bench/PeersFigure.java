@@ -67,11 +67,13 @@ final class PeersFigure {
         try (BenchBroker broker = BenchBroker.start(work, extension, true);
                 Etcd e = etcd ? Etcd.start(work) : null;
                 Mosquitto m = mosquitto ? Mosquitto.start(work) : null) {
-            // the broker's JVM compiles its paths during the first seconds of load (etcd and Mosquitto are native):
-            // warmed up until its compiler is done, so that the rounds measure it as it runs for days
+            // the broker's JVM compiles its paths for a minute and more under load (etcd and Mosquitto are native):
+            // warmed up until its compiler is done, answers at QoS 1 and 0 in turn as the rates take them, so that
+            // the rounds measure it as it runs for days
             System.out.println("figure 7: "
                     + JitWarmUp.run(
-                            millis -> Benchmark.closedLoop(new int[] {broker.port}, 16, millis),
+                            (step, millis) -> Benchmark.closedLoop(
+                                    new int[] {broker.port}, 16, millis, Benchmark.answersInTurn(step)),
                             ProcessHandle.current().pid()));
             for (final int bytes : new int[] {18, 16 * 1024}) {
                 roundTrips(table, broker, e, m, bytes);
