@@ -10,6 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -19,6 +22,11 @@ import java.util.stream.Stream;
  * database with a fresh broker home.
  */
 public final class TestBroker implements AutoCloseable {
+
+    /** Ports {@link #freePort} chooses from: from here up to the kernel's ephemeral range. */
+    private static final int LOWEST_PORT = 10_000;
+
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private static final Path SHIPPED_SCHEMAS = Path.of("src/hivemq-extension/conf/schemas");
     private static final Path SHIPPED_PROFILES = Path.of("src/hivemq-extension/conf/profiles");
@@ -165,11 +173,40 @@ public final class TestBroker implements AutoCloseable {
         stop();
     }
 
+    /**
+     * A port nothing listens on, below the kernel's ephemeral range. A port the kernel chose for a listener on port 0
+     * can be chosen again for the next one while the first is closed: a broker's MQTT port taken that way went, before
+     * the broker bound it, to the console the extension started on port 0 (CI failed once on it). Ports from below
+     * the range are never what the kernel hands a port-0 listener, and none is handed out twice by this JVM.
+     */
     public static int freePort() {
+        final int below = ephemeralLow();
+        for (int attempt = 0; attempt < 200 && below > LOWEST_PORT + 1_000; attempt++) {
+            final int port = ThreadLocalRandom.current().nextInt(LOWEST_PORT, below);
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket(port)) {
+                return s.getLocalPort();
+            } catch (final IOException taken) {
+                // in use: another
+            }
+        }
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The first port of the kernel's ephemeral range (Linux; 32768, its default, elsewhere). */
+    private static int ephemeralLow() {
+        try {
+            return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    .trim()
+                    .split("\\s+")[0]);
+        } catch (final IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 }
