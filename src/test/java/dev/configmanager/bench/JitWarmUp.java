@@ -86,7 +86,8 @@ final class JitWarmUp {
     /**
      * CPU ticks so far of each JIT compiler thread of the process, by thread id; empty where {@code /proc} shows none.
      *
-     * @throws IllegalStateException when the process is gone: a dead broker is not a quiet compiler
+     * @throws IllegalStateException when the process is gone (a dead broker is not a quiet compiler) or its threads
+     *     cannot be read
      */
     static Map<String, Long> compilerTicks(final long pid) {
         final Path tasks = Path.of("/proc", Long.toString(pid), "task");
@@ -97,8 +98,9 @@ final class JitWarmUp {
             if (Files.isDirectory(Path.of("/proc", "self", "task"))) {
                 throw new IllegalStateException("process " + pid + " is gone", e);
             }
-        } catch (final IOException | RuntimeException e) {
-            ticks.clear();
+        } catch (final IOException e) {
+            // an empty answer here would read as a quiet compiler and end the warm-up
+            throw new IllegalStateException("cannot read the threads of process " + pid, e);
         }
         return ticks;
     }
