@@ -545,15 +545,16 @@ public final class Benchmark {
      */
     private void healthAtScale() throws Exception {
         try (ClientFleet fleet = ClientFleet.start()) {
-            // One unmeasured pair of brokers, as figure 1 has an unmeasured round: the figure's first brokers
-            // otherwise run the connect paths cold (a first round at 1,000 clients came out at 0.15).
-            for (final boolean with : new boolean[] {false, true}) {
-                try (BenchBroker broker = BenchBroker.start(work, with ? EXTENSION : null)) {
-                    for (int k = 0; k < 3; k++) {
-                        fleet.connect(broker.port, 1_000, "warm-up-" + k + "-");
-                        fleet.disconnect();
-                    }
-                }
+            // Both brokers run in this JVM and share its compiled code: one broker of each kind takes connects of
+            // 1,000 clients in turn, step by step, until the JIT compilers (this JVM's and the fleet's) are done.
+            // A few thousand connects (as before) left them compiling through the first rounds.
+            try (BenchBroker bare = BenchBroker.start(work, null);
+                    BenchBroker with = BenchBroker.start(work, EXTENSION)) {
+                System.out.println("figure 4: "
+                        + JitWarmUp.run(
+                                (step, millis) -> churn(fleet, step % 2 == 0 ? bare : with, millis),
+                                ProcessHandle.current().pid(),
+                                fleet.pid()));
             }
             for (final int n : new int[] {1_000, 5_000, 10_000}) {
                 final List<Double> rate = new ArrayList<>();
@@ -564,6 +565,9 @@ public final class Benchmark {
                 final List<Double> cpu = new ArrayList<>();
                 final List<Double> cpuBare = new ArrayList<>();
                 final List<Double> ratios = new ArrayList<>();
+                final long overflowsBefore = listenOverflows();
+                final List<Double> drain = new ArrayList<>();
+                final List<Double> drainBare = new ArrayList<>();
                 for (int round = 0; round < ROUNDS_AT_SCALE; round++) {
                     final double[] pair = new double[2];
                     for (final boolean with :
@@ -572,6 +576,7 @@ public final class Benchmark {
                             // a fresh broker's first connects run interpreted code: warm both sides alike
                             fleet.connect(broker.port, 1_000, "warm-up-");
                             fleet.disconnect();
+                            untilQuiet();
                             final long heapBefore = usedHeap();
                             final long started = System.nanoTime();
                             final List<Double> samples = new ArrayList<>();
@@ -585,11 +590,13 @@ public final class Benchmark {
                             (with ? heap : heapBare).add((double) (usedHeap() - heapBefore));
                             (with ? cpu : cpuBare).add(threadCpuShare(10_000));
                             fleet.disconnect();
+                            (with ? drain : drainBare).add(untilQuiet());
                             // more connect-rate samples on the same broker, new client ids each time: one hiccup
                             // (a collection, a burst of compilation) then moves the broker's median, not its rate
                             for (int k = 1; k < connectSamples(n); k++) {
                                 samples.add(n / (fleet.connect(broker.port, n, "bench-c" + k + "-") / 1000));
                                 fleet.disconnect();
+                                (with ? drain : drainBare).add(untilQuiet());
                             }
                             pair[with ? 1 : 0] = median(samples);
                             (with ? rate : rateBare).add(pair[with ? 1 : 0]);
@@ -598,8 +605,11 @@ public final class Benchmark {
                     ratios.add(pair[1] / pair[0]);
                 }
                 final String size = n + " clients";
+                final String overflows =
+                        overflowsBefore < 0 ? "not readable here" : Long.toString(listenOverflows() - overflowsBefore);
                 final String rounds = ROUNDS_AT_SCALE + " rounds, A B B A, after 1,000 warm-up connects; each the "
-                        + "median of " + connectSamples(n) + " connects of " + n;
+                        + "median of " + connectSamples(n) + " connects of " + n + "; accept-queue overflows "
+                        + overflows;
                 table.add("4 connect rate, bare broker", size, "conn/s", Stats.of(toArray(rateBare)), rounds);
                 table.add("4 connect rate, with extension", size, "conn/s", Stats.of(toArray(rate)), rounds);
                 final Stats ratio = Stats.of(toArray(ratios));
@@ -609,6 +619,18 @@ public final class Benchmark {
                         "ratio",
                         ratio,
                         verdict(ratio.median() >= 0.90, "≥ 0.90") + " (median of the rounds' ratios)");
+                table.add(
+                        "4 busy after the fleet disconnects, bare broker",
+                        size,
+                        "ms",
+                        Stats.of(toArray(drainBare)),
+                        "until the broker's threads use < 5 % of a core (250 ms windows); each connect starts there");
+                table.add(
+                        "4 busy after the fleet disconnects, with extension",
+                        size,
+                        "ms",
+                        Stats.of(toArray(drain)),
+                        "the same; with the extension it includes every client's retained disconnect health");
                 table.add(
                         "4 time until every retained health is present",
                         size,
@@ -634,6 +656,56 @@ public final class Benchmark {
                                 + (n == 10_000 ? "; " + verdict(keepaliveCpu <= 5, "≤ 5 %") : ""));
             }
         }
+    }
+
+    /** Connects and disconnects 1,000 clients on {@code broker} again and again for about {@code millis}. */
+    private static void churn(final ClientFleet fleet, final BenchBroker broker, final long millis) throws Exception {
+        final long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        for (int k = 0; System.nanoTime() < end; k++) {
+            fleet.connect(broker.port, 1_000, "warm-up-" + k + "-");
+            fleet.disconnect();
+        }
+    }
+
+    /**
+     * Waits until the broker JVM's threads use less than 5 % of a core over 250 ms (at most a minute), and returns
+     * how long that took. A connect sample taken straight after the fleet's disconnect measured that disconnect's
+     * leftover work too (session removals; with the extension also every client's retained disconnect health), and
+     * each sample more or less of it; it is shown in a row of its own instead.
+     */
+    private static double untilQuiet() throws InterruptedException {
+        final long started = System.nanoTime();
+        final long cap = started + TimeUnit.SECONDS.toNanos(60);
+        while (threadCpuShare(250) >= 0.05 && System.nanoTime() < cap) {
+            // still working
+        }
+        return (System.nanoTime() - started) / 1e6;
+    }
+
+    /**
+     * The kernel's count of connections dropped because a listen socket's accept queue was full (TcpExt
+     * ListenOverflows), or -1 where it cannot be read. Each such drop costs the client a 1 s retransmission, which
+     * would be measured as the broker's connect rate.
+     */
+    private static long listenOverflows() {
+        try {
+            final List<String> lines = Files.readAllLines(Path.of("/proc/net/netstat"));
+            for (int i = 0; i + 1 < lines.size(); i += 2) {
+                final String[] names = lines.get(i).split("\\s+");
+                final String[] values = lines.get(i + 1).split("\\s+");
+                if (!names[0].equals("TcpExt:") || names.length != values.length) {
+                    continue;
+                }
+                for (int k = 1; k < names.length; k++) {
+                    if (names[k].equals("ListenOverflows")) {
+                        return Long.parseLong(values[k]);
+                    }
+                }
+            }
+        } catch (final java.io.IOException | RuntimeException e) {
+            // not Linux, or not readable: reported as such
+        }
+        return -1;
     }
 
     /** Connect-rate samples per broker: more where a sample is short (1,000 connects take a third of a second). */
