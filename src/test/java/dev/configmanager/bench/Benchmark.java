@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -698,11 +699,6 @@ public final class Benchmark {
         return (System.nanoTime() - started) / 1e6;
     }
 
-    /** A connect sample. */
-    private interface Sample {
-        double take() throws Exception;
-    }
-
     /**
      * Connections the kernel dropped because a listen socket's accept queue was full, counted around each connect
      * sample only. Each such drop costs the client a 1 s retransmission, which would be measured as the broker's
@@ -712,9 +708,9 @@ public final class Benchmark {
         private long count;
         private boolean readable = true;
 
-        double during(final Sample sample) throws Exception {
+        double during(final Callable<Double> sample) throws Exception {
             final long before = listenOverflows();
-            final double value = sample.take();
+            final double value = sample.call();
             final long after = listenOverflows();
             if (before < 0 || after < 0) {
                 readable = false;
