@@ -135,7 +135,8 @@ final class ChangeFeed implements AutoCloseable {
     private void catchUp(final Connection c) throws SQLException {
         List<ChangeLog.Change> page;
         do {
-            page = ChangeLog.after(c, applied, PAGE, tables.writer());
+            final ChangeLog.Page read = ChangeLog.after(c, applied, PAGE, tables.writer());
+            page = read.changes();
             final Map<String, ConfigVersion> newest = new LinkedHashMap<>();
             for (final ChangeLog.Change change : page) {
                 final ConfigVersion v = change.version();
@@ -144,9 +145,9 @@ final class ChangeFeed implements AutoCloseable {
                     newest.put(v.service(), v);
                 }
             }
-            if (!newest.isEmpty()) {
+            if (!newest.isEmpty() && read.epoch() != null) {
                 // another broker's import changes the epoch with its versions: they go out with the new one
-                tables.meta(c, Migrations.EPOCH_KEY).ifPresent(epochRead);
+                epochRead.accept(read.epoch());
             }
             newest.values().forEach(this::deliver);
             if (!page.isEmpty()) {

@@ -70,29 +70,42 @@ final class ChangeLog {
     record Change(long revision, @Nullable ConfigVersion version) {}
 
     /**
-     * The change log after {@code revision}, oldest first, at most {@code limit} entries, each with its version read
-     * in the same query unless {@code writer} (the reader's own store) wrote it.
+     * A page of the change log.
+     *
+     * @param epoch the config epoch as of the same read ({@code null} on an empty page): another broker's import
+     *              changes it together with the versions it logs
      */
-    static List<Change> after(final Connection c, final long revision, final int limit, final String writer)
+    record Page(List<Change> changes, @Nullable String epoch) {}
+
+    /**
+     * The change log after {@code revision}, oldest first, at most {@code limit} entries, each with its version read
+     * in the same query unless {@code writer} (the reader's own store) wrote it, and the epoch with them: one round
+     * trip per catch-up, on the way from another broker's commit to this broker's subscribers.
+     */
+    static Page after(final Connection c, final long revision, final int limit, final String writer)
             throws SQLException {
         // one key lookup per entry (a LATERAL with LIMIT is never flattened into a join): a join the planner may turn
         // into a scan of the whole history, with statistics not yet gathered on a young database, costs more
-        try (var s = c.prepareStatement("SELECT c.revision, h.* FROM cm_change c LEFT JOIN LATERAL (SELECT "
+        try (var s = c.prepareStatement("SELECT c.revision, (SELECT meta_value FROM cm_meta WHERE meta_key = ?), h.* "
+                + "FROM cm_change c LEFT JOIN LATERAL (SELECT "
                 + ConfigTables.COLUMNS
                 + " FROM cm_history WHERE service = c.service AND version = c.version "
                 + "AND (c.writer IS NULL OR c.writer <> ?) LIMIT 1) h ON TRUE "
                 + "WHERE c.revision > ? ORDER BY c.revision LIMIT ?")) {
-            s.setString(1, writer);
-            s.setLong(2, revision);
-            s.setInt(3, limit);
+            s.setString(1, Migrations.EPOCH_KEY);
+            s.setString(2, writer);
+            s.setLong(3, revision);
+            s.setInt(4, limit);
             final List<Change> changes = new ArrayList<>();
+            String epoch = null;
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
+                    epoch = rs.getString(2);
                     changes.add(
-                            new Change(rs.getLong(1), rs.getString(2) == null ? null : ConfigTables.version(rs, 2)));
+                            new Change(rs.getLong(1), rs.getString(3) == null ? null : ConfigTables.version(rs, 3)));
                 }
             }
-            return changes;
+            return new Page(changes, epoch);
         }
     }
 }
