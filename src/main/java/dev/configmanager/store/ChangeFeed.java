@@ -145,9 +145,10 @@ final class ChangeFeed implements AutoCloseable {
                     newest.put(v.service(), v);
                 }
             }
-            if (!newest.isEmpty() && read.epoch() != null) {
+            final @Nullable String epoch = read.epoch();
+            if (!newest.isEmpty() && epoch != null) {
                 // another broker's import changes the epoch with its versions: they go out with the new one
-                epochRead.accept(read.epoch());
+                epochRead.accept(epoch);
             }
             newest.values().forEach(this::deliver);
             if (!page.isEmpty()) {

@@ -72,8 +72,8 @@ final class ChangeLog {
     /**
      * A page of the change log.
      *
-     * @param epoch the config epoch as of the same read ({@code null} on an empty page): another broker's import
-     *              changes it together with the versions it logs
+     * @param epoch the config epoch as of the same read ({@code null} on an empty page, or when the database has
+     *              none): another broker's import changes it together with the versions it logs
      */
     record Page(List<Change> changes, @Nullable String epoch) {}
 
@@ -97,7 +97,7 @@ final class ChangeLog {
             s.setLong(3, revision);
             s.setInt(4, limit);
             final List<Change> changes = new ArrayList<>();
-            String epoch = null;
+            @Nullable String epoch = null;
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     epoch = rs.getString(2);
