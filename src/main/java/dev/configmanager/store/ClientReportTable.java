@@ -9,24 +9,32 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The latest report of each client on each service ({@code cm_applied}). Rows are keyed by a hash of service and
  * client id, since a client id may be far longer than a key can be; a second hash of the client id alone finds every
  * row of a client that is forgotten.
+ *
+ * <p>Latest by when a broker took the report in, not by when it was stored: on a shared database a client that moved
+ * to another broker may have its newer report stored there before the older one, still in this broker's batch, is.
  */
 final class ClientReportTable {
 
     private static final String COLUMNS =
             "applied_key, client_key, service, client_id, version, checksum, ok, error, reported_at";
 
+    private static final int KEYS_PER_QUERY = 256;
+
     private ClientReportTable() {}
 
     /**
-     * Writes each report over the client's previous one. A client new to a service is taken only while the service
-     * has reports of fewer than {@code maxClientsPerService} clients.
+     * Writes each report over the client's previous one, unless that one was taken in later (it is the newer news;
+     * the older report is dropped, not refused). A client new to a service is taken only while the service has reports
+     * of fewer than {@code maxClientsPerService} clients.
      *
      * @return the reports refused for that bound, nothing of them kept
      */
@@ -36,24 +44,34 @@ final class ClientReportTable {
             final List<ClientReport> reports,
             final int maxClientsPerService)
             throws SQLException {
-        final List<ClientReport> missing = new ArrayList<>();
+        final List<ClientReport> notUpdated = new ArrayList<>();
         try (var update = c.prepareStatement("UPDATE cm_applied SET version = ?, checksum = ?, ok = ?, error = ?, "
-                + "reported_at = ? WHERE applied_key = ?")) {
+                + "reported_at = ? WHERE applied_key = ? AND reported_at <= ?")) {
             for (final ClientReport r : reports) {
                 final AppliedReport a = r.report();
+                final Timestamp at = Timestamp.from(r.reportedAt());
                 update.setLong(1, a.version());
                 update.setString(2, a.checksum());
                 update.setBoolean(3, a.ok());
                 update.setString(4, a.error());
-                update.setTimestamp(5, Timestamp.from(r.reportedAt()));
+                update.setTimestamp(5, at);
                 update.setString(6, key(r));
+                update.setTimestamp(7, at);
                 update.addBatch();
             }
             final int[] updated = update.executeBatch();
             for (int i = 0; i < updated.length; i++) {
                 if (updated[i] == 0) {
-                    missing.add(reports.get(i));
+                    notUpdated.add(reports.get(i));
                 }
+            }
+        }
+        // not updated: a client new to the service, or one whose stored report was taken in after this one
+        final Set<String> stored = existing(c, notUpdated);
+        final List<ClientReport> missing = new ArrayList<>();
+        for (final ClientReport r : notUpdated) {
+            if (!stored.contains(key(r))) {
+                missing.add(r);
             }
         }
         if (missing.isEmpty()) {
@@ -86,6 +104,26 @@ final class ClientReportTable {
             insert.executeBatch();
         }
         return refused;
+    }
+
+    /** Which of the reports' rows exist, in one query per {@value #KEYS_PER_QUERY} reports. */
+    private static Set<String> existing(final Connection c, final List<ClientReport> reports) throws SQLException {
+        final Set<String> found = new HashSet<>();
+        for (int from = 0; from < reports.size(); from += KEYS_PER_QUERY) {
+            final List<ClientReport> part = reports.subList(from, Math.min(reports.size(), from + KEYS_PER_QUERY));
+            try (var s = c.prepareStatement("SELECT applied_key FROM cm_applied WHERE applied_key IN ("
+                    + "?, ".repeat(part.size() - 1) + "?)")) {
+                for (int i = 0; i < part.size(); i++) {
+                    s.setString(i + 1, key(part.get(i)));
+                }
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        return found;
     }
 
     private static String key(final ClientReport r) {

@@ -2,6 +2,7 @@ package dev.configmanager.store;
 
 import dev.configmanager.support.PostgresExtension;
 import dev.configmanager.support.PostgresServer;
+import dev.configmanager.wire.AppliedReport;
 import dev.configmanager.wire.CanonicalJson;
 import dev.configmanager.wire.ConfigResult;
 import dev.configmanager.wire.ErrorCode;
@@ -431,6 +432,36 @@ class StoreContractTest {
 
     private static Instant now() {
         return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void aReportTakenInBeforeTheStoredOneDoesNotReplaceIt(final Database kind) throws Exception {
+        try (SqlConfigStore store = open(kind).store()) {
+            final Instant t = Instant.parse("2026-11-30T12:00:00Z");
+            // the client's newer report, taken in by another broker, is stored first
+            assertEquals(List.of(), store.recordReports(List.of(report("c1", 2, t.plusSeconds(5))), 1));
+            // its older one, late from this broker's batch: dropped, and not refused for the bound of one client
+            assertEquals(List.of(), store.recordReports(List.of(report("c1", 1, t)), 1));
+            assertEquals(Map.of("c1", 2L), reportedVersions(store));
+            // a newer one replaces it; a new client is still held to the bound
+            final ClientReport newClient = report("c2", 3, t.plusSeconds(7));
+            assertEquals(
+                    List.of(newClient), store.recordReports(List.of(report("c1", 3, t.plusSeconds(6)), newClient), 1));
+            assertEquals(Map.of("c1", 3L), reportedVersions(store));
+        }
+    }
+
+    private static ClientReport report(final String client, final long version, final Instant at) {
+        return new ClientReport("svc", client, new AppliedReport(version, "sha256:v" + version, true, null), at);
+    }
+
+    private static Map<String, Long> reportedVersions(final SqlConfigStore store) throws Exception {
+        final Map<String, Long> versions = new java.util.TreeMap<>();
+        for (final StoredReport r : store.reports()) {
+            versions.put(r.report().clientId(), r.report().report().version());
+        }
+        return versions;
     }
 
     private static ConfigVersion version(
