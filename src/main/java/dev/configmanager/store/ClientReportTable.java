@@ -6,7 +6,10 @@ import dev.configmanager.wire.CanonicalJson;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,6 +24,9 @@ import java.util.Set;
  *
  * <p>Latest by when a broker took the report in, not by when it was stored: on a shared database a client that moved
  * to another broker may have its newer report stored there before the older one, still in this broker's batch, is.
+ * A stored report stays only while it is at most {@link #SUPERSEDED_WITHIN} ahead of the new one, so a broker whose
+ * clock ran ahead cannot hold a client's later reports off for longer. Times are stored to the millisecond, as taken
+ * in, so that the comparison sees what the column holds.
  */
 final class ClientReportTable {
 
@@ -28,6 +34,13 @@ final class ClientReportTable {
             "applied_key, client_key, service, client_id, version, checksum, ok, error, reported_at";
 
     private static final int KEYS_PER_QUERY = 256;
+
+    /** How far ahead a stored report may be and still count as newer than the one being written. */
+    static final Duration SUPERSEDED_WITHIN = Duration.ofSeconds(10);
+
+    /** The stored row is replaced unless it was taken in later, by at most {@link #SUPERSEDED_WITHIN}. */
+    private static final String REPLACE_IF = "cm_applied.reported_at <= EXCLUDED.reported_at OR cm_applied.reported_at"
+            + " > EXCLUDED.reported_at + INTERVAL '" + SUPERSEDED_WITHIN.toSeconds() + " seconds'";
 
     private ClientReportTable() {}
 
@@ -46,17 +59,18 @@ final class ClientReportTable {
             throws SQLException {
         final List<ClientReport> notUpdated = new ArrayList<>();
         try (var update = c.prepareStatement("UPDATE cm_applied SET version = ?, checksum = ?, ok = ?, error = ?, "
-                + "reported_at = ? WHERE applied_key = ? AND reported_at <= ?")) {
+                + "reported_at = ? WHERE applied_key = ? AND (reported_at <= ? OR reported_at > ?)")) {
             for (final ClientReport r : reports) {
                 final AppliedReport a = r.report();
-                final Timestamp at = Timestamp.from(r.reportedAt());
+                final OffsetDateTime at = takenIn(r);
                 update.setLong(1, a.version());
                 update.setString(2, a.checksum());
                 update.setBoolean(3, a.ok());
                 update.setString(4, a.error());
-                update.setTimestamp(5, at);
+                update.setObject(5, at);
                 update.setString(6, key(r));
-                update.setTimestamp(7, at);
+                update.setObject(7, at);
+                update.setObject(8, at.plus(SUPERSEDED_WITHIN));
                 update.addBatch();
             }
             final int[] updated = update.executeBatch();
@@ -80,7 +94,7 @@ final class ClientReportTable {
         final List<ClientReport> refused = new ArrayList<>();
         final Map<String, Integer> counts = new HashMap<>();
         // an upsert: another broker may take the same client's first report at the same time
-        try (var insert = c.prepareStatement(dialect.upsert("cm_applied", COLUMNS, "applied_key"))) {
+        try (var insert = c.prepareStatement(dialect.upsertIf("cm_applied", COLUMNS, "applied_key", REPLACE_IF))) {
             for (final ClientReport r : missing) {
                 final int count = counts.containsKey(r.service()) ? counts.get(r.service()) : count(c, r.service());
                 if (count >= maxClientsPerService) {
@@ -98,7 +112,7 @@ final class ClientReportTable {
                 insert.setString(6, a.checksum());
                 insert.setBoolean(7, a.ok());
                 insert.setString(8, a.error());
-                insert.setTimestamp(9, Timestamp.from(r.reportedAt()));
+                insert.setObject(9, takenIn(r));
                 insert.addBatch();
             }
             insert.executeBatch();
@@ -124,6 +138,15 @@ final class ClientReportTable {
             }
         }
         return found;
+    }
+
+    /**
+     * When the report was taken in, as the column holds it: to the millisecond (the column's precision; a finer value
+     * would compare later than its own stored, rounded self), with its offset (H2 would take a bare timestamp as the
+     * JVM's local time, ambiguous in the hour the clocks go back).
+     */
+    private static OffsetDateTime takenIn(final ClientReport r) {
+        return OffsetDateTime.ofInstant(r.reportedAt().truncatedTo(ChronoUnit.MILLIS), ZoneOffset.UTC);
     }
 
     private static String key(final ClientReport r) {

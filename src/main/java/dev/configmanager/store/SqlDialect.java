@@ -96,6 +96,17 @@ enum SqlDialect {
     /** Insert-or-replace of one row by its key column, with a {@code ?} per column in {@code columns}' order. */
     abstract String upsert(String table, String columns, String keyColumn);
 
+    /**
+     * As {@link #upsert}, but a stored row is replaced only where {@code replaceIf} holds (PostgreSQL SQL over the
+     * stored row, named as {@code table}, and the new one, {@code EXCLUDED}): several brokers may write the same row
+     * at once on a shared database. H2's file has one broker, whose writes of a row come in order.
+     */
+    String upsertIf(final String table, final String columns, final String keyColumn, final String replaceIf) {
+        return this == POSTGRESQL
+                ? upsert(table, columns, keyColumn) + " WHERE " + replaceIf
+                : upsert(table, columns, keyColumn);
+    }
+
     /** Held while migrations run, so that only one process migrates a database at a time. */
     abstract void lockMigrations(Connection c) throws SQLException;
 

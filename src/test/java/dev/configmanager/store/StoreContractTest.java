@@ -452,6 +452,28 @@ class StoreContractTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Database.class)
+    void aReportFarAheadOrWithinTheSameMillisecondIsReplacedByTheNewOne(final Database kind) throws Exception {
+        try (SqlConfigStore store = open(kind).store()) {
+            final Instant t = Instant.parse("2026-11-30T12:00:00.123500Z");
+            // two reports in the same millisecond, the second a little later: it wins though the column rounds
+            store.recordReports(List.of(report("c1", 1, t)), 10);
+            store.recordReports(List.of(report("c1", 2, t.plusNanos(300_000))), 10);
+            assertEquals(Map.of("c1", 2L), reportedVersions(store));
+            // a report from a broker whose clock ran a minute ahead holds the client's next reports off no longer
+            // than the window: beyond it, the new one replaces it
+            final Instant ahead = t.plusSeconds(60);
+            store.recordReports(List.of(report("c1", 3, ahead)), 10);
+            final Instant within =
+                    ahead.minus(ClientReportTable.SUPERSEDED_WITHIN).plusSeconds(1);
+            store.recordReports(List.of(report("c1", 4, within)), 10);
+            assertEquals(Map.of("c1", 3L), reportedVersions(store));
+            store.recordReports(List.of(report("c1", 5, t.plusSeconds(1))), 10);
+            assertEquals(Map.of("c1", 5L), reportedVersions(store));
+        }
+    }
+
     private static ClientReport report(final String client, final long version, final Instant at) {
         return new ClientReport("svc", client, new AppliedReport(version, "sha256:v" + version, true, null), at);
     }
