@@ -142,7 +142,7 @@ final class ClientReportTable {
 
     /**
      * When the report was taken in, as the column holds it: to the millisecond (the column's precision; a finer value
-     * would compare later than its own stored, rounded self), with its offset (H2 would take a bare timestamp as the
+     * can compare earlier than a stored one that the column rounded up), with its offset (H2 would take a bare timestamp as the
      * JVM's local time, ambiguous in the hour the clocks go back).
      */
     private static OffsetDateTime takenIn(final ClientReport r) {
