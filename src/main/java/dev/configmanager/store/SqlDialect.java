@@ -16,6 +16,12 @@ enum SqlDialect {
                     + "?, ".repeat(columns.split(",").length - 1) + "?)";
         }
 
+        /** One broker writes the file, and its writes of a row come in order: the plain replace. */
+        @Override
+        String upsertIf(final String table, final String columns, final String keyColumn, final String replaceIf) {
+            return upsert(table, columns, keyColumn);
+        }
+
         @Override
         void lockMigrations(final Connection c) {}
 
@@ -60,6 +66,11 @@ enum SqlDialect {
             return sql.toString();
         }
 
+        @Override
+        String upsertIf(final String table, final String columns, final String keyColumn, final String replaceIf) {
+            return upsert(table, columns, keyColumn) + " WHERE " + replaceIf;
+        }
+
         /** Brokers that start together on a new database would otherwise create the same tables at once. */
         @Override
         void lockMigrations(final Connection c) throws SQLException {
@@ -99,13 +110,9 @@ enum SqlDialect {
     /**
      * As {@link #upsert}, but a stored row is replaced only where {@code replaceIf} holds (PostgreSQL SQL over the
      * stored row, named as {@code table}, and the new one, {@code EXCLUDED}): several brokers may write the same row
-     * at once on a shared database. H2's file has one broker, whose writes of a row come in order.
+     * at once on a shared database.
      */
-    String upsertIf(final String table, final String columns, final String keyColumn, final String replaceIf) {
-        return this == POSTGRESQL
-                ? upsert(table, columns, keyColumn) + " WHERE " + replaceIf
-                : upsert(table, columns, keyColumn);
-    }
+    abstract String upsertIf(String table, String columns, String keyColumn, String replaceIf);
 
     /** Held while migrations run, so that only one process migrates a database at a time. */
     abstract void lockMigrations(Connection c) throws SQLException;

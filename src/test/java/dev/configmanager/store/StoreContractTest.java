@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
@@ -479,7 +480,7 @@ class StoreContractTest {
     }
 
     private static Map<String, Long> reportedVersions(final SqlConfigStore store) throws Exception {
-        final Map<String, Long> versions = new java.util.TreeMap<>();
+        final Map<String, Long> versions = new TreeMap<>();
         for (final StoredReport r : store.reports()) {
             versions.put(r.report().clientId(), r.report().report().version());
         }
