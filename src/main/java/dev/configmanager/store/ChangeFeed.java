@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -27,8 +28,9 @@ import java.util.function.Consumer;
 final class ChangeFeed implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ChangeFeed.class);
-    private static final int PAGE = 500;
     private static final long RECONNECT_BACKOFF_MS = 1_000;
+    /** What a server says to a setting it does not have or a value it does not take. */
+    private static final Set<String> UNKNOWN_SETTING = Set.of("42704", "22023", "0A000");
 
     private final SqlConfigStore.Connector connector;
     private final ConfigTables tables;
@@ -119,7 +121,7 @@ final class ChangeFeed implements AutoCloseable {
             c.setAutoCommit(true);
             try (var s = c.createStatement()) {
                 s.execute("SET application_name = 'config-manager-feed'");
-                planPageOnce(s);
+                preferGenericPlan(c, s);
                 s.execute("LISTEN " + SqlDialect.CHANGES_CHANNEL);
             }
             return c;
@@ -131,19 +133,25 @@ final class ChangeFeed implements AutoCloseable {
 
     /**
      * This connection runs one query, the log page, hundreds of times a second under load. Left to choose, the server
-     * plans it afresh at every read (its custom plan looks cheaper than the generic one), and planning took longer
-     * than running it (measured under figure 6: 0.26 ms against 0.22 ms per read). The generic plan reads both tables
-     * by their keys whatever the revision. JIT goes off first and the generic plan only if it did: that plan's cost
-     * estimate, which assumes a third of the log, would have every read compile code (6 ms a read with a million
-     * entries). A server without these settings (before PostgreSQL 12, or one that only speaks its protocol) plans
-     * as it chooses: they make reads cheaper, never a reason not to follow.
+     * may plan it afresh at every read, since with its parameters a custom plan looks cheaper than the generic one:
+     * under figure 6 it did, and planning took 0.26 ms a read against 0.22 ms for running it. Here the page query is
+     * prepared on the server from its first read and the generic plan kept, which reads both tables by their keys
+     * whatever the revision. JIT goes off first, and the generic plan is asked for only if that worked: with JIT on,
+     * a generic plan's cost estimate can make every read compile code first (6 ms a read, measured with a million
+     * entries, before the page size was written into the query). A server without these settings (before PostgreSQL
+     * 12, or one that only speaks its protocol) plans as it chooses; anything else that fails here is the
+     * connection's failure and is thrown. Runs in auto-commit mode, so a refused setting leaves the connection usable.
      */
-    private static void planPageOnce(final Statement s) {
+    private static void preferGenericPlan(final Connection c, final Statement s) throws SQLException {
+        c.unwrap(PGConnection.class).setPrepareThreshold(1);
         try {
             s.execute("SET jit = off");
             s.execute("SET plan_cache_mode = force_generic_plan");
         } catch (final SQLException e) {
-            log.debug("config-manager: the change feed's reads are planned as the server chooses: {}", e.getMessage());
+            if (!UNKNOWN_SETTING.contains(e.getSQLState())) {
+                throw e;
+            }
+            log.info("config-manager: the change feed's reads are planned as the server chooses: {}", e.getMessage());
         }
     }
 
@@ -155,7 +163,7 @@ final class ChangeFeed implements AutoCloseable {
     private void catchUp(final Connection c) throws SQLException {
         List<ChangeLog.Change> page;
         do {
-            final ChangeLog.Page read = ChangeLog.after(c, applied, PAGE, tables.writer());
+            final ChangeLog.Page read = ChangeLog.after(c, applied, tables.writer());
             page = read.changes();
             final Map<String, ConfigVersion> newest = new LinkedHashMap<>();
             for (final ChangeLog.Change change : page) {
@@ -174,7 +182,7 @@ final class ChangeFeed implements AutoCloseable {
             if (!page.isEmpty()) {
                 applied = page.get(page.size() - 1).revision();
             }
-        } while (page.size() == PAGE && running);
+        } while (page.size() == ChangeLog.PAGE && running);
     }
 
     private void deliver(final ConfigVersion version) {

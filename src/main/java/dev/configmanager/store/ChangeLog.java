@@ -77,13 +77,17 @@ final class ChangeLog {
      */
     record Page(List<Change> changes, @Nullable String epoch) {}
 
+    /** The most entries {@link #after} reads at once. */
+    static final int PAGE = 500;
+
     /**
-     * The change log after {@code revision}, oldest first, at most {@code limit} entries, each with its version read
+     * The change log after {@code revision}, oldest first, at most {@link #PAGE} entries, each with its version read
      * in the same query unless {@code writer} (the reader's own store) wrote it, and the epoch with them: one round
-     * trip per catch-up, on the way from another broker's commit to this broker's subscribers.
+     * trip per catch-up, on the way from another broker's commit to this broker's subscribers. The page size is
+     * written into the query, not bound: a plan made for any revision (the change feed asks for one) then expects
+     * at most a page of entries, however long the log grows.
      */
-    static Page after(final Connection c, final long revision, final int limit, final String writer)
-            throws SQLException {
+    static Page after(final Connection c, final long revision, final String writer) throws SQLException {
         // one key lookup per entry (a LATERAL with LIMIT is never flattened into a join): a join the planner may turn
         // into a scan of the whole history, with statistics not yet gathered on a young database, costs more
         try (var s = c.prepareStatement("SELECT c.revision, (SELECT meta_value FROM cm_meta WHERE meta_key = ?), h.* "
@@ -91,11 +95,10 @@ final class ChangeLog {
                 + ConfigTables.COLUMNS
                 + " FROM cm_history WHERE service = c.service AND version = c.version "
                 + "AND (c.writer IS NULL OR c.writer <> ?) LIMIT 1) h ON TRUE "
-                + "WHERE c.revision > ? ORDER BY c.revision LIMIT ?")) {
+                + "WHERE c.revision > ? ORDER BY c.revision LIMIT " + PAGE)) {
             s.setString(1, Migrations.EPOCH_KEY);
             s.setString(2, writer);
             s.setLong(3, revision);
-            s.setInt(4, limit);
             final List<Change> changes = new ArrayList<>();
             @Nullable String epoch = null;
             try (ResultSet rs = s.executeQuery()) {

@@ -127,6 +127,29 @@ class ChangeFeedTest {
         }
     }
 
+    @Test
+    void aFollowerBehindByMoreThanAPageGetsEveryChangeInOrder() throws Exception {
+        final String url = postgres.createDatabase("feed_" + databases.incrementAndGet());
+        try (SqlConfigStore a = open(url);
+                SqlConfigStore b = open(url)) {
+            final List<ConfigVersion> seen = new CopyOnWriteArrayList<>();
+            try (AutoCloseable following = b.follow(seen::add)) {
+                // one commit of two pages and a bit: the feed reads on until a page comes back short
+                final int count = 2 * ChangeLog.PAGE + 7;
+                final List<String> services = java.util.stream.IntStream.range(0, count)
+                        .mapToObj(i -> "svc-%04d".formatted(i))
+                        .toList();
+                a.commit(services.stream().map(s -> version(s, 1)).toList(), List.of());
+                awaitVersions(seen, count);
+                Thread.sleep(300);
+                assertEquals(
+                        services,
+                        seen.stream().map(ConfigVersion::service).toList(),
+                        "every change, in revision order, once");
+            }
+        }
+    }
+
     private static void awaitVersions(final List<ConfigVersion> seen, final int count) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (seen.size() < count && System.nanoTime() < deadline) {
