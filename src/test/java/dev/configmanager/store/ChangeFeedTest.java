@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -136,7 +137,7 @@ class ChangeFeedTest {
             try (AutoCloseable following = b.follow(seen::add)) {
                 // one commit of two pages and a bit: the feed reads on until a page comes back short
                 final int count = 2 * ChangeLog.PAGE + 7;
-                final List<String> services = java.util.stream.IntStream.range(0, count)
+                final List<String> services = IntStream.range(0, count)
                         .mapToObj(i -> "svc-%04d".formatted(i))
                         .toList();
                 a.commit(services.stream().map(s -> version(s, 1)).toList(), List.of());
