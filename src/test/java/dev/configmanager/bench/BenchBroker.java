@@ -1,6 +1,7 @@
 package dev.configmanager.bench;
 
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.extension.sdk.api.ExtensionMain;
 import dev.configmanager.ConfigManagerMain;
 import dev.configmanager.support.BrokerHome;
 import dev.configmanager.support.TestBroker;
@@ -8,6 +9,7 @@ import dev.configmanager.support.TestBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /** One embedded broker for one side of a comparison: with config-manager as shipped, or bare. */
 final class BenchBroker implements AutoCloseable {
@@ -37,12 +39,25 @@ final class BenchBroker implements AutoCloseable {
      */
     static BenchBroker start(final Path root, final Path extensionHome, final boolean filePersistence)
             throws Exception {
+        return launch(
+                root,
+                filePersistence,
+                home -> extensionHome == null
+                        ? home.withLoadedExtensions()
+                        : home.embedded(new ConfigManagerMain(extensionHome)));
+    }
+
+    /** A broker with another embedded extension (file persistence): a stand-in for a comparison. */
+    static BenchBroker start(final Path root, final ExtensionMain main, final String id) throws Exception {
+        return launch(root, true, home -> home.embedded(main, id, id));
+    }
+
+    private static BenchBroker launch(
+            final Path root, final boolean filePersistence, final Function<BrokerHome, EmbeddedHiveMQ> embedding)
+            throws Exception {
         final int port = TestBroker.freePort();
         final Path dir = Files.createDirectories(root.resolve("broker-" + (++count)));
-        final BrokerHome home = new BrokerHome(dir, "127.0.0.1", port, filePersistence);
-        final EmbeddedHiveMQ hivemq = extensionHome == null
-                ? home.withLoadedExtensions()
-                : home.embedded(new ConfigManagerMain(extensionHome));
+        final EmbeddedHiveMQ hivemq = embedding.apply(new BrokerHome(dir, "127.0.0.1", port, filePersistence));
         final long started = System.nanoTime();
         hivemq.start().get(300, TimeUnit.SECONDS);
         return new BenchBroker(port, dir, hivemq, (System.nanoTime() - started) / 1_000_000);

@@ -492,6 +492,13 @@ public final class Benchmark {
      */
     static double closedLoop(final int[] ports, final int requesters, final long millis, final MqttQos answers)
             throws Exception {
+        return closedLoop(ports, requesters, millis, answers, null);
+    }
+
+    /** As above, with {@code cpu} (if not null) measuring the machine from the first request until the last answer. */
+    static double closedLoop(
+            final int[] ports, final int requesters, final long millis, final MqttQos answers, final MachineCpu cpu)
+            throws Exception {
         final AtomicLong accepted = new AtomicLong();
         final List<Mqtt5AsyncClient> clients = new ArrayList<>();
         final List<Runnable> first = new ArrayList<>();
@@ -526,10 +533,16 @@ public final class Benchmark {
                     .get(10, TimeUnit.SECONDS);
             first.add(next);
         }
+        if (cpu != null) {
+            cpu.start();
+        }
         end.set(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis));
         first.forEach(Runnable::run);
         if (!finished.await(millis + 30_000, TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("requesters did not finish");
+        }
+        if (cpu != null) {
+            cpu.stop();
         }
         for (final Mqtt5AsyncClient c : clients) {
             c.disconnect().get(10, TimeUnit.SECONDS);

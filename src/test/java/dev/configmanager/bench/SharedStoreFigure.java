@@ -16,7 +16,6 @@ import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +25,9 @@ import java.util.stream.Stream;
 /**
  * Figure 6: the shared PostgreSQL store, on a server the harness starts (Debian's binaries, as the tests do): the
  * config round trip on PostgreSQL beside H2 in the same run; how long a change made through broker A takes to reach a
- * subscriber of broker B; and sustained updates per second over two brokers beside PostgreSQL's own
- * one-commit-per-update rate on the same server.
+ * subscriber of broker B; sustained updates per second over two brokers beside PostgreSQL's own
+ * one-commit-per-update rate on the same server, with the machine's CPU per update; and, for comparison, HiveMQ's part
+ * of the same updates on two brokers without any store ({@link StorelessUpdates}).
  */
 final class SharedStoreFigure {
 
@@ -51,7 +51,8 @@ final class SharedStoreFigure {
         }
         try (PostgresServer pg = PostgresServer.start()) {
             roundTrips(table, work, pg);
-            twoBrokers(table, work, pg);
+            final Rates rates = twoBrokers(table, work, pg);
+            storeless(table, work, rates);
         }
     }
 
@@ -60,7 +61,7 @@ final class SharedStoreFigure {
      * until their JIT compilers are done (see {@link JitWarmUp}): with a fixed 20 s, B's compiler still ran at 0.2–0.6
      * of a core through the measured phases, on a machine of two cores.
      */
-    private static void twoBrokers(final Table table, final Path work, final PostgresServer pg) throws Exception {
+    private static Rates twoBrokers(final Table table, final Path work, final PostgresServer pg) throws Exception {
         final String url = pg.createDatabase("bench_two");
         final int portB = TestBroker.freePort();
         try (BenchBroker a = BenchBroker.start(work, extensionHome(work, pg, url), true);
@@ -72,7 +73,7 @@ final class SharedStoreFigure {
                     b.pid());
             System.out.println("figure 6: " + warmed);
             brokerToBroker(table, a.port, portB, warmed);
-            throughput(table, ports, url, pg);
+            return throughput(table, ports, url, pg);
         }
     }
 
@@ -209,29 +210,62 @@ final class SharedStoreFigure {
         return new String(payload, StandardCharsets.UTF_8).contains(text);
     }
 
+    /** One round of closed-loop requesters: its rate and what the machine, and the database server, spent on it. */
+    private record Round(double rate, double cores, double serverCores) {
+
+        double microsPerUpdate() {
+            return cores * 1e6 / rate;
+        }
+
+        double serverMicrosPerUpdate() {
+            return serverCores * 1e6 / rate;
+        }
+    }
+
+    /** The rounds of each requester count and answer QoS, and the one-commit ceiling they are held against. */
+    private record Rates(double ceiling, Map<Integer, Map<MqttQos, List<Round>>> rounds) {
+
+        List<Round> of(final int requesters, final MqttQos answers) {
+            return rounds.get(requesters).get(answers);
+        }
+    }
+
+    private static final List<MqttQos> ANSWERS = List.of(MqttQos.AT_LEAST_ONCE, MqttQos.AT_MOST_ONCE);
+    private static final int[] REQUESTERS = {16, 64};
+
+    /** {@value #ROUNDS_OF_RATES} rounds per requester count and answer QoS, in A B, B A, A B order. */
+    private static Map<Integer, Map<MqttQos, List<Round>>> rounds(final int[] ports) throws Exception {
+        final Map<Integer, Map<MqttQos, List<Round>>> rounds = new java.util.TreeMap<>();
+        for (final int requesters : REQUESTERS) {
+            // neither side always runs first, nearer whatever the last one left
+            final Map<MqttQos, List<Round>> measured = new EnumMap<>(MqttQos.class);
+            for (int round = 0; round < ROUNDS_OF_RATES; round++) {
+                final List<MqttQos> order = round % 2 == 0 ? ANSWERS : List.of(ANSWERS.get(1), ANSWERS.get(0));
+                for (final MqttQos answers : order) {
+                    final MachineCpu cpu = new MachineCpu();
+                    final double rate = Benchmark.closedLoop(ports, requesters, THROUGHPUT_MILLIS, answers, cpu);
+                    measured.computeIfAbsent(answers, q -> new ArrayList<>())
+                            .add(new Round(rate, cpu.cores(), cpu.serverCores()));
+                }
+            }
+            rounds.put(requesters, measured);
+        }
+        return rounds;
+    }
+
+    private static double median(final List<Round> rounds, final java.util.function.ToDoubleFunction<Round> value) {
+        return Benchmark.median(rounds.stream().map(value::applyAsDouble).toList());
+    }
+
     /**
      * Closed-loop requesters (each its own service) spread over two brokers on one database, beside one connection
      * committing each update on its own on the same server: what the group commit adds over one commit per update.
      */
-    private static void throughput(final Table table, final int[] ports, final String url, final PostgresServer pg)
+    private static Rates throughput(final Table table, final int[] ports, final String url, final PostgresServer pg)
             throws Exception {
         // the ceiling before and after the rates: this machine's speed moves within minutes
         final double ceilingBefore = oneCommitPerUpdate(url, pg.password(), "ceiling-before-");
-        final List<MqttQos> sides = List.of(MqttQos.AT_LEAST_ONCE, MqttQos.AT_MOST_ONCE);
-        final int[] requesterCounts = {16, 64};
-        final List<Map<MqttQos, List<Double>>> rates = new ArrayList<>();
-        for (final int requesters : requesterCounts) {
-            // rounds in A B, B A, A B order: neither side always runs first, nearer whatever the last one left
-            final Map<MqttQos, List<Double>> measured = new EnumMap<>(MqttQos.class);
-            for (int round = 0; round < ROUNDS_OF_RATES; round++) {
-                final List<MqttQos> order = round % 2 == 0 ? sides : List.of(sides.get(1), sides.get(0));
-                for (final MqttQos answers : order) {
-                    measured.computeIfAbsent(answers, q -> new ArrayList<>())
-                            .add(Benchmark.closedLoop(ports, requesters, THROUGHPUT_MILLIS, answers));
-                }
-            }
-            rates.add(measured);
-        }
+        final Rates rates = new Rates(Double.NaN, rounds(ports));
         final double ceilingAfter = oneCommitPerUpdate(url, pg.password(), "ceiling-after-");
         final double ceiling = (ceilingBefore + ceilingAfter) / 2;
         table.add(
@@ -243,22 +277,84 @@ final class SharedStoreFigure {
                         "the ceiling without group commit, same server, same run: mean of %.0f before and %.0f after"
                                 + " the rates",
                         ceilingBefore, ceilingAfter));
-        for (int k = 0; k < requesterCounts.length; k++) {
-            for (final MqttQos answers : sides) {
-                final List<Double> measured = rates.get(k).get(answers);
-                final double rate = Benchmark.median(measured);
+        for (final int requesters : REQUESTERS) {
+            for (final MqttQos answers : ANSWERS) {
+                final List<Round> measured = rates.of(requesters, answers);
+                final double rate = median(measured, Round::rate);
                 table.add(
                         "6 accepted updates/s over two brokers, answers at QoS " + answers.getCode(),
-                        requesterCounts[k] + " requesters",
+                        requesters + " requesters",
                         "updates/s",
                         rate,
                         String.format(
-                                        "median of %d rounds (%.0f–%.0f); %.2f× the one-commit ceiling; ",
+                                        "median of %d rounds (%.0f–%.0f); %.2f× the one-commit ceiling; machine CPU"
+                                                + " %.0f µs per update, the server's %.0f; ",
                                         measured.size(),
-                                        Collections.min(measured),
-                                        Collections.max(measured),
-                                        rate / ceiling)
+                                        measured.stream()
+                                                .mapToDouble(Round::rate)
+                                                .min()
+                                                .orElse(Double.NaN),
+                                        measured.stream()
+                                                .mapToDouble(Round::rate)
+                                                .max()
+                                                .orElse(Double.NaN),
+                                        rate / ceiling,
+                                        median(measured, Round::microsPerUpdate),
+                                        median(measured, Round::serverMicrosPerUpdate))
                                 + Benchmark.verdict(rate >= 2 * ceiling, "≥ 2×"));
+            }
+        }
+        return new Rates(ceiling, rates.rounds());
+    }
+
+    /**
+     * The same requesters on two brokers that do only HiveMQ's part of an update ({@link StorelessUpdates}: the
+     * request held and released, two retained writes, the answer), then what the rate could be if the extension's own
+     * work cost nothing: the machine's cores over HiveMQ's CPU per update here plus the server's per update in the
+     * rates above. Where that bound is below 2× the ceiling, no work on the extension can meet the target on this
+     * machine.
+     */
+    private static void storeless(final Table table, final Path work, final Rates shared) throws Exception {
+        final int portB = TestBroker.freePort();
+        try (BenchBroker a = BenchBroker.start(work, new StorelessUpdates(), "storeless-updates");
+                ChildBroker b = ChildBroker.start(
+                        Files.createTempDirectory(work, "storeless-b"),
+                        portB,
+                        Map.of(),
+                        StorelessUpdates.class.getName(),
+                        StorelessUpdates.READY)) {
+            final int[] ports = {a.port, portB};
+            final String warmed = JitWarmUp.run(
+                    (step, millis) -> Benchmark.closedLoop(ports, 64, millis, Benchmark.answersInTurn(step)),
+                    ProcessHandle.current().pid(),
+                    b.pid());
+            System.out.println("figure 6, HiveMQ's part alone: " + warmed);
+            final Map<Integer, Map<MqttQos, List<Round>>> rounds = rounds(ports);
+            final int cores = Runtime.getRuntime().availableProcessors();
+            for (final int requesters : REQUESTERS) {
+                for (final MqttQos answers : ANSWERS) {
+                    final List<Round> measured = rounds.get(requesters).get(answers);
+                    final double hivemq = median(measured, Round::microsPerUpdate);
+                    final double server = median(shared.of(requesters, answers), Round::serverMicrosPerUpdate);
+                    final String size = requesters + " requesters, answers at QoS " + answers.getCode();
+                    table.add(
+                            "6 HiveMQ's part of an update alone (no store), two brokers",
+                            size,
+                            "updates/s",
+                            median(measured, Round::rate),
+                            String.format(
+                                    "median of %d rounds; machine CPU %.0f µs per update", measured.size(), hivemq));
+                    final double bound = cores * 1e6 / (hivemq + server);
+                    table.add(
+                            "6 rate if the extension's own work cost nothing",
+                            size,
+                            "updates/s",
+                            bound,
+                            String.format(
+                                    "%d cores / (HiveMQ's %.0f µs + the server's %.0f µs per update): %.2f× the"
+                                            + " one-commit ceiling",
+                                    cores, hivemq, server, bound / shared.ceiling()));
+                }
             }
         }
     }

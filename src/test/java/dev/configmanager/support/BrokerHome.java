@@ -40,9 +40,14 @@ public final class BrokerHome {
 
     /** A broker with config-manager running from the classpath ({@code main} knows its extension home). */
     public EmbeddedHiveMQ embedded(final ExtensionMain main) {
+        return embedded(main, "config-manager", "Config Manager");
+    }
+
+    /** A broker with another embedded extension (a benchmark's stand-in). */
+    public EmbeddedHiveMQ embedded(final ExtensionMain main, final String id, final String name) {
         final EmbeddedExtension extension = EmbeddedExtension.builder()
-                .withId("config-manager")
-                .withName("Config Manager")
+                .withId(id)
+                .withName(name)
                 .withVersion(dev.configmanager.config.ExtensionVersion.get())
                 .withPriority(1000)
                 .withStartPriority(1000)

@@ -31,6 +31,20 @@ public final class ChildBroker implements AutoCloseable {
     /** With more of the run command's environment, e.g. {@code CM_DATABASE_URL}. */
     public static ChildBroker start(final Path home, final int port, final java.util.Map<String, String> environment)
             throws Exception {
+        return start(home, port, environment, "dev.configmanager.LocalBroker", "config-manager is running");
+    }
+
+    /**
+     * Another broker main on the test classpath, given the run command's home and port variables; it has started when
+     * its output holds {@code readyLine} and its port takes connections.
+     */
+    public static ChildBroker start(
+            final Path home,
+            final int port,
+            final java.util.Map<String, String> environment,
+            final String mainClass,
+            final String readyLine)
+            throws Exception {
         Files.createDirectories(home);
         final Path log = Files.createTempFile(home, "child-broker-", ".log");
         final ProcessBuilder pb = new ProcessBuilder(List.of(
@@ -38,14 +52,14 @@ public final class ChildBroker implements AutoCloseable {
                 "-Xmx512m",
                 "-cp",
                 System.getProperty("java.class.path"),
-                "dev.configmanager.LocalBroker"));
+                mainClass));
         pb.environment().put("CM_HOME", home.toString());
         pb.environment().put("CM_MQTT_PORT", Integer.toString(port));
         pb.environment().put("CM_CONSOLE_PORT", Integer.toString(TestBroker.freePort())); // never 8081 in tests
         pb.environment().putAll(environment);
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         final ChildBroker child = new ChildBroker(pb.start(), port, log);
-        child.awaitListening();
+        child.awaitListening(readyLine);
         return child;
     }
 
@@ -75,13 +89,13 @@ public final class ChildBroker implements AutoCloseable {
         }
     }
 
-    private void awaitListening() throws Exception {
+    private void awaitListening(final String readyLine) throws Exception {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("child broker exited: " + Files.readString(log));
             }
-            if (Files.readString(log).contains("config-manager is running")) {
+            if (Files.readString(log).contains(readyLine)) {
                 try (Socket ignored = new Socket("127.0.0.1", port)) {
                     return;
                 } catch (final IOException e) {
