@@ -114,13 +114,14 @@ public final class LocalBroker {
 
     /**
      * Maven runs this broker as a child process: if Maven goes away (a {@code kill} of its process only, not a Ctrl-C
-     * that reaches both), the broker stops too rather than hold its ports and database with nobody to stop it.
+     * that reaches both), the broker stops too rather than hold its ports and database with nobody to stop it. The
+     * benchmark's child brokers do the same.
      */
-    private static void stopWithParent() {
+    public static void stopWithParent() {
         ProcessHandle.current()
                 .parent()
                 .ifPresent(parent -> parent.onExit().thenRun(() -> {
-                    System.err.println("config-manager: the run command that started this broker is gone; stopping");
+                    System.err.println("config-manager: the process that started this broker is gone; stopping");
                     System.exit(0);
                 }));
     }

@@ -4,22 +4,28 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * CPU used on the whole machine over a window, read from {@code /proc}: both brokers, the database server, the clients
- * and the kernel's work for all of them, which no one JVM's own CPU time shows. The database server's share is the
- * processes named {@code postgres}. Off Linux every figure is NaN.
+ * CPU used over a window, read from {@code /proc}: on the whole machine (both brokers, the database server, the
+ * clients and the kernel's work for all of them, which no one JVM's own CPU time shows) and by one database server
+ * (its postmaster and every backend under it). Off Linux every figure is NaN.
  */
 final class MachineCpu {
 
-    private static final Path STAT = Path.of("/proc/stat");
+    private static final Path PROC = Path.of("/proc");
     private static final double TICKS_PER_SECOND = 100; // USER_HZ: 100 on Linux
 
-    private final int processors = Runtime.getRuntime().availableProcessors();
+    private final long server;
     private long[] before;
     private long startNanos;
-    private double cores = Double.NaN;
-    private double serverCores = Double.NaN;
+    private double busySeconds = Double.NaN;
+    private double serverSeconds = Double.NaN;
+
+    /** @param server the database server's postmaster process id, or 0 for none */
+    MachineCpu(final long server) {
+        this.server = server;
+    }
 
     /** Opens the window. */
     void start() {
@@ -27,60 +33,89 @@ final class MachineCpu {
         startNanos = System.nanoTime();
     }
 
-    /** Closes the window: {@link #cores()} and {@link #serverCores()} now hold what it used. */
+    /** Closes the window: the figures below now hold what it used. */
     void stop() {
         final long[] after = sample();
         final double seconds = (System.nanoTime() - startNanos) / 1e9;
         if (before == null || after == null || after[1] <= before[1]) {
             return;
         }
-        cores = processors * (double) (after[0] - before[0]) / (after[1] - before[1]);
-        serverCores = (after[2] - before[2]) / TICKS_PER_SECOND / seconds;
+        // the share of all CPUs' ticks that were busy, over the window's wall time: CPU-seconds on the machine
+        busySeconds = after[3] * seconds * (after[0] - before[0]) / (after[1] - before[1]);
+        serverSeconds = server == 0 ? 0 : (after[2] - before[2]) / TICKS_PER_SECOND;
     }
 
-    /** Cores busy on the machine in the window (at most the machine's). */
-    double cores() {
-        return cores;
+    /** CPU-seconds the machine spent in the window. */
+    double busySeconds() {
+        return busySeconds;
     }
 
-    /** Cores the database server's processes used in the window. */
-    double serverCores() {
-        return serverCores;
+    /** CPU-seconds the database server spent in the window. */
+    double serverSeconds() {
+        return serverSeconds;
     }
 
-    /** Busy and all ticks of the machine, and the ticks of the server's processes; {@code null} without /proc. */
-    private static long[] sample() {
+    /**
+     * Busy and all ticks of the machine ({@code /proc/stat}: user, nice, system, irq and softirq are busy; idle,
+     * iowait and steal are not; guest time is already inside user), the server's ticks, and the number of CPUs;
+     * {@code null} without /proc.
+     */
+    private long[] sample() {
         try {
-            final String[] cpu = Files.readAllLines(STAT).get(0).trim().split("\\s+");
-            long all = 0;
-            for (int i = 1; i < cpu.length; i++) {
-                all += Long.parseLong(cpu[i]);
-            }
-            final long idle = Long.parseLong(cpu[4]) + Long.parseLong(cpu[5]); // idle, iowait
-            return new long[] {all - idle, all, serverTicks()};
+            final List<String> stat = Files.readAllLines(PROC.resolve("stat"));
+            final String[] cpu = stat.get(0).trim().split("\\s+");
+            final long busy = field(cpu, 1) + field(cpu, 2) + field(cpu, 3) + field(cpu, 6) + field(cpu, 7);
+            final long all = busy + field(cpu, 4) + field(cpu, 5) + field(cpu, 8);
+            return new long[] {busy, all, server == 0 ? 0 : serverTicks(), cpus(stat)};
         } catch (final IOException | RuntimeException e) {
             return null;
         }
     }
 
-    private static long serverTicks() throws IOException {
+    private static long field(final String[] cpu, final int i) {
+        return i < cpu.length ? Long.parseLong(cpu[i]) : 0;
+    }
+
+    /** The CPUs {@code /proc/stat} sums over: its {@code cpuN} lines. */
+    static int cpus() throws IOException {
+        return cpus(Files.readAllLines(PROC.resolve("stat")));
+    }
+
+    private static int cpus(final List<String> stat) {
+        return (int) stat.stream().filter(l -> l.matches("cpu\\d+ .*")).count();
+    }
+
+    /**
+     * The postmaster's own ticks, those of the children it has reaped (a backend that ended in the window still
+     * counts), and those of its live children (the backends).
+     */
+    private long serverTicks() throws IOException {
+        final String[] postmaster = stat(PROC.resolve(Long.toString(server)));
+        if (postmaster == null) {
+            throw new IOException("the database server's postmaster " + server + " is gone");
+        }
         long ticks = 0;
-        try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+        for (int i = 11; i <= 14; i++) { // utime, stime, cutime, cstime
+            ticks += Long.parseLong(postmaster[i]);
+        }
+        try (DirectoryStream<Path> processes = Files.newDirectoryStream(PROC, "[0-9]*")) {
             for (final Path p : processes) {
-                final String stat;
-                try {
-                    stat = Files.readString(p.resolve("stat"));
-                } catch (final IOException gone) {
-                    continue; // ended since the listing
+                final String[] child = stat(p);
+                if (child != null && Long.parseLong(child[1]) == server) { // its parent
+                    ticks += Long.parseLong(child[11]) + Long.parseLong(child[12]);
                 }
-                final int close = stat.lastIndexOf(')');
-                if (!stat.substring(stat.indexOf('(') + 1, close).equals("postgres")) {
-                    continue;
-                }
-                final String[] fields = stat.substring(close + 2).split(" ");
-                ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
             }
         }
         return ticks;
+    }
+
+    /** The fields of {@code /proc/<pid>/stat} after the command name (state first), or null once it has ended. */
+    private static String[] stat(final Path process) {
+        try {
+            final String stat = Files.readString(process.resolve("stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        } catch (final IOException | RuntimeException gone) {
+            return null;
+        }
     }
 }

@@ -15,6 +15,7 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
 import com.hivemq.extension.sdk.api.services.publish.Publish;
+import dev.configmanager.LocalBroker;
 import dev.configmanager.support.BrokerHome;
 
 import java.nio.ByteBuffer;
@@ -33,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * async output), one thread standing in for the writer publishes the retained {@code config/updated/<service>} twice
  * (this broker's, and the one another broker writes when it catches up: with the requesters spread evenly every
  * broker writes as many of those as of its own), and once the first is handed over the answer goes to the response
- * topic and the request is released without delivery, as the extension does. No validation, no version, no commit.
+ * topic and the request is released without delivery, as the extension does. No validation, no version, no commit;
+ * its {@code config/updated} carries one user property where the extension's carries four, so it does a little less.
  */
 final class StorelessUpdates implements ExtensionMain {
 
@@ -45,7 +47,11 @@ final class StorelessUpdates implements ExtensionMain {
     private static final String UPDATED = "{\"service\":\"%s\",\"version\":%d,\"config\":%s,\"checksum\":\"%s\","
             + "\"updated_at\":\"2026-11-30T00:00:00Z\",\"updated_by\":\"bench\"}";
 
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> new Thread(r, "storeless-writer"));
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        final Thread t = new Thread(r, "storeless-writer");
+        t.setDaemon(true);
+        return t;
+    });
     private final Map<String, Long> versions = new HashMap<>(); // the writer's thread only
 
     @Override
@@ -111,6 +117,7 @@ final class StorelessUpdates implements ExtensionMain {
 
     /** Broker B of the comparison, in a child JVM: a broker with this extension, home and port as the run command's. */
     public static void main(final String[] args) throws Exception {
+        LocalBroker.stopWithParent();
         final BrokerHome home = new BrokerHome(
                 Path.of(System.getenv("CM_HOME")), "127.0.0.1", Integer.parseInt(System.getenv("CM_MQTT_PORT")), true);
         final EmbeddedHiveMQ hivemq = home.embedded(new StorelessUpdates(), "storeless-updates", "Storeless updates");

@@ -154,6 +154,12 @@ public final class PostgresServer implements AutoCloseable {
         return port;
     }
 
+    /** The postmaster's process id (the first line of its {@code postmaster.pid}): a benchmark reads its CPU. */
+    public long pid() throws IOException {
+        return Long.parseLong(
+                Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+    }
+
     /** A new, empty database on this server; its URL. */
     public String createDatabase(final String name) throws SQLException {
         try (Connection c = connect("postgres")) {
