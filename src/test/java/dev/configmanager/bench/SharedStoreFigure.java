@@ -281,7 +281,7 @@ final class SharedStoreFigure {
             throws Exception {
         // the ceiling before and after the rates: this machine's speed moves within minutes
         final double ceilingBefore = oneCommitPerUpdate(url, pg.password(), "ceiling-before-");
-        final Rates rates = new Rates(Double.NaN, rounds(ports, pg.pid()));
+        final Map<Integer, Map<MqttQos, List<Round>>> rounds = rounds(ports, pg.pid());
         final double ceilingAfter = oneCommitPerUpdate(url, pg.password(), "ceiling-after-");
         final double ceiling = (ceilingBefore + ceilingAfter) / 2;
         table.add(
@@ -295,7 +295,7 @@ final class SharedStoreFigure {
                         ceilingBefore, ceilingAfter));
         for (final int requesters : REQUESTERS) {
             for (final MqttQos answers : ANSWERS) {
-                final List<Round> measured = rates.of(requesters, answers);
+                final List<Round> measured = rounds.get(requesters).get(answers);
                 final double rate = median(measured, Round::rate);
                 table.add(
                         "6 accepted updates/s over two brokers, answers at QoS " + answers.getCode(),
@@ -320,7 +320,7 @@ final class SharedStoreFigure {
                                 + Benchmark.verdict(rate >= 2 * ceiling, "≥ 2×"));
             }
         }
-        return new Rates(ceiling, rates.rounds());
+        return new Rates(ceiling, rounds);
     }
 
     /**
