@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * The README's run command ({@code mvn -Prun}): a real HiveMQ CE broker on this machine with config-manager loaded
  * from this checkout ({@code src/hivemq-extension/conf}), its data kept in a local folder across restarts.
  * <p>
- * Environment: {@code CM_MQTT_PORT} (1883), {@code CM_BIND} (127.0.0.1), {@code CM_HOME} (.broker).
+ * Environment: {@code CM_MQTT_PORT} (1883), {@code CM_BIND} (127.0.0.1), {@code CM_HOME} (.broker),
+ * {@code CM_PERSISTENCE} ({@code file}, HiveMQ's default, or {@code in-memory}).
  */
 public final class LocalBroker {
 
@@ -29,6 +30,7 @@ public final class LocalBroker {
         final Path home =
                 Files.createDirectories(Path.of(env("CM_HOME", ".broker")).toAbsolutePath());
         final Path extensionHome = Path.of("src/hivemq-extension").toAbsolutePath();
+        final boolean filePersistence = filePersistence();
 
         if (!free(bind, port)) {
             // HiveMQ would print a stack trace and wait on its own lock; one line and out is what helps
@@ -40,7 +42,7 @@ public final class LocalBroker {
         }
         stopWithParent();
 
-        final BrokerHome broker = new BrokerHome(home, bind, port, true);
+        final BrokerHome broker = new BrokerHome(home, bind, port, filePersistence);
         writeLogConfiguration(broker.conf, home.resolve("log"));
         final EmbeddedHiveMQ hivemq = broker.embedded(new ConfigManagerMain(extensionHome));
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -124,6 +126,24 @@ public final class LocalBroker {
                     System.err.println("config-manager: the process that started this broker is gone; stopping");
                     System.exit(0);
                 }));
+    }
+
+    /**
+     * HiveMQ's persistence mode from {@code CM_PERSISTENCE}: {@code file} (HiveMQ's default: sessions, queued messages
+     * and retained messages survive a restart) or {@code in-memory} (they do not; with a shared database the retained
+     * config topics are published again from it at start). Anything else stops the start with one line.
+     */
+    public static boolean filePersistence() {
+        final String mode = env("CM_PERSISTENCE", "file");
+        return switch (mode) {
+            case "file" -> true;
+            case "in-memory" -> false;
+            default -> {
+                System.err.println("config-manager: CM_PERSISTENCE must be file or in-memory");
+                System.exit(1);
+                yield true;
+            }
+        };
     }
 
     private static String env(final String name, final String fallback) {

@@ -47,9 +47,10 @@ final class BenchBroker implements AutoCloseable {
                         : home.embedded(new ConfigManagerMain(extensionHome)));
     }
 
-    /** A broker with another embedded extension (file persistence): a stand-in for a comparison. */
-    static BenchBroker start(final Path root, final ExtensionMain main, final String id) throws Exception {
-        return launch(root, true, home -> home.embedded(main, id, id));
+    /** A broker with another embedded extension: a stand-in for a comparison. */
+    static BenchBroker start(final Path root, final ExtensionMain main, final String id, final boolean filePersistence)
+            throws Exception {
+        return launch(root, filePersistence, home -> home.embedded(main, id, id));
     }
 
     private static BenchBroker launch(

@@ -51,8 +51,37 @@ final class SharedStoreFigure {
         }
         try (PostgresServer pg = PostgresServer.start()) {
             roundTrips(table, work, pg);
-            final Rates rates = twoBrokers(table, work, pg);
-            storeless(table, work, pg, rates);
+            for (final Persistence persistence : Persistence.values()) {
+                final Rates rates = twoBrokers(table, work, pg, persistence);
+                storeless(table, work, pg, rates, persistence);
+            }
+        }
+    }
+
+    /**
+     * HiveMQ's persistence on both brokers of a pair. As shipped, it keeps sessions, queued QoS 1 messages and retained
+     * messages in files (Xodus and RocksDB), one transaction per queued message and per retained write. In memory they
+     * are lost at a restart; with a shared database the retained config topics are then published again from it.
+     */
+    private enum Persistence {
+        FILE("file persistence", "file"),
+        IN_MEMORY("in-memory persistence", "in-memory");
+
+        final String label;
+        final String mode;
+
+        Persistence(final String label, final String mode) {
+            this.label = label;
+            this.mode = mode;
+        }
+
+        boolean file() {
+            return this == FILE;
+        }
+
+        /** For a child broker: the run command's setting. */
+        Map<String, String> environment() {
+            return Map.of("CM_PERSISTENCE", mode);
         }
     }
 
@@ -61,16 +90,18 @@ final class SharedStoreFigure {
      * until their JIT compilers are done (see {@link JitWarmUp}): with a fixed 20 s, B's compiler still ran at 0.2–0.6
      * of a core through the measured phases, on a machine of two cores.
      */
-    private static Rates twoBrokers(final Table table, final Path work, final PostgresServer pg) throws Exception {
-        final String url = pg.createDatabase("bench_two");
+    private static Rates twoBrokers(
+            final Table table, final Path work, final PostgresServer pg, final Persistence persistence)
+            throws Exception {
+        final String url = pg.createDatabase("bench_two_" + persistence.name().toLowerCase(java.util.Locale.ROOT));
         final int portB = TestBroker.freePort();
-        try (BenchBroker a = BenchBroker.start(work, extensionHome(work, pg, url), true);
-                ChildBroker b = brokerB(work, pg, url, portB)) {
+        try (BenchBroker a = BenchBroker.start(work, extensionHome(work, pg, url), persistence.file());
+                ChildBroker b = brokerB(work, pg, url, portB, persistence)) {
             final int[] ports = {a.port, portB};
             final String warmed = warmUp(ports, b);
-            System.out.println("figure 6: " + warmed);
-            brokerToBroker(table, a.port, portB, warmed);
-            return throughput(table, ports, url, pg);
+            System.out.println("figure 6, " + persistence.label + ": " + warmed);
+            brokerToBroker(table, a.port, portB, warmed, persistence);
+            return throughput(table, ports, url, pg, persistence);
         }
     }
 
@@ -122,11 +153,12 @@ final class SharedStoreFigure {
      * on the same database) waits for each new version on B's config/updated: from the request to B's delivery,
      * which spans A's commit, the notification and B's catch-up read.
      */
-    private static void brokerToBroker(final Table table, final int portA, final int portB, final String warmed)
+    private static void brokerToBroker(
+            final Table table, final int portA, final int portB, final String warmed, final Persistence persistence)
             throws Exception {
         final Stats s = Stats.of(roundTrip(portA, portB, "bench-ab"));
         table.add(
-                "6 set through broker A → config/updated on broker B",
+                "6 set through broker A → config/updated on broker B, " + persistence.label,
                 "18 B request",
                 "ms",
                 s,
@@ -135,9 +167,12 @@ final class SharedStoreFigure {
     }
 
     /** Broker B: the run command's broker in a child JVM, on the same database as broker A. */
-    private static ChildBroker brokerB(final Path work, final PostgresServer pg, final String url, final int port)
+    private static ChildBroker brokerB(
+            final Path work, final PostgresServer pg, final String url, final int port, final Persistence persistence)
             throws Exception {
-        return ChildBroker.start(Files.createTempDirectory(work, "broker-b"), port, pg.runCommandEnvironment(url));
+        final Map<String, String> environment = new java.util.HashMap<>(pg.runCommandEnvironment(url));
+        environment.putAll(persistence.environment());
+        return ChildBroker.start(Files.createTempDirectory(work, "broker-b"), port, environment);
     }
 
     /**
@@ -277,7 +312,12 @@ final class SharedStoreFigure {
      * Closed-loop requesters (each its own service) spread over two brokers on one database, beside one connection
      * committing each update on its own on the same server: what the group commit adds over one commit per update.
      */
-    private static Rates throughput(final Table table, final int[] ports, final String url, final PostgresServer pg)
+    private static Rates throughput(
+            final Table table,
+            final int[] ports,
+            final String url,
+            final PostgresServer pg,
+            final Persistence persistence)
             throws Exception {
         // the ceiling before and after the rates: this machine's speed moves within minutes
         final double ceilingBefore = oneCommitPerUpdate(url, pg.password(), "ceiling-before-");
@@ -298,7 +338,8 @@ final class SharedStoreFigure {
                 final List<Round> measured = rounds.get(requesters).get(answers);
                 final double rate = median(measured, Round::rate);
                 table.add(
-                        "6 accepted updates/s over two brokers, answers at QoS " + answers.getCode(),
+                        "6 accepted updates/s over two brokers, " + persistence.label + ", answers at QoS "
+                                + answers.getCode(),
                         requesters + " requesters",
                         "updates/s",
                         rate,
@@ -331,18 +372,23 @@ final class SharedStoreFigure {
      * run at two to three times the rate, where each HiveMQ thread wakes for more messages at once. It leans low where
      * the extension could make the server's part smaller (bigger batches at 16 requesters, fewer change reads).
      */
-    private static void storeless(final Table table, final Path work, final PostgresServer pg, final Rates shared)
+    private static void storeless(
+            final Table table,
+            final Path work,
+            final PostgresServer pg,
+            final Rates shared,
+            final Persistence persistence)
             throws Exception {
         final int portB = TestBroker.freePort();
-        try (BenchBroker a = BenchBroker.start(work, new StorelessUpdates(), "storeless-updates");
+        try (BenchBroker a = BenchBroker.start(work, new StorelessUpdates(), "storeless-updates", persistence.file());
                 ChildBroker b = ChildBroker.start(
                         Files.createTempDirectory(work, "storeless-b"),
                         portB,
-                        Map.of(),
+                        persistence.environment(),
                         StorelessUpdates.class.getName(),
                         StorelessUpdates.READY)) {
             final int[] ports = {a.port, portB};
-            System.out.println("figure 6, HiveMQ's part alone: " + warmUp(ports, b));
+            System.out.println("figure 6, HiveMQ's part alone, " + persistence.label + ": " + warmUp(ports, b));
             final Map<Integer, Map<MqttQos, List<Round>>> rounds = rounds(ports, pg.pid());
             final int cpus = MachineCpu.cpus();
             for (final int requesters : REQUESTERS) {
@@ -352,7 +398,7 @@ final class SharedStoreFigure {
                     final double server = median(shared.of(requesters, answers), Round::serverMicrosPerUpdate);
                     final String size = requesters + " requesters, answers at QoS " + answers.getCode();
                     table.add(
-                            "6 HiveMQ's part of an update alone (no store), two brokers",
+                            "6 HiveMQ's part of an update alone (no store), two brokers, " + persistence.label,
                             size,
                             "updates/s",
                             median(measured, Round::rate),
@@ -362,7 +408,7 @@ final class SharedStoreFigure {
                                     measured.size(), hivemq, median(measured, Round::serverMicrosPerUpdate)));
                     final double bound = cpus * 1e6 / (hivemq + server);
                     table.add(
-                            "6 estimate: rate if the extension's own work cost nothing",
+                            "6 estimate: rate if the extension's own work cost nothing, " + persistence.label,
                             size,
                             "updates/s",
                             bound,

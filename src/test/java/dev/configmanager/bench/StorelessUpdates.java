@@ -119,7 +119,10 @@ final class StorelessUpdates implements ExtensionMain {
     public static void main(final String[] args) throws Exception {
         LocalBroker.stopWithParent();
         final BrokerHome home = new BrokerHome(
-                Path.of(System.getenv("CM_HOME")), "127.0.0.1", Integer.parseInt(System.getenv("CM_MQTT_PORT")), true);
+                Path.of(System.getenv("CM_HOME")),
+                "127.0.0.1",
+                Integer.parseInt(System.getenv("CM_MQTT_PORT")),
+                LocalBroker.filePersistence());
         final EmbeddedHiveMQ hivemq = home.embedded(new StorelessUpdates(), "storeless-updates", "Storeless updates");
         hivemq.start().get(300, TimeUnit.SECONDS);
         System.out.println(READY);

@@ -316,6 +316,46 @@ class SharedDatabaseBrokersTest {
         }
     }
 
+    /**
+     * HiveMQ's in-memory persistence keeps no retained message across a restart (README, "Both topologies"): such a
+     * broker gets every config from the database at each start, including what changed while it was down.
+     */
+    @Test
+    void aBrokerWithInMemoryPersistenceGetsTheDatabasesConfigsAtEveryStart() throws Exception {
+        final String url = postgres.createDatabase("in_memory");
+        final Map<String, String> inMemory = new HashMap<>(postgres.runCommandEnvironment(url));
+        inMemory.put("CM_PERSISTENCE", "in-memory");
+        final int port = TestBroker.freePort();
+        commitElsewhere(url, "svc-memory", 1);
+        try (ChildBroker b = ChildBroker.start(childHome.resolve("memory"), port, inMemory)) {
+            assertTrue(b.output().contains("Starting with in-memory persistence mode"), b.output());
+            assertEquals(
+                    1,
+                    RetainedReader.await(
+                                    port,
+                                    "config/updated/svc-memory",
+                                    u -> u.path("version").asLong() == 1)
+                            .get("config")
+                            .get("n")
+                            .asInt());
+        }
+        commitElsewhere(url, "svc-memory", 2);
+        commitElsewhere(url, "svc-other", 1);
+        try (ChildBroker b = ChildBroker.start(childHome.resolve("memory"), port, inMemory)) {
+            assertEquals(
+                    2,
+                    RetainedReader.await(
+                                    port,
+                                    "config/updated/svc-memory",
+                                    u -> u.path("version").asLong() == 2)
+                            .get("config")
+                            .get("n")
+                            .asInt());
+            RetainedReader.await(
+                    port, "config/updated/svc-other", u -> u.path("version").asLong() == 1);
+        }
+    }
+
     private static Map<String, String> publisherOne(final Map<String, String> environment) {
         final Map<String, String> one = new HashMap<>(environment);
         one.put("CM_DATABASE_PUBLISHER", "one");

@@ -72,6 +72,11 @@ public final class ChildBroker implements AutoCloseable {
         return process.pid();
     }
 
+    /** What the child has printed so far (its broker's and the extension's log lines). */
+    public String output() throws IOException {
+        return Files.readString(log);
+    }
+
     /** SIGKILL: no shutdown hook, no extension stop, no flush. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
