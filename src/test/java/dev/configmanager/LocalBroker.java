@@ -30,7 +30,14 @@ public final class LocalBroker {
         final Path home =
                 Files.createDirectories(Path.of(env("CM_HOME", ".broker")).toAbsolutePath());
         final Path extensionHome = Path.of("src/hivemq-extension").toAbsolutePath();
-        final boolean filePersistence = filePersistence();
+        final boolean filePersistence;
+        try {
+            filePersistence = filePersistence();
+        } catch (final IllegalArgumentException e) {
+            System.err.println("config-manager: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
 
         if (!free(bind, port)) {
             // HiveMQ would print a stack trace and wait on its own lock; one line and out is what helps
@@ -131,18 +138,15 @@ public final class LocalBroker {
     /**
      * HiveMQ's persistence mode from {@code CM_PERSISTENCE}: {@code file} (HiveMQ's default: sessions, queued messages
      * and retained messages survive a restart) or {@code in-memory} (they do not; with a shared database the retained
-     * config topics are published again from it at start). Anything else stops the start with one line.
+     * config topics are published again from it at start).
+     *
+     * @throws IllegalArgumentException for any other value
      */
     public static boolean filePersistence() {
-        final String mode = env("CM_PERSISTENCE", "file");
-        return switch (mode) {
+        return switch (env("CM_PERSISTENCE", "file").trim().toLowerCase(java.util.Locale.ROOT)) {
             case "file" -> true;
             case "in-memory" -> false;
-            default -> {
-                System.err.println("config-manager: CM_PERSISTENCE must be file or in-memory");
-                System.exit(1);
-                yield true;
-            }
+            default -> throw new IllegalArgumentException("CM_PERSISTENCE must be file or in-memory");
         };
     }
 

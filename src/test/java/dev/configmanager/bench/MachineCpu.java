@@ -21,6 +21,7 @@ final class MachineCpu {
     private long startNanos;
     private double busySeconds = Double.NaN;
     private double serverSeconds = Double.NaN;
+    private double contextSwitches = Double.NaN;
 
     /** @param server the database server's postmaster process id, or 0 for none */
     MachineCpu(final long server) {
@@ -43,6 +44,7 @@ final class MachineCpu {
         // the share of all CPUs' ticks that were busy, over the window's wall time: CPU-seconds on the machine
         busySeconds = after[3] * seconds * (after[0] - before[0]) / (after[1] - before[1]);
         serverSeconds = server == 0 ? 0 : (after[2] - before[2]) / TICKS_PER_SECOND;
+        contextSwitches = after[4] - before[4];
     }
 
     /** CPU-seconds the machine spent in the window. */
@@ -55,10 +57,15 @@ final class MachineCpu {
         return serverSeconds;
     }
 
+    /** Context switches on the whole machine in the window: how often a thread gave its CPU to another. */
+    double contextSwitches() {
+        return contextSwitches;
+    }
+
     /**
      * Busy and all ticks of the machine ({@code /proc/stat}: user, nice, system, irq and softirq are busy; idle,
-     * iowait and steal are not; guest time is already inside user), the server's ticks, and the number of CPUs;
-     * {@code null} without /proc.
+     * iowait and steal are not; guest time is already inside user), the server's ticks, the number of CPUs and the
+     * machine's context switches since boot; {@code null} without /proc.
      */
     private long[] sample() {
         try {
@@ -66,7 +73,12 @@ final class MachineCpu {
             final String[] cpu = stat.get(0).trim().split("\\s+");
             final long busy = field(cpu, 1) + field(cpu, 2) + field(cpu, 3) + field(cpu, 6) + field(cpu, 7);
             final long all = busy + field(cpu, 4) + field(cpu, 5) + field(cpu, 8);
-            return new long[] {busy, all, server == 0 ? 0 : serverTicks(), cpus(stat)};
+            final long switches = stat.stream()
+                    .filter(l -> l.startsWith("ctxt "))
+                    .mapToLong(l -> Long.parseLong(l.substring(5).trim()))
+                    .findFirst()
+                    .orElseThrow();
+            return new long[] {busy, all, server == 0 ? 0 : serverTicks(), cpus(stat), switches};
         } catch (final IOException | RuntimeException e) {
             return null;
         }

@@ -40,7 +40,12 @@ import java.util.concurrent.TimeUnit;
 final class StorelessUpdates implements ExtensionMain {
 
     /** What broker B prints once it has started. */
-    static final String READY = "storeless-updates is running";
+    private static final String READY = "storeless-updates is running";
+
+    /** What the child broker prints once it takes connections, naming the persistence it started with. */
+    static String ready(final boolean filePersistence) {
+        return READY + " with " + (filePersistence ? "file" : "in-memory") + " persistence";
+    }
 
     private static final String SET = "config/set/";
     private static final String ANSWER = "{\"result\":\"config.accepted\",\"service\":\"%s\",\"version\":%d}";
@@ -118,14 +123,15 @@ final class StorelessUpdates implements ExtensionMain {
     /** Broker B of the comparison, in a child JVM: a broker with this extension, home and port as the run command's. */
     public static void main(final String[] args) throws Exception {
         LocalBroker.stopWithParent();
+        final boolean filePersistence = LocalBroker.filePersistence();
         final BrokerHome home = new BrokerHome(
                 Path.of(System.getenv("CM_HOME")),
                 "127.0.0.1",
                 Integer.parseInt(System.getenv("CM_MQTT_PORT")),
-                LocalBroker.filePersistence());
+                filePersistence);
         final EmbeddedHiveMQ hivemq = home.embedded(new StorelessUpdates(), "storeless-updates", "Storeless updates");
         hivemq.start().get(300, TimeUnit.SECONDS);
-        System.out.println(READY);
+        System.out.println(ready(filePersistence));
         Thread.currentThread().join();
     }
 }

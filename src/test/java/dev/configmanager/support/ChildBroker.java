@@ -56,6 +56,7 @@ public final class ChildBroker implements AutoCloseable {
         pb.environment().put("CM_HOME", home.toString());
         pb.environment().put("CM_MQTT_PORT", Integer.toString(port));
         pb.environment().put("CM_CONSOLE_PORT", Integer.toString(TestBroker.freePort())); // never 8081 in tests
+        pb.environment().put("CM_PERSISTENCE", "file"); // not whatever the developer exported for the run command
         pb.environment().putAll(environment);
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         final ChildBroker child = new ChildBroker(pb.start(), port, log);
