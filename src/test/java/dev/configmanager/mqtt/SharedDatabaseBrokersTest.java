@@ -329,18 +329,25 @@ class SharedDatabaseBrokersTest {
         final int port = TestBroker.freePort();
         commitElsewhere(url, "svc-steady", 1);
         commitElsewhere(url, "svc-memory", 1);
-        try (ChildBroker b = ChildBroker.start(childHome.resolve("memory"), port, inMemory)) {
-            assertTrue(b.output().contains("Starting with in-memory persistence mode"), b.output());
-            assertRetained(port, "svc-steady", 1);
-            assertRetained(port, "svc-memory", 1);
-        }
+        final Map<String, Long> stored = new java.util.LinkedHashMap<>(Map.of("svc-steady", 1L, "svc-memory", 1L));
+        startInMemoryAndExpect(childHome.resolve("memory"), port, inMemory, stored);
+
         commitElsewhere(url, "svc-memory", 2);
         commitElsewhere(url, "svc-other", 1);
-        try (ChildBroker b = ChildBroker.start(childHome.resolve("memory"), port, inMemory)) {
+        stored.put("svc-memory", 2L);
+        stored.put("svc-other", 1L);
+        startInMemoryAndExpect(childHome.resolve("memory"), port, inMemory, stored);
+    }
+
+    /** Starts the child broker (in memory, so with no retained message) and awaits each service's stored version. */
+    private static void startInMemoryAndExpect(
+            final Path home, final int port, final Map<String, String> environment, final Map<String, Long> stored)
+            throws Exception {
+        try (ChildBroker b = ChildBroker.start(home, port, environment)) {
             assertTrue(b.output().contains("Starting with in-memory persistence mode"), b.output());
-            assertRetained(port, "svc-steady", 1);
-            assertRetained(port, "svc-memory", 2);
-            assertRetained(port, "svc-other", 1);
+            for (final Map.Entry<String, Long> service : stored.entrySet()) {
+                assertRetained(port, service.getKey(), service.getValue());
+            }
         }
     }
 
